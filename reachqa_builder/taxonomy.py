@@ -357,18 +357,22 @@ for _major in MAJOR_TYPES:
     _MAJOR_LOOKUP[_key(_major[:-1])] = _major  # singular: "Bar Chart"
 
 
+def _normalize(name: str, lookup: dict[str, str], valid: tuple[str, ...], kind: str) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} chart type must be a string, got {type(name).__name__}")
+    canon = lookup.get(_key(name))
+    if canon is None:
+        listing = ", ".join(repr(v) for v in valid)
+        raise ValueError(f"unknown {kind} chart type {name!r}; valid {kind} types: {listing}")
+    return canon
+
+
 def normalize_minor_type(name: str) -> str:
     """Return the canonical minor chart type for ``name`` (case, spacing and variants tolerated).
 
     Raises ``ValueError`` listing the valid minor types when ``name`` is not one of them.
     """
-    if not isinstance(name, str):
-        raise TypeError(f"minor chart type must be a string, got {type(name).__name__}")
-    canon = _MINOR_LOOKUP.get(_key(name))
-    if canon is None:
-        valid = ", ".join(repr(m) for m in MINOR_TYPES)
-        raise ValueError(f"unknown minor chart type {name!r}; valid minor types: {valid}")
-    return canon
+    return _normalize(name, _MINOR_LOOKUP, tuple(MINOR_TYPES), "minor")
 
 
 def normalize_major_type(name: str) -> str:
@@ -376,13 +380,7 @@ def normalize_major_type(name: str) -> str:
 
     Raises ``ValueError`` listing the valid major types when ``name`` is not one of them.
     """
-    if not isinstance(name, str):
-        raise TypeError(f"major chart type must be a string, got {type(name).__name__}")
-    canon = _MAJOR_LOOKUP.get(_key(name))
-    if canon is None:
-        valid = ", ".join(repr(m) for m in MAJOR_TYPES)
-        raise ValueError(f"unknown major chart type {name!r}; valid major types: {valid}")
-    return canon
+    return _normalize(name, _MAJOR_LOOKUP, MAJOR_TYPES, "major")
 
 
 def major_of(minor: str) -> str:
