@@ -8,4 +8,8 @@ def __getattr__(name):  # lazy re-exports keep `import reachqa_builder` light
         from . import render
 
         return getattr(render, name)
+    if name in ("ReachQA", "ReachQAConfig"):
+        from . import builder
+
+        return getattr(builder, name)
     raise AttributeError(f"module 'reachqa_builder' has no attribute {name!r}")

@@ -1,0 +1,141 @@
+"""Shared logic of the ReachQA builder: read and check every split, render, make rows.
+
+The builder class (``builder.py``) stays a thin ``datasets`` shell over these functions:
+
+* :func:`load_sources` reads and checks all splits up front (plot_info, scripts, Q&A), so bad
+  input fails with a clear error before anything renders;
+* :func:`render_charts` renders one split's scripts through :func:`reachqa_builder.render.render_scripts`
+  (and its content-keyed cache, shared by all configs), and returns a :class:`RenderReport`;
+* :func:`generate_rows` yields ``(key, row)`` for one split, leaving failed charts out.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from .features import chart_row, qa_row
+from .layout import QA, Chart, LayoutError, SourceSplit, find_splits, read_charts, read_code, read_qa
+
+logger = logging.getLogger("reachqa_builder.builder")
+
+REACHQA_REPO = "hewei2001/ReachQA"
+REACHQA_COMMIT = "b68bb44b519a8f1b80ee0d280c3dce49050d8222"
+REACHQA_ARCHIVE_URL = f"https://github.com/{REACHQA_REPO}/archive/{REACHQA_COMMIT}.zip"
+SEED_DIR = Path(__file__).resolve().parent / "seed_charts"
+
+
+@dataclass
+class LoadedSplit:
+    """A checked split: its charts (with code read) and Q&A (``None`` for chart configs)."""
+
+    name: str
+    charts: tuple[Chart, ...]
+    qas: tuple[QA, ...] | None = None
+
+
+@dataclass
+class RenderReport:
+    """What rendering one split did: counts and the charts that failed (id -> error)."""
+
+    split: str
+    total: int = 0
+    rendered: int = 0
+    cached: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    rows: int = 0
+    dropped_qa: int = 0
+
+    @property
+    def ok(self) -> int:
+        return self.rendered + self.cached
+
+
+def load_sources(config_name: str, data_root: str | Path, split: str | None = None,
+                 qa_overrides: dict[str, Path] | None = None) -> list[LoadedSplit]:
+    """Read and check every split of ``data_root`` for ``config_name``.
+
+    For ``qa``, a split without a Q&A file is left out with a logged message (the released
+    train Q&A is not in the repository); if no split has Q&A it is an error.
+    """
+    splits = find_splits(data_root, split)
+    for s in splits:
+        if qa_overrides and s.name in qa_overrides:
+            s.qa_file = Path(qa_overrides[s.name])
+    loaded: list[LoadedSplit] = []
+    for s in splits:
+        if config_name == "qa" and s.qa_file is None:
+            logger.warning(
+                "split %r: no Q&A file (instruction_data*.json) in %s; the %r split is left out of the 'qa' config "
+                "(the 'charts' config still has its charts)", s.name, s.root, s.name)
+            continue
+        charts = read_charts(s)
+        for chart in charts:
+            read_code(chart)
+        qas = tuple(read_qa(s, {c.id for c in charts})) if config_name == "qa" else None
+        loaded.append(LoadedSplit(s.name, tuple(charts), qas))
+    if not loaded:
+        raise LayoutError(f"{data_root}: no split has a Q&A file (instruction_data*.json), so the 'qa' config is empty")
+    return loaded
+
+
+def _used_charts(split: LoadedSplit) -> list[Chart]:
+    if split.qas is None:
+        return list(split.charts)
+    used = {qa.chart_id for qa in split.qas}
+    return [c for c in split.charts if c.id in used]
+
+
+def render_charts(split: LoadedSplit, out_dir: Path, *, env: str, dpi: int, workers: int | None,
+                  timeout: float, cache_dir: str | None, progress: bool) -> tuple[dict[str, Path], RenderReport]:
+    """Render the charts a split needs; returns ``{chart_id: jpeg_path}`` for those that rendered."""
+    from .render import render_scripts  # imported here to keep `import reachqa_builder` light
+
+    charts = _used_charts(split)
+    report = RenderReport(split=split.name, total=len(charts))
+    records = render_scripts(
+        {c.id: c.code for c in charts}, out_dir, env=env, dpi=dpi, workers=workers, timeout=timeout,
+        cache_dir=cache_dir, use_cache=True, progress=progress,
+    )
+    images: dict[str, Path] = {}
+    for rec in records:
+        if rec.status == "ok" and rec.image is not None:
+            images[rec.id] = Path(rec.image)
+            if rec.cached:
+                report.cached += 1
+            else:
+                report.rendered += 1
+        else:
+            report.failed[rec.id] = rec.error or "unknown error"
+    if report.failed:
+        listed = ", ".join(sorted(report.failed)[:20]) + (" ..." if len(report.failed) > 20 else "")
+        logger.warning("split %r: %d of %d charts failed to render and are left out: %s",
+                       split.name, len(report.failed), report.total, listed)
+    return images, report
+
+
+def generate_rows(config_name: str, split: LoadedSplit, render_kwargs: dict,
+                  reports: dict[str, RenderReport]) -> Iterator[tuple[str, dict]]:
+    """Render ``split`` and yield its rows; the report lands in ``reports[split.name]``."""
+    with tempfile.TemporaryDirectory(prefix="reachqa-render-") as tmp:
+        images, report = render_charts(split, Path(tmp), **render_kwargs)
+        reports[split.name] = report
+        by_id = {c.id: c for c in split.charts}
+        if split.qas is None:
+            for chart in split.charts:
+                if chart.id in images:
+                    report.rows += 1
+                    yield chart.id, chart_row(config_name, chart, images[chart.id].read_bytes())
+            return
+        jpeg_cache: tuple[str, bytes] | None = None
+        for qa in split.qas:
+            if qa.chart_id not in images:
+                report.dropped_qa += 1
+                continue
+            if jpeg_cache is None or jpeg_cache[0] != qa.chart_id:
+                jpeg_cache = (qa.chart_id, images[qa.chart_id].read_bytes())
+            report.rows += 1
+            yield qa.id, qa_row(qa, by_id[qa.chart_id], jpeg_cache[1])

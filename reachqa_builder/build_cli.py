@@ -1,0 +1,163 @@
+"""``reachqa build``, ``reachqa stats`` and ``reachqa push``.
+
+Examples::
+
+    reachqa build --config seed                                   # our seed charts -> ./reachqa
+    reachqa build --config qa charts --data-dir ../shared/reachqa-data
+    reachqa build --config qa --data-dir my-charts --split synthetic
+    reachqa stats reachqa --json stats.json
+    reachqa push USER/reachqa --dry-run staged/                    # write what would be uploaded
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .features import CONFIG_NAMES
+
+logging_configured = False
+
+
+def _setup_logging() -> None:
+    global logging_configured
+    if not logging_configured:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+        logging_configured = True
+
+
+def _add_build_args(parser: argparse.ArgumentParser, *, out_default: str | None = "reachqa") -> None:
+    g = parser.add_argument_group("building")
+    g.add_argument("--config", nargs="+", choices=CONFIG_NAMES, default=None,
+                   help="config(s) to build (default: qa with --data-dir, else seed)")
+    g.add_argument("--data-dir", help="ReachQA data/ root or one split folder (default: download the ReachQA "
+                                      "archive for qa/charts, the packaged seed charts for seed)")
+    g.add_argument("--split", help="name of a single split folder, or the one split of a data root to build")
+    g.add_argument("--out", default=out_default, help="dataset folder to write (default: ./reachqa)")
+    g.add_argument("--render-env", choices=("faithful", "current"), default="faithful",
+                   help="render environment (default: faithful, the pinned matplotlib of the release)")
+    g.add_argument("--render-cache-dir", help="render cache folder (default: the renderer's own)")
+    g.add_argument("--workers", type=int, help="render workers (default: the renderer's choice)")
+    g.add_argument("--timeout", type=float, default=60.0, help="seconds per script (default 60)")
+    g.add_argument("--dpi", type=int, default=200, help="JPEG resolution (default 200)")
+    g.add_argument("--train-qa-url", help="train Q&A JSON to download when no --data-dir is given")
+    g.add_argument("--cache-dir", help="datasets cache folder (downloads)")
+    g.add_argument("--max-shard-size", default="500MB", help="Parquet shard size (default 500MB)")
+    g.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def _build(args) -> list:
+    from .export import build_config
+
+    configs = args.config or (["qa"] if args.data_dir else ["seed"])
+    results = []
+    for config in configs:
+        print(f"building config {config!r} into {args.out}", file=sys.stderr)
+        results.append(build_config(
+            config, args.out, data_dir=args.data_dir, cache_dir=args.cache_dir, max_shard_size=args.max_shard_size,
+            split=args.split, render_env=args.render_env, render_cache_dir=args.render_cache_dir,
+            render_workers=args.workers, render_timeout=args.timeout, dpi=args.dpi, train_qa_url=args.train_qa_url,
+            progress=not args.no_progress,
+        ))
+    return results
+
+
+def summary(results) -> str:
+    """The end-of-build summary: rows per split, charts rendered / from cache / failed, failed ids."""
+    lines = []
+    for r in results:
+        lines.append(f"config {r.config} -> {r.out_dir / r.config}")
+        for split, rows in r.rows.items():
+            rep = r.reports.get(split)
+            if rep is None:
+                lines.append(f"  {split}: {rows} rows")
+                continue
+            dropped = f", {rep.dropped_qa} Q&A of failed charts left out" if rep.dropped_qa else ""
+            lines.append(f"  {split}: {rows} rows; charts: {rep.total} total, {rep.rendered} rendered, "
+                         f"{rep.cached} from cache, {len(rep.failed)} failed{dropped}")
+            for cid, err in sorted(rep.failed.items()):
+                lines.append(f"    failed {cid}: {err}")
+    return "\n".join(lines)
+
+
+def _errors():
+    from .layout import LayoutError
+
+    return (LayoutError, FileNotFoundError, NotADirectoryError, FileExistsError, KeyError, ValueError)
+
+
+def run_build(args) -> int:
+    _setup_logging()
+    try:
+        results = _build(args)
+    except _errors() as exc:
+        print(f"reachqa build: error: {exc}", file=sys.stderr)
+        return 2
+    print(summary(results))
+    print(f"load it with: datasets.load_dataset({str(Path(args.out))!r}, <config>)")
+    return 0
+
+
+def configure_build(parser: argparse.ArgumentParser) -> None:
+    """Build the ReachQA dataset (render chart code) into a Parquet dataset folder with a card."""
+    _add_build_args(parser)
+    parser.set_defaults(run=run_build)
+
+
+def run_stats(args) -> int:
+    from .stats import dataset_stats, format_table
+
+    try:
+        stats = dataset_stats(args.dataset, args.config)
+    except _errors() as exc:
+        print(f"reachqa stats: error: {exc}", file=sys.stderr)
+        return 2
+    if args.json == "-":
+        print(json.dumps(stats, indent=2))
+        return 0
+    print(format_table(stats))
+    if args.json:
+        Path(args.json).write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def configure_stats(parser: argparse.ArgumentParser) -> None:
+    """Print the paper's statistics table for a built dataset folder (and write it as JSON)."""
+    parser.add_argument("dataset", nargs="?", default="reachqa", help="built dataset folder (default ./reachqa)")
+    parser.add_argument("--config", help="config to describe (default: qa if built, else the first)")
+    parser.add_argument("--json", metavar="FILE", help="also write the statistics as JSON to FILE ('-': print JSON only)")
+    parser.set_defaults(run=run_stats)
+
+
+def run_push(args) -> int:
+    from .push import push, stage
+
+    _setup_logging()
+    try:
+        if args.data_dir or args.config:
+            print(summary(_build(args)))
+        if args.dry_run:
+            files = stage(args.out, args.dry_run, max_shard_size=args.max_shard_size)
+            print(f"dry run: {len(files)} files that would be uploaded to {args.repo_id} written to {args.dry_run}")
+            for f in files:
+                print(f"  {f.relative_to(args.dry_run)}")
+            return 0
+        url = push(args.out, args.repo_id, private=args.private, token=args.token, max_shard_size=args.max_shard_size)
+    except _errors() as exc:
+        print(f"reachqa push: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"pushed {args.out} to {url}")
+    return 0
+
+
+def configure_push(parser: argparse.ArgumentParser) -> None:
+    """Publish a built dataset folder to the Hugging Face Hub with push_to_hub (configs, splits, card)."""
+    parser.add_argument("repo_id", help="dataset repository, e.g. USER/reachqa")
+    parser.add_argument("--private", action="store_true", default=None, help="create the repository private")
+    parser.add_argument("--token", help="Hub token (default: the logged-in one)")
+    parser.add_argument("--dry-run", metavar="DIR", help="write the files that would be uploaded to DIR instead")
+    _add_build_args(parser)
+    parser.set_defaults(run=run_push)

@@ -1,0 +1,101 @@
+"""The columns of each ReachQA config, and how one row is made.
+
+``qa``: one row per question; ``charts``: one row per chart; ``seed``: our own seed charts.
+``image`` is a :class:`datasets.Image` holding the JPEG bytes exactly as rendered.
+``extra`` holds any further ``plot_info`` fields (provenance written by synthesis) as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+
+import datasets
+
+from .layout import QA, Chart
+
+CONFIG_NAMES = ("qa", "charts", "seed")
+
+_CHART_META = {
+    "level": datasets.Value("string"),
+    "plot_model": datasets.Value("string"),
+    "major_chart_type": datasets.Value("string"),
+    "minor_chart_type": datasets.Value("string"),
+}
+
+FEATURES = {
+    "qa": datasets.Features(
+        {
+            "qa_id": datasets.Value("string"),
+            "chart_id": datasets.Value("string"),
+            "image": datasets.Image(),
+            "question": datasets.Value("string"),
+            "answer": datasets.Value("string"),
+            "qa_type": datasets.Value("string"),
+            "qa_model": datasets.Value("string"),
+            **_CHART_META,
+            "code": datasets.Value("string"),
+        }
+    ),
+    "charts": datasets.Features(
+        {
+            "chart_id": datasets.Value("string"),
+            "image": datasets.Image(),
+            **_CHART_META,
+            "code": datasets.Value("string"),
+            "extra": datasets.Value("string"),
+        }
+    ),
+    "seed": datasets.Features(
+        {
+            "chart_id": datasets.Value("string"),
+            "image": datasets.Image(),
+            "major_chart_type": datasets.Value("string"),
+            "minor_chart_type": datasets.Value("string"),
+            "code": datasets.Value("string"),
+            "extra": datasets.Value("string"),
+        }
+    ),
+}
+
+DESCRIPTIONS = {
+    "qa": "One row per question: the rendered chart, question, answer, Q&A type, chart metadata and code.",
+    "charts": "One row per chart: the rendered chart, its metadata and its plotting code.",
+    "seed": "reachqa's own seed charts, one or more per minor chart type.",
+}
+
+
+def _image(jpeg: bytes) -> dict:
+    return {"bytes": jpeg, "path": None}
+
+
+def chart_row(config: str, chart: Chart, jpeg: bytes) -> dict:
+    """A row of ``charts`` or ``seed`` for one rendered chart."""
+    row = {
+        "chart_id": chart.id,
+        "image": _image(jpeg),
+        "level": chart.level,
+        "plot_model": chart.plot_model,
+        "major_chart_type": chart.major_chart_type,
+        "minor_chart_type": chart.minor_chart_type,
+        "code": chart.code,
+        "extra": json.dumps(chart.extra, ensure_ascii=False, sort_keys=True) if chart.extra else "",
+    }
+    return {k: row[k] for k in FEATURES[config]}
+
+
+def qa_row(qa: QA, chart: Chart, jpeg: bytes) -> dict:
+    """A row of ``qa``."""
+    return {
+        "qa_id": qa.id,
+        "chart_id": chart.id,
+        "image": _image(jpeg),
+        "question": qa.question,
+        "answer": qa.answer,
+        "qa_type": qa.qa_type,
+        "qa_model": qa.qa_model,
+        "level": chart.level,
+        "plot_model": chart.plot_model,
+        "major_chart_type": chart.major_chart_type,
+        "minor_chart_type": chart.minor_chart_type,
+        "code": chart.code,
+    }
