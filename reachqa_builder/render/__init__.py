@@ -1,0 +1,212 @@
+"""Render chart code to chart images, safely, fast and faithfully.
+
+Example::
+
+    from reachqa_builder.render import render_scripts
+    records = render_scripts(sorted(Path("code").glob("*.py")), "images", env="current")
+    print(sum(r.status == "ok" for r in records), "charts")
+
+Each script's ``plt.show()`` / ``plt.savefig(...)`` / ``fig.savefig(...)`` becomes a JPEG save at
+``dpi`` (200 by default), exactly how the released ReachQA charts were made. A script that draws a
+figure but never shows or saves it gets its last figure saved. Scripts run in warm, sandboxed
+worker processes (``sandbox.py``), never in the caller's process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from .cache import RenderCache, atomic_write
+from .envs import ENV_NAMES, RenderEnvironmentError, create_faithful_env, get_environment
+from .pool import RenderInfrastructureError, WorkerPool
+from .sandbox import SandboxSettings, bwrap_path
+
+__all__ = ["render_scripts", "RenderRecord", "RenderEnvironmentError", "RenderInfrastructureError",
+           "ENV_NAMES", "create_faithful_env", "SandboxSettings", "REPORT_NAME"]
+
+REPORT_NAME = "render_report.jsonl"
+_warned_no_sandbox = False
+
+
+@dataclass
+class RenderRecord:
+    """What happened to one script.
+
+    Args:
+        id: the script's id (file stem, or the mapping key).
+        status: ``"ok"`` or ``"error"``.
+        error: ``"Type: message"`` when the script failed, else None.
+        seconds: time the script took (as first rendered, for cached records).
+        sha256: hash of the JPEG bytes, when rendered.
+        image: path of the JPEG in the output folder, when rendered.
+        cached: True when the result came from the render cache.
+    """
+
+    id: str
+    status: str
+    error: str | None = None
+    seconds: float = 0.0
+    sha256: str | None = None
+    image: str | None = None
+    cached: bool = False
+
+    def report_line(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if k != "image"}
+
+
+def _load_scripts(scripts) -> list[tuple[str, str | None, str | None]]:
+    """(id, code or None, error or None) for every script, in order."""
+    items: list[tuple[str, str | None, str | None]] = []
+    if isinstance(scripts, Mapping):
+        pairs = [(str(k), v) for k, v in scripts.items()]
+        for sid, code in pairs:
+            if isinstance(code, bytes):
+                try:
+                    code = code.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    items.append((sid, None, f"UnicodeDecodeError: the script is not UTF-8 ({exc.reason} at byte {exc.start})"))
+                    continue
+            items.append((sid, code, None))
+    else:
+        for path in scripts:
+            path = Path(path)
+            sid = path.stem
+            try:
+                raw = path.read_bytes()
+            except OSError as exc:
+                items.append((sid, None, f"FileError: cannot read {path}: {exc.strerror or exc}"))
+                continue
+            try:
+                items.append((sid, raw.decode("utf-8"), None))
+            except UnicodeDecodeError as exc:
+                items.append((sid, None, f"UnicodeDecodeError: {path} is not UTF-8 ({exc.reason} at byte {exc.start})"))
+    seen: set[str] = set()
+    for sid, _, _ in items:
+        if sid in seen:
+            raise ValueError(f"two scripts have the same id {sid!r}; ids (file stems) must be unique")
+        seen.add(sid)
+    return items
+
+
+def render_scripts(
+    scripts: Iterable[str | os.PathLike] | Mapping[str, str | bytes],
+    out_dir: str | os.PathLike,
+    *,
+    env: str = "faithful",
+    dpi: int = 200,
+    workers: int | None = None,
+    timeout: float = 60.0,
+    memory_mb: int = 4096,
+    cache_dir: str | os.PathLike | None = None,
+    use_cache: bool = True,
+    progress: bool = True,
+    sandbox: SandboxSettings | None = None,
+    report: bool = True,
+    desc: str = "rendering",
+) -> list[RenderRecord]:
+    """Render chart scripts to ``out_dir/<id>.jpg``; return one :class:`RenderRecord` per script.
+
+    Args:
+        scripts: paths of ``.py`` files (id = file stem) or a mapping ``{id: code}``.
+        out_dir: folder for the JPEGs and ``render_report.jsonl``.
+        env: ``faithful`` (pinned versions, byte-identical to the released data; created on first
+            use) or ``current`` (this interpreter's matplotlib with a compatibility layer).
+        dpi: resolution of the saved JPEG.
+        workers: number of warm workers (default: CPU count).
+        timeout: wall-clock seconds per script.
+        memory_mb: memory budget per script above the worker's baseline.
+        cache_dir: render cache folder (default ``$REACHQA_RENDER_CACHE`` or ``~/.cache/reachqa/renders``).
+        use_cache: read and write the render cache.
+        progress: show a progress bar.
+        sandbox: isolation settings (default: bubblewrap when installed).
+        report: write ``out_dir/render_report.jsonl``.
+        desc: progress-bar label.
+
+    A failing script gets an error record and never stops the others. Raises
+    :class:`RenderEnvironmentError` for an unknown or uncreatable environment and
+    :class:`RenderInfrastructureError` when workers cannot run at all; results finished before
+    such a failure stay in the cache and the report.
+    """
+    global _warned_no_sandbox
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"output path {out} exists and is not a directory")
+    items = _load_scripts(scripts)
+    environment = get_environment(env)
+    cache = RenderCache(cache_dir) if use_cache else None
+    out.mkdir(parents=True, exist_ok=True)
+    report_path = out / REPORT_NAME
+    records: dict[str, RenderRecord] = {}
+    report_fh = open(report_path, "w", encoding="utf-8") if report else None
+
+    def finish(rec: RenderRecord, image: bytes | None) -> None:
+        if image is not None:
+            target = out / f"{rec.id}.jpg"
+            atomic_write(target, image)
+            rec.image = str(target)
+        records[rec.id] = rec
+        if report_fh is not None:
+            report_fh.write(json.dumps(rec.report_line()) + "\n")
+            report_fh.flush()
+        bar.update(1)
+        bar.set_postfix(ok=sum(r.status == "ok" for r in records.values()),
+                        failed=sum(r.status != "ok" for r in records.values()),
+                        cached=sum(r.cached for r in records.values()), refresh=False)
+
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(items), desc=desc, unit="chart", disable=not progress, file=sys.stderr)
+    keys: dict[str, str] = {}
+    jobs: list[dict] = []
+    try:
+        for sid, code, error in items:
+            if error is not None:
+                finish(RenderRecord(sid, "error", error), None)
+                continue
+            key = RenderCache.key(code, environment.fingerprint, dpi)
+            keys[sid] = key
+            hit = cache.get(key) if cache is not None else None
+            if hit is not None:
+                meta, image = hit
+                finish(RenderRecord(sid, meta["status"], meta.get("error"), meta.get("seconds", 0.0),
+                                    meta.get("sha256"), cached=True), image)
+                continue
+            jobs.append({"id": sid, "code": code, "dpi": dpi, "timeout": timeout, "seed": 0,
+                         "memory_mb": memory_mb, "compat": environment.compat})
+        if jobs:
+            n = min(workers or os.cpu_count() or 1, len(jobs))
+            with WorkerPool(environment, n, sandbox) as pool:
+                if not pool.sandboxed and not _warned_no_sandbox:
+                    _warned_no_sandbox = True
+                    print("[reachqa] warning: bubblewrap (bwrap) is not installed: chart scripts run with "
+                          "resource limits and an audit hook but without file-system and network isolation",
+                          file=sys.stderr)
+
+                def on_result(header: dict, image: bytes) -> None:
+                    sha = hashlib.sha256(image).hexdigest() if image else None
+                    rec = RenderRecord(header["id"], header["status"], header.get("error"),
+                                       float(header.get("seconds") or 0.0), sha)
+                    if cache is not None:
+                        cache.put(keys[rec.id], {"status": rec.status, "error": rec.error,
+                                                 "seconds": rec.seconds, "sha256": sha}, image or None)
+                    finish(rec, image or None)
+
+                pool.map(jobs, on_result)
+    finally:
+        bar.close()
+        if report_fh is not None:
+            report_fh.close()
+    ordered = [records[sid] for sid, _, _ in items]
+    if report:
+        atomic_write(report_path, "".join(json.dumps(r.report_line()) + "\n" for r in ordered).encode())
+    return ordered
+
+
+def sandbox_available() -> bool:
+    return bwrap_path() is not None

@@ -1,0 +1,119 @@
+"""Compatibility layer for the "current" render environment.
+
+Chart scripts in the ReachQA data were written against matplotlib 3.9. Newer matplotlib removed a
+few APIs they use. ``install()`` puts thin shims back, inside the forked render child only, so
+those scripts run unchanged. Every shim maps an old call onto its documented replacement; none
+changes what a script that already works draws.
+
+Executed inside the render worker (stdlib + matplotlib only; reachqa is not importable there).
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+
+def _shim_get_cmap() -> None:
+    import matplotlib
+    import matplotlib.cm as cm
+
+    if hasattr(cm, "get_cmap"):
+        return
+
+    def get_cmap(name=None, lut=None):
+        if name is None:
+            name = matplotlib.rcParams["image.cmap"]
+        if isinstance(name, matplotlib.colors.Colormap):
+            cmap = name
+        else:
+            cmap = matplotlib.colormaps[name]
+        return cmap.resampled(lut) if lut is not None else cmap
+
+    cm.get_cmap = get_cmap
+    if not hasattr(cm, "register_cmap"):
+        def register_cmap(name=None, cmap=None, *, override_builtin=False):
+            matplotlib.colormaps.register(cmap, name=name, force=override_builtin)
+
+        cm.register_cmap = register_cmap
+
+
+def _rename_kwarg(cls, method: str, old: str, new: str) -> None:
+    import inspect
+
+    original = getattr(cls, method)
+    try:
+        params = inspect.signature(original).parameters
+    except (TypeError, ValueError):
+        return
+    if old in params or new not in params:
+        return  # nothing removed in this version
+
+    @functools.wraps(original)
+    def wrapper(self, *args, **kwargs):
+        if old in kwargs and new not in kwargs:
+            kwargs[new] = kwargs.pop(old)
+        return original(self, *args, **kwargs)
+
+    setattr(cls, method, wrapper)
+
+
+def _shim_renamed_kwargs() -> None:
+    from matplotlib.axes import Axes
+
+    _rename_kwarg(Axes, "boxplot", "labels", "tick_labels")
+    _rename_kwarg(Axes, "bxp", "labels", "tick_labels")
+
+
+def _shim_pyplot_boxplot() -> None:
+    import matplotlib.pyplot as plt
+
+    original = plt.boxplot
+
+    @functools.wraps(original)
+    def boxplot(*args, **kwargs):
+        if "labels" in kwargs and "tick_labels" not in kwargs:
+            kwargs["tick_labels"] = kwargs.pop("labels")
+        return original(*args, **kwargs)
+
+    plt.boxplot = boxplot
+
+
+def _shim_style_names() -> None:
+    """``plt.style.use('seaborn-whitegrid')``: the seaborn styles were renamed ``seaborn-v0_8-*``."""
+    import matplotlib.style as mstyle
+
+    original = mstyle.use
+
+    def fix(name):
+        if isinstance(name, str) and name.startswith("seaborn") and name not in mstyle.available:
+            candidate = name.replace("seaborn", "seaborn-v0_8", 1)
+            if candidate in mstyle.available:
+                return candidate
+        return name
+
+    @functools.wraps(original)
+    def use(style):
+        if isinstance(style, (list, tuple)):
+            style = [fix(s) for s in style]
+        else:
+            style = fix(style)
+        return original(style)
+
+    mstyle.use = use
+    import matplotlib.pyplot as plt
+
+    plt.style.use = use
+
+
+SHIMS = (_shim_get_cmap, _shim_renamed_kwargs, _shim_pyplot_boxplot, _shim_style_names)
+
+
+def install() -> None:
+    """Install every shim that the running matplotlib needs."""
+    warnings.filterwarnings("ignore")
+    for shim in SHIMS:
+        try:
+            shim()
+        except Exception:  # a shim that does not apply to this version must not break rendering
+            pass

@@ -1,0 +1,350 @@
+"""A warm render worker. Runs inside the render environment's interpreter, usually in a sandbox.
+
+This file is executed by path (``python _worker.py``), never imported by the main process, and
+depends only on the standard library plus what the render environment provides, so that it runs
+in the pinned "faithful" virtualenv where reachqa itself is not installed.
+
+Protocol (the worker's stdin/stdout are pipes to the parent):
+
+* parent -> worker: one JSON object per line:
+  ``{"id", "code", "dpi", "timeout", "seed", "memory_mb", "fsize_mb", "compat"}``
+* worker -> parent: one JSON header line ``{"id", "status", "error", "seconds", "nbytes"}``
+  followed by exactly ``nbytes`` bytes of JPEG. A line ``{"ready": true, ...}`` is sent once the
+  heavy imports are done.
+
+Each script runs in a child forked from this warm process, so imports are paid once while no
+state (rcParams, styles, open figures, RNG state, monkey-patches a script makes) outlives the
+script. The child gets its own empty working directory, resource limits, seeded RNGs and an
+audit hook that refuses process creation, sockets and writes outside its directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import select
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import traceback
+
+READY_IMPORTS = ("numpy", "matplotlib", "matplotlib.pyplot", "pandas", "seaborn", "scipy.stats", "networkx", "squarify")
+
+
+def _warm_up() -> dict:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    loaded = []
+    for name in READY_IMPORTS:
+        try:
+            __import__(name)
+            loaded.append(name)
+        except Exception:  # an optional library missing from this environment
+            pass
+    import matplotlib.pyplot as plt
+
+    # Touch the font machinery once so every child starts with fonts already loaded.
+    fig = plt.figure(figsize=(1, 1))
+    fig.text(0.5, 0.5, "warm")
+    fig.canvas.draw()
+    plt.close(fig)
+    matplotlib.rcParams.update(matplotlib.rcParamsDefault)
+    matplotlib.use("Agg")
+    return {"ready": True, "python": sys.version.split()[0], "matplotlib": matplotlib.__version__,
+            "pid": os.getpid(), "imports": loaded}
+
+
+def _vm_size_bytes() -> int:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Inside the forked child
+# ---------------------------------------------------------------------------------------------
+
+class _SandboxViolation(PermissionError):
+    pass
+
+
+def _install_guard(workdir: str) -> None:
+    """Refuse, at the Python level, what a chart script has no business doing.
+
+    This is defence in depth: the real walls are the OS sandbox (bubblewrap) and rlimits; the
+    audit hook gives a clear error message for the common cases and covers hosts without
+    bubblewrap.
+    """
+    workdir = os.path.realpath(workdir)
+    forbidden = {
+        "os.system": "running shell commands",
+        "os.fork": "creating processes",
+        "os.forkpty": "creating processes",
+        "os.posix_spawn": "creating processes",
+        "os.spawn": "creating processes",
+        "os.exec": "executing programs",
+        "subprocess.Popen": "creating processes",
+        "socket.__new__": "opening sockets",
+        "socket.connect": "network access",
+        "socket.bind": "network access",
+        "os.kill": "signalling processes",
+    }
+    write_events = {"os.remove", "os.rmdir", "os.rename", "os.truncate", "os.chmod", "os.chown",
+                    "os.link", "os.symlink", "os.mkdir", "shutil.rmtree", "shutil.move", "os.utime"}
+    allowed_write_roots = (workdir, "/dev/null")
+
+    def inside(path) -> bool:
+        try:
+            if isinstance(path, int):
+                return True
+            p = os.path.realpath(os.fsdecode(path))
+        except Exception:
+            return False
+        return any(p == r or p.startswith(r + os.sep) for r in allowed_write_roots)
+
+    def hook(event: str, args: tuple) -> None:
+        if event in forbidden:
+            raise _SandboxViolation(f"chart scripts may not do this ({forbidden[event]}: {event})")
+        if event == "open":
+            path, mode, flags = (tuple(args) + (None, None, None))[:3]
+            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND))
+            if writing and path is not None and not inside(path):
+                raise _SandboxViolation(f"chart scripts may only write in their own directory, not {path!r}")
+        elif event in write_events:
+            for a in args[:2]:
+                if isinstance(a, (str, bytes, os.PathLike)) and not inside(a):
+                    raise _SandboxViolation(f"chart scripts may only change files in their own directory, not {a!r}")
+
+    sys.addaudithook(hook)
+
+
+def _apply_limits(job: dict, vm_baseline: int) -> None:
+    def setlim(which, value):
+        try:
+            soft, hard = resource.getrlimit(which)
+            if hard != resource.RLIM_INFINITY:
+                value = min(value, hard)
+            resource.setrlimit(which, (value, value))
+        except (ValueError, OSError):
+            pass
+
+    timeout = float(job.get("timeout") or 60)
+    setlim(resource.RLIMIT_CPU, int(timeout) + 5)
+    if job.get("memory_mb"):
+        setlim(resource.RLIMIT_AS, vm_baseline + int(job["memory_mb"]) * 1024 * 1024)
+    setlim(resource.RLIMIT_FSIZE, int(job.get("fsize_mb") or 64) * 1024 * 1024)
+    setlim(resource.RLIMIT_NPROC, 64)
+    setlim(resource.RLIMIT_CORE, 0)
+    setlim(resource.RLIMIT_NOFILE, 256)
+
+
+def _seed_everything(seed: int) -> None:
+    import random
+
+    random.seed(seed)
+    try:
+        import numpy as np
+
+        np.random.seed(seed)
+    except Exception:
+        pass
+
+
+def _run_in_child(job: dict, workdir: str, result_fd: int, vm_baseline: int) -> None:
+    """Body of the forked child; never returns."""
+    status = {"status": "error", "error": None, "saved": False}
+    try:
+        os.setsid()
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, 0)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        os.chdir(workdir)
+        tempfile.tempdir = workdir
+        os.environ["TMPDIR"] = workdir
+        _apply_limits(job, vm_baseline)
+        _seed_everything(int(job.get("seed", 0)))
+
+        import matplotlib
+        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
+
+        target = os.path.join(workdir, "__chart__.jpg")
+        dpi = job.get("dpi", 200)
+        real_savefig = Figure.savefig
+
+        def save(fig=None) -> None:
+            fig = fig if fig is not None else plt.gcf()
+            real_savefig(fig, target, dpi=dpi)
+            status["saved"] = True
+
+        def show(*args, **kwargs) -> None:
+            save()
+
+        def pyplot_savefig(*args, **kwargs) -> None:
+            save()
+
+        def figure_savefig(self, *args, **kwargs) -> None:
+            save(self)
+
+        plt.show = show
+        plt.savefig = pyplot_savefig
+        Figure.savefig = figure_savefig
+        if job.get("compat"):
+            from _compat import install as install_compat  # shipped next to this file
+
+            install_compat()
+
+        code = job["code"]
+        try:
+            compiled = compile(code, f"<chart {job['id']}>", "exec")
+        except SyntaxError as exc:
+            status["error"] = f"SyntaxError: {exc.msg} (line {exc.lineno})"
+            raise SystemExit(3)
+        _install_guard(workdir)
+        namespace = {"__name__": "__main__", "__file__": os.path.join(workdir, "chart.py"), "__builtins__": __builtins__}
+        try:
+            exec(compiled, namespace)
+        except SystemExit as exc:
+            if exc.code not in (None, 0):
+                status["error"] = f"SystemExit: script exited with status {exc.code!r}"
+                raise SystemExit(3)
+        if not status["saved"] and plt.get_fignums():
+            save()  # the script drew a figure but never called show()/savefig()
+        if not status["saved"]:
+            status["error"] = "NoFigure: the script finished without drawing a figure"
+        else:
+            status["status"] = "ok"
+    except SystemExit:
+        pass
+    except MemoryError:
+        status["error"] = "MemoryError: the script exceeded its memory limit"
+    except RecursionError as exc:
+        status["error"] = f"RecursionError: {exc}"
+    except BaseException as exc:  # noqa: BLE001 - every failure becomes the script's own record
+        tb = traceback.extract_tb(exc.__traceback__)
+        where = ""
+        for frame in reversed(tb):
+            if frame.filename.startswith("<chart "):
+                where = f" (line {frame.lineno})"
+                break
+        status["error"] = f"{type(exc).__name__}: {str(exc)[:500]}{where}"
+    try:
+        os.write(result_fd, json.dumps({"status": status["status"], "error": status["error"]}).encode())
+    finally:
+        os._exit(0)
+
+
+# ---------------------------------------------------------------------------------------------
+# The worker loop
+# ---------------------------------------------------------------------------------------------
+
+_SIGNAL_NAMES = {getattr(signal, n): n for n in dir(signal) if n.startswith("SIG") and not n.startswith("SIG_")}
+
+
+def _run_job(job: dict, root: str, vm_baseline: int) -> tuple[dict, bytes]:
+    workdir = tempfile.mkdtemp(prefix="job-", dir=root)
+    os.chmod(workdir, 0o700)
+    rfd, wfd = os.pipe()
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        os.close(rfd)
+        _run_in_child(job, workdir, wfd, vm_baseline)
+    os.close(wfd)
+    timeout = float(job.get("timeout") or 60)
+    deadline = start + timeout
+    chunks: list[bytes] = []
+    timed_out = False
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            timed_out = True
+            break
+        ready, _, _ = select.select([rfd], [], [], remaining)
+        if ready:
+            data = os.read(rfd, 65536)
+            if not data:
+                break
+            chunks.append(data)
+    os.close(rfd)
+    if timed_out:
+        for target in (-pid, pid):
+            try:
+                os.kill(target, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+    _, wstatus = os.waitpid(pid, 0)
+    try:
+        os.killpg(pid, signal.SIGKILL)  # anything the script left behind in its session
+    except (ProcessLookupError, PermissionError):
+        pass
+    seconds = time.monotonic() - start
+    header = {"id": job["id"], "status": "error", "error": None, "seconds": round(seconds, 4), "nbytes": 0}
+    image = b""
+    if timed_out:
+        header["error"] = f"Timeout: the script ran longer than {timeout:g} s"
+    elif chunks:
+        try:
+            result = json.loads(b"".join(chunks))
+            header["status"], header["error"] = result["status"], result["error"]
+        except (ValueError, KeyError):
+            header["error"] = "ProtocolError: the script corrupted its result message"
+    elif os.WIFSIGNALED(wstatus):
+        sig = os.WTERMSIG(wstatus)
+        name = _SIGNAL_NAMES.get(sig, str(sig))
+        hint = {"SIGXCPU": " (CPU time limit)", "SIGXFSZ": " (file size limit)", "SIGKILL": " (killed, likely out of memory)"}.get(name, "")
+        header["error"] = f"Crashed: the script died from signal {name}{hint}"
+    else:
+        header["error"] = f"Exited: the script ended the process (status {os.WEXITSTATUS(wstatus)}) before finishing"
+    if header["status"] == "ok":
+        try:
+            with open(os.path.join(workdir, "__chart__.jpg"), "rb") as fh:
+                image = fh.read()
+        except OSError as exc:
+            header["status"], header["error"] = "error", f"NoImage: {exc}"
+    shutil.rmtree(workdir, ignore_errors=True)
+    header["nbytes"] = len(image)
+    return header, image
+
+
+def main() -> None:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    out = sys.stdout.buffer
+    inp = sys.stdin.buffer
+    # Nothing but the protocol may reach the parent through our stdout.
+    sys.stdout = sys.stderr
+    root = tempfile.mkdtemp(prefix="reachqa-render-")
+    try:
+        hello = _warm_up()
+        vm_baseline = _vm_size_bytes()
+        out.write(json.dumps(hello).encode() + b"\n")
+        out.flush()
+        for line in inp:
+            if not line.strip():
+                continue
+            job = json.loads(line)
+            try:
+                header, image = _run_job(job, root, vm_baseline)
+            except Exception as exc:  # the worker itself failed (fork, pipes): say so, keep serving
+                header, image = {"id": job.get("id"), "status": "error", "nbytes": 0, "seconds": 0.0,
+                                 "error": f"InfrastructureError: {type(exc).__name__}: {exc}"}, b""
+            out.write(json.dumps(header).encode() + b"\n")
+            out.write(image)
+            out.flush()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

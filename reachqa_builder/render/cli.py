@@ -1,0 +1,97 @@
+"""``reachqa render`` and ``reachqa env``: command-line front ends of the renderer."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Render every chart script (*.py) in a folder to JPEGs plus render_report.jsonl.
+
+    Example:
+      reachqa render ../shared/reachqa-data/reachqa_test/code out/ --env current
+
+    Exit status 0 when the renderer worked, even if some scripts failed (see the report);
+    non-zero only when it could not work (bad folder, environment unavailable, workers broken).
+    """
+    parser.add_argument("code_dir", help="folder of chart scripts (*.py)")
+    parser.add_argument("out_dir", help="folder for <id>.jpg and render_report.jsonl")
+    parser.add_argument("--env", default="faithful",
+                        help="faithful (pinned versions of the released data, created on first use; default) "
+                             "or current (this interpreter's matplotlib with a compatibility layer)")
+    parser.add_argument("--dpi", type=int, default=200, help="resolution of the saved JPEG (default 200)")
+    parser.add_argument("--workers", type=int, default=None, help="warm render workers (default: CPU count)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="wall-clock seconds per script (default 60)")
+    parser.add_argument("--memory-mb", type=int, default=4096, help="memory per script above the worker baseline")
+    parser.add_argument("--cache-dir", default=None, help="render cache folder (default ~/.cache/reachqa/renders)")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the render cache")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.set_defaults(run=run_render)
+
+
+def run_render(args) -> int:
+    from . import ENV_NAMES, RenderEnvironmentError, RenderInfrastructureError, render_scripts
+
+    code_dir = Path(args.code_dir)
+    if not code_dir.exists():
+        print(f"reachqa render: {code_dir} does not exist", file=sys.stderr)
+        return 2
+    if not code_dir.is_dir():
+        print(f"reachqa render: {code_dir} is not a directory", file=sys.stderr)
+        return 2
+    if args.env not in ENV_NAMES:
+        print(f"reachqa render: unknown --env {args.env!r}; choose one of: {', '.join(ENV_NAMES)}", file=sys.stderr)
+        return 2
+    scripts = sorted(code_dir.glob("*.py"))
+    if not scripts:
+        print(f"reachqa render: {code_dir} holds no chart scripts (*.py)", file=sys.stderr)
+        return 2
+    try:
+        records = render_scripts(scripts, args.out_dir, env=args.env, dpi=args.dpi, workers=args.workers,
+                                 timeout=args.timeout, memory_mb=args.memory_mb, cache_dir=args.cache_dir,
+                                 use_cache=not args.no_cache, progress=not args.no_progress)
+    except (RenderEnvironmentError, RenderInfrastructureError, NotADirectoryError) as exc:
+        print(f"reachqa render: {exc}", file=sys.stderr)
+        return 1
+    ok = sum(r.status == "ok" for r in records)
+    cached = sum(r.cached for r in records)
+    print(f"rendered {ok}/{len(records)} charts ({cached} from cache, {len(records) - ok} failed) "
+          f"into {args.out_dir}; report: {Path(args.out_dir) / 'render_report.jsonl'}")
+    kinds = Counter((r.error or "").split(":", 1)[0] for r in records if r.status != "ok")
+    for kind, n in kinds.most_common():
+        print(f"  {n:5d} x {kind}")
+    return 0
+
+
+def configure_env(parser: argparse.ArgumentParser) -> None:
+    """Manage render environments (create the pinned 'faithful' virtualenv ahead of time).
+
+    Example:
+      reachqa env create faithful
+      reachqa env path faithful
+    """
+    parser.add_argument("action", choices=["create", "path"], help="create: build it if missing; path: print its folder")
+    parser.add_argument("name", nargs="?", default="faithful", help="environment name (faithful)")
+    parser.add_argument("--force", action="store_true", help="rebuild even if it exists")
+    parser.set_defaults(run=run_env)
+
+
+def run_env(args) -> int:
+    from .envs import RenderEnvironmentError, create_faithful_env, faithful_env_dir
+
+    if args.name != "faithful":
+        print(f"reachqa env: only the 'faithful' environment is created by reachqa ('current' is this "
+              f"interpreter); got {args.name!r}", file=sys.stderr)
+        return 2
+    if args.action == "path":
+        print(faithful_env_dir())
+        return 0
+    try:
+        print(create_faithful_env(force=args.force))
+    except RenderEnvironmentError as exc:
+        print(f"reachqa env: {exc}", file=sys.stderr)
+        return 1
+    return 0

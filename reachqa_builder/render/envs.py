@@ -1,0 +1,141 @@
+"""Render environments: which Python interpreter (and library versions) runs chart scripts.
+
+* ``faithful``: a virtualenv pinned to the versions the released ReachQA charts were made with
+  (``faithful.lock``); created and cached on first use under ``$REACHQA_HOME/envs`` (default
+  ``~/.cache/reachqa/envs``). Renders there reproduce the published JPEGs byte for byte.
+* ``current``: the interpreter running reachqa, with whatever matplotlib it has, plus a small
+  compatibility layer (``_compat.py``) for APIs that newer matplotlib removed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+LOCK_FILE = HERE / "faithful.lock"
+ENV_NAMES = ("faithful", "current")
+
+
+class RenderEnvironmentError(RuntimeError):
+    """A render environment cannot be used (unknown name, or creation failed)."""
+
+
+def reachqa_home() -> Path:
+    return Path(os.environ.get("REACHQA_HOME") or Path.home() / ".cache" / "reachqa")
+
+
+@dataclass(frozen=True)
+class RenderEnvironment:
+    """An interpreter that runs chart scripts.
+
+    Args:
+        name: ``faithful`` or ``current``.
+        python: path of the interpreter.
+        fingerprint: hash identifying the library versions (part of the render cache key).
+        compat: whether the compatibility layer is installed in render children.
+        prefixes: folders the interpreter needs to see inside the sandbox.
+    """
+
+    name: str
+    python: str
+    fingerprint: str
+    compat: bool
+    prefixes: tuple[str, ...]
+
+
+def _lock_text() -> str:
+    return LOCK_FILE.read_text()
+
+
+def lock_hash() -> str:
+    lines = [ln.strip() for ln in _lock_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()[:16]
+
+
+def faithful_env_dir() -> Path:
+    return reachqa_home() / "envs" / f"faithful-{lock_hash()}"
+
+
+def _interpreter_prefixes(python: str) -> tuple[str, ...]:
+    out = subprocess.run([python, "-c", "import sys; print(sys.prefix); print(sys.base_prefix); print(sys.exec_prefix)"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    real = [os.path.realpath(python)]
+    return tuple(sorted(set(out) | {os.path.dirname(os.path.dirname(r)) for r in real}))
+
+
+def _current_fingerprint() -> str:
+    import matplotlib
+    import numpy
+
+    try:
+        import PIL
+
+        pil = PIL.__version__
+    except ImportError:  # pragma: no cover - pillow is a dependency of matplotlib
+        pil = "none"
+    versions = f"py{sys.version_info[:3]}-mpl{matplotlib.__version__}-np{numpy.__version__}-pil{pil}"
+    return "current-" + hashlib.sha256(versions.encode()).hexdigest()[:16]
+
+
+def create_faithful_env(force: bool = False, quiet: bool = False) -> Path:
+    """Create the pinned virtualenv (idempotent; safe against concurrent callers).
+
+    Raises RenderEnvironmentError naming the failing step, e.g. when the package registry cannot
+    be reached. A half-built environment is removed, never used.
+    """
+    target = faithful_env_dir()
+    marker = target / ".reachqa-complete"
+    if marker.exists() and not force:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.parent / f".{target.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.exists() and not force:
+            return target
+        if target.exists():
+            shutil.rmtree(target)
+        tmp = target  # built in place (venvs and font caches record absolute paths); the marker says "done"
+        steps = [
+            ([sys.executable, "-m", "venv", str(tmp)], "create the virtualenv"),
+            ([str(tmp / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
+              "-q", "-r", str(LOCK_FILE)], f"install the pinned packages of {LOCK_FILE.name} (needs the package registry)"),
+            # Build matplotlib's font cache once, so sandboxed workers find it read-only.
+            ([str(tmp / "bin" / "python"), "-c", "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot"],
+             "build the font cache"),
+        ]
+        env = dict(os.environ, MPLCONFIGDIR=str(tmp / "mplconfig"))
+        for cmd, what in steps:
+            if not quiet:
+                print(f"[reachqa] faithful render env: {what} ...", file=sys.stderr, flush=True)
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+            if proc.returncode != 0:
+                shutil.rmtree(tmp, ignore_errors=True)
+                tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
+                raise RenderEnvironmentError(
+                    f"could not create the faithful render environment at {target}: failed to {what}.\n{tail}\n"
+                    "Use --env current to render with the installed matplotlib instead.")
+        (tmp / ".reachqa-complete").write_text(_lock_text())
+    return target
+
+
+def get_environment(name: str, create: bool = True) -> RenderEnvironment:
+    """Resolve an environment name to a ready interpreter (creating ``faithful`` if needed)."""
+    if name not in ENV_NAMES:
+        raise RenderEnvironmentError(f"unknown render environment {name!r}; choose one of: {', '.join(ENV_NAMES)}")
+    if name == "current":
+        return RenderEnvironment("current", sys.executable, _current_fingerprint(), True, _interpreter_prefixes(sys.executable))
+    target = faithful_env_dir()
+    if not (target / ".reachqa-complete").exists():
+        if not create:
+            raise RenderEnvironmentError(f"the faithful render environment does not exist yet ({target}); "
+                                         "run `reachqa env create faithful`")
+        create_faithful_env()
+    python = str(target / "bin" / "python")
+    return RenderEnvironment("faithful", python, "faithful-" + lock_hash(), False, _interpreter_prefixes(python))
