@@ -1,0 +1,111 @@
+"""Shared helpers of the benchmark adapters: reading release files, images and Hub datasets."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+from .registry import Sample
+
+__all__ = ["read_json", "read_jsonl", "image_bytes", "load_hub_rows", "is_hub_id", "iter_data_json", "resolve_source"]
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"benchmark file not found: {path}")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON: {exc}") from None
+
+
+def read_jsonl(path: str | os.PathLike) -> Iterator[dict]:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"benchmark file not found: {path}")
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path}:{n}: not a JSON object: {exc}") from None
+
+
+def image_bytes(value: Any, base_dir: str | os.PathLike | None = None, *, what: str = "image") -> bytes:
+    """Encoded image bytes from a path (relative to ``base_dir``), raw bytes, a datasets image dict
+    (``{"bytes": ..., "path": ...}``) or a PIL image."""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    if isinstance(value, dict):
+        if value.get("bytes"):
+            return bytes(value["bytes"])
+        if value.get("path"):
+            return image_bytes(value["path"], base_dir, what=what)
+        raise ValueError(f"{what}: image dict has neither bytes nor path")
+    if isinstance(value, (str, os.PathLike)):
+        path = Path(value)
+        if not path.is_absolute() and base_dir is not None:
+            path = Path(base_dir) / path
+        if not path.is_file():
+            raise FileNotFoundError(f"{what}: image file not found: {path}")
+        return path.read_bytes()
+    if hasattr(value, "save"):  # PIL image
+        buf = io.BytesIO()
+        fmt = "PNG" if getattr(value, "mode", "RGB") in ("RGBA", "P", "LA") else "JPEG"
+        value.save(buf, format=fmt)
+        return buf.getvalue()
+    raise TypeError(f"{what}: cannot read an image from {type(value).__name__}")
+
+
+def is_hub_id(source: str) -> bool:
+    """``owner/name`` that is not an existing local path."""
+    return source.count("/") == 1 and not Path(source).exists() and not source.startswith((".", "/", "~"))
+
+
+def resolve_source(source: str | None, default: str | None, name: str) -> str:
+    src = source or default
+    if not src:
+        raise ValueError(f"benchmark {name!r} has no default source; pass a local path ({name}=PATH)")
+    return os.path.expanduser(src)
+
+
+def load_hub_rows(hub_id: str, split: str, config: str | None = None, image_columns: tuple[str, ...] = ()):
+    """Rows of a Hub dataset (or a local datasets folder), with image columns left undecoded
+    (``{"bytes", "path"}``) so images pass through unchanged. Fails with a clear message offline."""
+    import datasets
+
+    try:
+        ds = datasets.load_dataset(hub_id, config, split=split)
+    except Exception as exc:  # offline, missing split, gated ...
+        raise RuntimeError(f"could not load {hub_id!r} (split {split!r}) with datasets.load_dataset: "
+                           f"{type(exc).__name__}: {exc}. Download it first or pass a local path.") from exc
+    for col in image_columns:
+        if col in ds.column_names and isinstance(ds.features[col], datasets.Image):
+            ds = ds.cast_column(col, datasets.Image(decode=False))
+    return ds
+
+
+def iter_data_json(folder: Path, benchmark: str, default_subset: str) -> Iterator[Sample]:
+    """The layout the ReachQA authors' tool read for every benchmark: ``<folder>/data.json``, a list
+    of ``{"question", "answer", "image" (relative path), "split"}``."""
+    records = read_json(folder / "data.json")
+    if not isinstance(records, list):
+        raise ValueError(f"{folder / 'data.json'}: expected a list of records")
+    for n, rec in enumerate(records):
+        missing = [k for k in ("question", "answer", "image") if k not in rec]
+        if missing:
+            raise ValueError(f"{folder / 'data.json'} record {n}: missing {missing}")
+        yield Sample(
+            id=str(rec.get("id", n)),
+            image=image_bytes(rec["image"], folder, what=f"{benchmark} record {n}"),
+            question=str(rec["question"]),
+            answer=str(rec["answer"]),
+            subset=str(rec.get("split") or default_subset).lower(),
+            meta={k: v for k, v in rec.items() if k not in ("question", "answer", "image", "split", "id")},
+        )

@@ -1,0 +1,54 @@
+"""ChartQA test (Masry et al., 2022): human-written and machine-generated ("augmented") questions.
+
+Local layout (the GitHub release): ``<dir>/test_human.json`` and ``<dir>/test_augmented.json``
+(lists of ``{"imgname", "query", "label"}``) with images in ``<dir>/png/`` (``<dir>`` may also be
+the release root holding ``test/``). Hub layout (``HuggingFaceM4/ChartQA``, split ``test``):
+columns ``image``, ``query``, ``label`` (a list), ``human_or_machine`` (0 human, 1 machine).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+from ._io import image_bytes, is_hub_id, iter_data_json, load_hub_rows, read_json
+from .registry import Sample, register
+
+HUB_ID = "HuggingFaceM4/ChartQA"
+
+
+@register("chartqa", subsets=("human", "augmented"), hub_id=HUB_ID, relaxed=True,
+          description="ChartQA test: human and augmented questions on real-world charts")
+def load_chartqa(source: str | None, *, split: str = "test", **_) -> Iterator[Sample]:
+    if source is None or is_hub_id(source):
+        yield from _hub(source or HUB_ID, split)
+        return
+    folder = Path(source)
+    if (folder / split / "test_human.json").is_file() or (folder / split / f"{split}_human.json").is_file():
+        folder = folder / split
+    if (folder / "data.json").is_file():
+        yield from iter_data_json(folder, "chartqa", "human")
+        return
+    found = False
+    for subset in ("human", "augmented"):
+        path = folder / f"{split}_{subset}.json"
+        if not path.is_file():
+            continue
+        found = True
+        for n, rec in enumerate(read_json(path)):
+            yield Sample(id=f"{subset}-{n}", image=image_bytes(Path("png") / rec["imgname"], folder,
+                                                               what=f"chartqa {path.name}[{n}]"),
+                         question=rec["query"], answer=str(rec["label"]), subset=subset,
+                         meta={"imgname": rec["imgname"]})
+    if not found:
+        raise FileNotFoundError(f"chartqa: no {split}_human.json / {split}_augmented.json / data.json in {folder}")
+
+
+def _hub(hub_id: str, split: str) -> Iterator[Sample]:
+    ds = load_hub_rows(hub_id, split, image_columns=("image",))
+    for n, row in enumerate(ds):
+        label = row["label"]
+        answer = label[0] if isinstance(label, list) else label
+        subset = "augmented" if row.get("human_or_machine") == 1 else "human"
+        yield Sample(id=f"{subset}-{n}", image=image_bytes(row["image"], what=f"chartqa row {n}"),
+                     question=row["query"], answer=str(answer), subset=subset)

@@ -1,0 +1,83 @@
+"""Math benchmarks with images: MathVista testmini and MATH-Vision.
+
+MathVista (``AI4Math/MathVista``, split ``testmini``): columns ``pid``, ``question``, ``query``
+(question with hint and choices), ``decoded_image``, ``choices``, ``answer``, ``question_type``
+(``multi_choice`` / ``free_form``), ``answer_type``. MATH-Vision (``MathLLMs/MathVision``, splits
+``test`` / ``testmini``): ``id``, ``question``, ``options``, ``decoded_image``, ``answer``,
+``level``, ``subject``; with options the answer is a letter. A local source is a Parquet file,
+a ``save_to_disk`` folder, or a folder with ``data.json``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+from ._io import image_bytes, is_hub_id, iter_data_json, load_hub_rows
+from .registry import Sample, register
+
+
+def _rows(source: str | None, hub_id: str, split: str):
+    import datasets
+
+    if source is None or is_hub_id(source):
+        return load_hub_rows(source or hub_id, split, image_columns=("decoded_image", "image"))
+    path = Path(source)
+    if path.is_dir() and ((path / "dataset_info.json").is_file() or (path / "dataset_dict.json").is_file()):
+        ds = datasets.load_from_disk(str(path))
+        ds = ds[split] if isinstance(ds, datasets.DatasetDict) else ds
+    else:
+        files = [path] if path.is_file() else sorted(path.glob(f"{split}*.parquet")) or sorted(path.glob("*.parquet"))
+        if not files:
+            raise FileNotFoundError(f"no data.json, dataset folder or *.parquet at {path}")
+        ds = datasets.load_dataset("parquet", data_files=[str(f) for f in files], split="train")
+    for col in ("decoded_image", "image"):
+        if col in ds.column_names and isinstance(ds.features[col], datasets.Image):
+            ds = ds.cast_column(col, datasets.Image(decode=False))
+    return ds
+
+
+def _image(row: dict, base: Path | None, what: str) -> bytes:
+    if row.get("decoded_image") is not None:
+        return image_bytes(row["decoded_image"], base, what=what)
+    return image_bytes(row["image"], base, what=what)
+
+
+def _base(source: str | None) -> Path | None:
+    if source is None or is_hub_id(source):
+        return None
+    p = Path(source)
+    return p if p.is_dir() else p.parent
+
+
+@register("mathvista", subsets=("multi_choice", "free_form"), hub_id="AI4Math/MathVista", relaxed=True,
+          description="MathVista testmini: visual math reasoning (multiple choice and free form)")
+def load_mathvista(source: str | None, *, split: str = "testmini", **_) -> Iterator[Sample]:
+    if source and (Path(source) / "data.json").is_file():
+        yield from iter_data_json(Path(source), "mathvista", "free_form")
+        return
+    base = _base(source)
+    for row in _rows(source, "AI4Math/MathVista", split):
+        yield Sample(id=str(row["pid"]), image=_image(row, base, f"mathvista {row['pid']}"),
+                     question=row.get("query") or row["question"], answer=str(row["answer"]),
+                     subset=row.get("question_type") or "free_form",
+                     meta={"choices": row.get("choices"), "answer_type": row.get("answer_type"),
+                           "unit": row.get("unit"), "precision": row.get("precision")})
+
+
+@register("mathvision", subsets=("multi_choice", "free_form"), hub_id="MathLLMs/MathVision", relaxed=True,
+          description="MATH-Vision: competition math problems with images")
+def load_mathvision(source: str | None, *, split: str = "test", **_) -> Iterator[Sample]:
+    if source and (Path(source) / "data.json").is_file():
+        yield from iter_data_json(Path(source), "mathvision", "free_form")
+        return
+    base = _base(source)
+    for row in _rows(source, "MathLLMs/MathVision", split):
+        options = [o for o in (row.get("options") or []) if str(o).strip()]
+        question = row["question"]
+        if options:
+            letters = "ABCDEFGHIJ"
+            question += "\nChoices:\n" + "\n".join(f"({letters[i]}) {o}" for i, o in enumerate(options))
+        yield Sample(id=str(row["id"]), image=_image(row, base, f"mathvision {row['id']}"), question=question,
+                     answer=str(row["answer"]), subset="multi_choice" if options else "free_form",
+                     meta={"level": row.get("level"), "subject": row.get("subject")})

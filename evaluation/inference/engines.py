@@ -1,0 +1,39 @@
+"""Choose an inference engine by name: ``transformers``, ``vllm`` or ``openai``.
+
+Every engine has ``name`` and ``generate(requests: Sequence[ChatRequest]) -> list[ChatResponse]``
+(the openai engine may return an ``APIError`` in place of a reply that failed for good).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["ENGINES", "make_engine"]
+
+ENGINES = ("transformers", "vllm", "openai")
+
+
+def make_engine(kind: str, *, model: str, adapter: str | None = None, batch_size: int = 8, device: str = "auto",
+                dtype: str = "auto", base_url: str | None = None, api_key: str | None = None, concurrency: int = 16,
+                cache_path: str | None = None, tensor_parallel_size: int = 1, progress: bool = True,
+                **extra: Any):
+    if kind == "transformers":
+        from .transformers_engine import TransformersEngine, TransformersEngineConfig
+
+        return TransformersEngine(TransformersEngineConfig(model=model, adapter=adapter, batch_size=batch_size,
+                                                           device=device, dtype=dtype, progress=progress, **extra))
+    if kind == "vllm":
+        from .vllm_engine import VLLMEngine, VLLMEngineConfig
+
+        return VLLMEngine(VLLMEngineConfig(model=model, adapter=adapter, tensor_parallel_size=tensor_parallel_size,
+                                           progress=progress, **extra))
+    if kind == "openai":
+        from .api import APIConfig
+        from .openai_engine import OpenAIEngine
+
+        if adapter:
+            raise ValueError("--adapter applies to local engines; serve the adapter with your server instead")
+        config = APIConfig(base_url=base_url or "http://localhost:8000/v1", api_key=api_key,
+                           concurrency=concurrency, cache_path=cache_path, **extra)
+        return OpenAIEngine(config, model)
+    raise ValueError(f"unknown engine {kind!r}; choose from {', '.join(ENGINES)}")

@@ -1,0 +1,105 @@
+"""Prediction files: append-only JSONL, one flushed line per answered sample, resumable.
+
+A record holds ``id, benchmark, subset, question, answer, prediction`` plus provenance
+(``model``, ``engine``, ``finish_reason``, token counts). :class:`PredictionWriter` skips ids that
+are already in the file, so an interrupted ``reachqa infer`` continues where it stopped; a torn
+last line (a crash mid-write) is cut off before appending.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+__all__ = ["REQUIRED_FIELDS", "PredictionWriter", "iter_prediction_files", "read_predictions", "write_predictions_atomic"]
+
+REQUIRED_FIELDS = ("id", "benchmark", "subset", "question", "answer", "prediction")
+
+
+def _check(record: dict[str, Any], where: str) -> None:
+    missing = [k for k in REQUIRED_FIELDS if k not in record]
+    if missing:
+        raise ValueError(f"{where}: prediction record lacks {missing}")
+
+
+def read_predictions(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """All complete records of a prediction JSONL file (a torn last line is ignored)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"prediction file not found: {path}")
+    out: list[dict[str, Any]] = []
+    with open(path, encoding="utf-8") as fh:
+        lines = fh.read().split("\n")
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            if n == len(lines):  # unterminated last line: an interrupted write
+                break
+            raise ValueError(f"{path}:{n}: not a JSON record") from None
+        _check(rec, f"{path}:{n}")
+        out.append(rec)
+    return out
+
+
+def iter_prediction_files(folder: str | os.PathLike) -> Iterator[Path]:
+    folder = Path(folder)
+    if folder.is_file():
+        yield folder
+        return
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no prediction folder or file at {folder}")
+    yield from sorted(folder.glob("*.jsonl"))
+
+
+class PredictionWriter:
+    """Append records to ``path``; ``done`` holds the ids already written (earlier runs included)."""
+
+    def __init__(self, path: str | os.PathLike, fsync: bool = False) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fsync = fsync
+        self.done: set[str] = set()
+        if self.path.exists():
+            self._repair_tail()
+            self.done = {str(r["id"]) for r in read_predictions(self.path)}
+        self._fh = open(self.path, "a", encoding="utf-8")
+
+    def _repair_tail(self) -> None:
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            cut = data.rfind(b"\n") + 1
+            with open(self.path, "r+b") as fh:
+                fh.truncate(cut)
+
+    def write(self, record: dict[str, Any]) -> None:
+        _check(record, str(self.path))
+        self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._fh.flush()
+        if self.fsync:
+            os.fsync(self._fh.fileno())
+        self.done.add(str(record["id"]))
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> "PredictionWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def write_predictions_atomic(path: str | os.PathLike, records: Iterable[dict[str, Any]]) -> Path:
+    """Write a whole prediction file at once (temp file in the same folder, fsync, rename)."""
+    from .io_utils import atomic_write_text
+
+    lines = []
+    for rec in records:
+        _check(rec, str(path))
+        lines.append(json.dumps(rec, ensure_ascii=False))
+    return atomic_write_text(path, "\n".join(lines) + ("\n" if lines else ""))
