@@ -55,21 +55,22 @@ def relaxed_match(prediction: str, target: str, tolerance: float = 0.05) -> bool
     return _clean(prediction).lower() == _clean(target).lower()
 
 
-_FINAL = [
-    re.compile(r"\\boxed\{([^{}]*)\}"),
-    re.compile(r"final answer\s*(?:is|:)?\s*:?\s*(.+)", re.IGNORECASE),
-    re.compile(r"(?:the )?answer\s*(?:is|:)\s*(.+)", re.IGNORECASE),
-]
+_BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
+_MARKERS = [re.compile(r"final answer\s*(?:is|:)?\s*:?\s*", re.IGNORECASE),
+            re.compile(r"answer\s*(?:is|:)\s*", re.IGNORECASE)]
 
 
 def extract_final_answer(text: str) -> str:
-    """The short final answer in a step-by-step reply: a ``\\boxed{}`` value, the text after
-    "final answer" / "answer is" / "answer:" (last occurrence, first line), else the last line."""
+    """The short final answer in a step-by-step reply: the last ``\\boxed{}`` value, else the rest
+    of the line after the last "final answer" / "answer is" / "answer:", else the last line."""
     text = str(text or "").strip()
-    for pattern in _FINAL:
-        found = pattern.findall(text)
-        if found:
-            ans = found[-1].strip().splitlines()[0] if found[-1].strip() else ""
-            return _clean(ans)
+    boxed = _BOXED.findall(text)
+    if boxed:
+        return _clean(boxed[-1])
+    for marker in _MARKERS:
+        ends = [m.end() for m in marker.finditer(text)]
+        if ends:
+            rest = text[ends[-1]:].strip().splitlines()
+            return _clean(rest[0]) if rest else ""
     lines = [ln for ln in text.splitlines() if ln.strip()]
     return _clean(lines[-1]) if lines else ""

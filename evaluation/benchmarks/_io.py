@@ -6,11 +6,12 @@ import io
 import json
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from .registry import Sample
 
-__all__ = ["read_json", "read_jsonl", "image_bytes", "load_hub_rows", "is_hub_id", "iter_data_json", "resolve_source"]
+__all__ = ["read_json", "read_jsonl", "image_bytes", "load_hub_rows", "open_rows", "is_hub_id", "iter_data_json",
+           "resolve_source"]
 
 
 def read_json(path: str | os.PathLike) -> Any:
@@ -91,7 +92,8 @@ def load_hub_rows(hub_id: str, split: str, config: str | None = None, image_colu
     return ds
 
 
-def iter_data_json(folder: Path, benchmark: str, default_subset: str) -> Iterator[Sample]:
+def iter_data_json(folder: Path, benchmark: str, default_subset: str,
+                   subset_fn: Callable[[str], str] = str.lower) -> Iterator[Sample]:
     """The layout the ReachQA authors' tool read for every benchmark: ``<folder>/data.json``, a list
     of ``{"question", "answer", "image" (relative path), "split"}``."""
     records = read_json(folder / "data.json")
@@ -106,6 +108,28 @@ def iter_data_json(folder: Path, benchmark: str, default_subset: str) -> Iterato
             image=image_bytes(rec["image"], folder, what=f"{benchmark} record {n}"),
             question=str(rec["question"]),
             answer=str(rec["answer"]),
-            subset=str(rec.get("split") or default_subset).lower(),
+            subset=subset_fn(str(rec.get("split") or default_subset)),
             meta={k: v for k, v in rec.items() if k not in ("question", "answer", "image", "split", "id")},
         )
+
+
+def open_rows(source: str | None, hub_id: str, split: str, image_columns: tuple[str, ...] = ("image",)):
+    """Rows in a benchmark's Hub column layout from the Hub (``source`` None or ``owner/name``), a
+    local Parquet file or folder of Parquet files, or a ``save_to_disk`` folder; images undecoded."""
+    import datasets
+
+    if source is None or is_hub_id(source):
+        return load_hub_rows(source or hub_id, split, image_columns=image_columns)
+    path = Path(source)
+    if path.is_dir() and ((path / "dataset_info.json").is_file() or (path / "dataset_dict.json").is_file()):
+        ds = datasets.load_from_disk(str(path))
+        ds = ds[split] if isinstance(ds, datasets.DatasetDict) else ds
+    else:
+        files = [path] if path.is_file() else (sorted(path.glob(f"{split}*.parquet")) or sorted(path.glob("*.parquet")))
+        if not files:
+            raise FileNotFoundError(f"no dataset folder or *.parquet file at {path}")
+        ds = datasets.load_dataset("parquet", data_files=[str(f) for f in files], split="train")
+    for col in image_columns:
+        if col in ds.column_names and isinstance(ds.features[col], datasets.Image):
+            ds = ds.cast_column(col, datasets.Image(decode=False))
+    return ds

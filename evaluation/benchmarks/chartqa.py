@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-from ._io import image_bytes, is_hub_id, iter_data_json, load_hub_rows, read_json
+from ._io import image_bytes, is_hub_id, iter_data_json, open_rows, read_json
 from .registry import Sample, register
 
 HUB_ID = "HuggingFaceM4/ChartQA"
@@ -20,8 +20,8 @@ HUB_ID = "HuggingFaceM4/ChartQA"
 @register("chartqa", subsets=("human", "augmented"), hub_id=HUB_ID, relaxed=True,
           description="ChartQA test: human and augmented questions on real-world charts")
 def load_chartqa(source: str | None, *, split: str = "test", **_) -> Iterator[Sample]:
-    if source is None or is_hub_id(source):
-        yield from _hub(source or HUB_ID, split)
+    if source is None or is_hub_id(source) or Path(source).suffix == ".parquet":
+        yield from _hub(source, split)
         return
     folder = Path(source)
     if (folder / split / "test_human.json").is_file() or (folder / split / f"{split}_human.json").is_file():
@@ -41,11 +41,16 @@ def load_chartqa(source: str | None, *, split: str = "test", **_) -> Iterator[Sa
                          question=rec["query"], answer=str(rec["label"]), subset=subset,
                          meta={"imgname": rec["imgname"]})
     if not found:
-        raise FileNotFoundError(f"chartqa: no {split}_human.json / {split}_augmented.json / data.json in {folder}")
+        if any(folder.glob("*.parquet")) or (folder / "dataset_info.json").is_file():
+            yield from _hub(str(folder), split)
+            return
+        raise FileNotFoundError(f"chartqa: no {split}_human.json / {split}_augmented.json / data.json / "
+                                f"*.parquet in {folder}")
 
 
-def _hub(hub_id: str, split: str) -> Iterator[Sample]:
-    ds = load_hub_rows(hub_id, split, image_columns=("image",))
+def _hub(source: str | None, split: str) -> Iterator[Sample]:
+    """Rows in the ``HuggingFaceM4/ChartQA`` column layout (Hub, Parquet or saved dataset)."""
+    ds = open_rows(source, HUB_ID, split)
     for n, row in enumerate(ds):
         label = row["label"]
         answer = label[0] if isinstance(label, list) else label

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-from ._io import image_bytes, is_hub_id, iter_data_json, load_hub_rows
+from ._io import image_bytes, is_hub_id, iter_data_json, open_rows
 from .registry import Sample, register
 
 HUB_ID = "princeton-nlp/CharXiv"
@@ -23,19 +23,8 @@ def load_charxiv(source: str | None, *, split: str = "validation", **_) -> Itera
     if source is not None and Path(source).is_dir() and (Path(source) / "data.json").is_file():
         yield from iter_data_json(Path(source), "charxiv", "reasoning")
         return
-    if source is not None and not is_hub_id(source):
-        path = Path(source)
-        if path.is_dir():
-            files = sorted(path.glob("val*.parquet")) or sorted(path.glob("*.parquet"))
-            if not files:
-                raise FileNotFoundError(f"charxiv: no data.json or *.parquet in {path}")
-            path = files[0]
-        import datasets
-
-        ds = datasets.load_dataset("parquet", data_files=str(path), split="train")
-        ds = ds.cast_column("image", datasets.Image(decode=False))
-    else:
-        ds = load_hub_rows(source or HUB_ID, split, image_columns=("image",))
+    local = source is not None and not is_hub_id(source)
+    ds = open_rows(source, HUB_ID, "val" if local and split == "validation" else split)  # local file: val.parquet
     for n, row in enumerate(ds):
         fig = str(row.get("figure_path") or row.get("original_id") or n)
         fig_id = Path(fig).stem

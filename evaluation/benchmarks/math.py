@@ -13,28 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-from ._io import image_bytes, is_hub_id, iter_data_json, load_hub_rows
+from ._io import image_bytes, is_hub_id, iter_data_json, open_rows
 from .registry import Sample, register
-
-
-def _rows(source: str | None, hub_id: str, split: str):
-    import datasets
-
-    if source is None or is_hub_id(source):
-        return load_hub_rows(source or hub_id, split, image_columns=("decoded_image", "image"))
-    path = Path(source)
-    if path.is_dir() and ((path / "dataset_info.json").is_file() or (path / "dataset_dict.json").is_file()):
-        ds = datasets.load_from_disk(str(path))
-        ds = ds[split] if isinstance(ds, datasets.DatasetDict) else ds
-    else:
-        files = [path] if path.is_file() else sorted(path.glob(f"{split}*.parquet")) or sorted(path.glob("*.parquet"))
-        if not files:
-            raise FileNotFoundError(f"no data.json, dataset folder or *.parquet at {path}")
-        ds = datasets.load_dataset("parquet", data_files=[str(f) for f in files], split="train")
-    for col in ("decoded_image", "image"):
-        if col in ds.column_names and isinstance(ds.features[col], datasets.Image):
-            ds = ds.cast_column(col, datasets.Image(decode=False))
-    return ds
 
 
 def _image(row: dict, base: Path | None, what: str) -> bytes:
@@ -57,7 +37,7 @@ def load_mathvista(source: str | None, *, split: str = "testmini", **_) -> Itera
         yield from iter_data_json(Path(source), "mathvista", "free_form")
         return
     base = _base(source)
-    for row in _rows(source, "AI4Math/MathVista", split):
+    for row in open_rows(source, "AI4Math/MathVista", split, ("decoded_image", "image")):
         yield Sample(id=str(row["pid"]), image=_image(row, base, f"mathvista {row['pid']}"),
                      question=row.get("query") or row["question"], answer=str(row["answer"]),
                      subset=row.get("question_type") or "free_form",
@@ -72,7 +52,7 @@ def load_mathvision(source: str | None, *, split: str = "test", **_) -> Iterator
         yield from iter_data_json(Path(source), "mathvision", "free_form")
         return
     base = _base(source)
-    for row in _rows(source, "MathLLMs/MathVision", split):
+    for row in open_rows(source, "MathLLMs/MathVision", split, ("decoded_image", "image")):
         options = [o for o in (row.get("options") or []) if str(o).strip()]
         question = row["question"]
         if options:

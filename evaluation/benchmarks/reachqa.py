@@ -47,7 +47,7 @@ def load_reachqa(source: str | None, *, render_env: str = "current", image_cache
     if qa_file is not None:
         yield from _released(folder, qa_file, render_env, image_cache)
     elif (folder / "data.json").is_file():
-        yield from iter_data_json(folder, "reachqa", "reasoning")
+        yield from iter_data_json(folder, "reachqa", "reasoning", _subset)
     else:
         yield from _built(folder, split)
 
