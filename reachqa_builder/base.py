@@ -98,7 +98,7 @@ def render_charts(split: LoadedSplit, out_dir: Path, *, env: str, dpi: int, work
     report = RenderReport(split=split.name, total=len(charts))
     records = render_scripts(
         {c.id: c.code for c in charts}, out_dir, env=env, dpi=dpi, workers=workers, timeout=timeout,
-        cache_dir=cache_dir, use_cache=True, progress=progress,
+        cache_dir=cache_dir, use_cache=True, progress=progress, desc=f"rendering {split.name}",
     )
     images: dict[str, Path] = {}
     for rec in records:
