@@ -91,3 +91,21 @@ def test_build_errors_are_clear_and_exit_2(tmp_path):
     with pytest.raises(SystemExit):
         with contextlib.redirect_stderr(io.StringIO()):
             main(["build", "--config", "tables"])
+
+
+@pytest.mark.slow
+def test_default_build_is_the_seed_config_into_reachqa(tmp_path, monkeypatch, render_cache):
+    from reachqa_builder.taxonomy import MINOR_TYPES
+
+    monkeypatch.chdir(tmp_path)
+    status, printed, err = _run(["build", "--render-env", "current", "--render-cache-dir", render_cache,
+                                 "--cache-dir", str(tmp_path / "hf"), "--no-progress"])
+    assert status == 0, err
+    assert "config seed" in printed and "0 failed" in printed
+    seed = datasets.load_dataset("reachqa")
+    assert list(seed) == ["train"]
+    assert sorted(p.name for p in (tmp_path / "reachqa").iterdir()) == ["README.md", "seed"]
+    minor = set(seed["train"]["minor_chart_type"])
+    assert minor == set(MINOR_TYPES)  # at least one seed chart for each of the 32 minor types
+    assert all(m for m in seed["train"]["major_chart_type"])
+    assert seed["train"].features["image"] == datasets.Image()
