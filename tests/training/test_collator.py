@@ -1,0 +1,119 @@
+"""Prompts, labels, lengths and padding on the three tiny model families."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from transformers import AutoProcessor
+
+from training.collator import IGNORE_INDEX, VisionQACollator
+from training.config import DataArguments
+from training.data import load_splits
+from training.prepare import LENGTH_COLUMN, LengthMeter, measure_split
+from training.prompts import ChatFormatter, ChatTemplateError
+
+FAMILIES = ("llava", "llava_next", "internvl")
+
+
+def setup(model_dir, dataset, **data_kwargs):
+    processor = AutoProcessor.from_pretrained(model_dir)
+    args = DataArguments(dataset=str(dataset), **data_kwargs)
+    formatter = ChatFormatter(processor, args.prompt_suffix, args.system_prompt)
+    collator = VisionQACollator(processor, formatter, max_length=args.max_length)
+    train, _ = load_splits(args)
+    return processor, formatter, collator, train, args
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_labels_only_on_answer_tokens(family, tiny_models, qa_dataset):
+    processor, formatter, collator, train, _ = setup(tiny_models[family], qa_dataset)
+    rows = [train[0], train[3], train[4]]
+    batch = collator(rows)
+    tok = processor.tokenizer
+    for i, row in enumerate(rows):
+        ids, labels, mask = batch["input_ids"][i], batch["labels"][i], batch["attention_mask"][i]
+        trained = (labels != IGNORE_INDEX).nonzero().flatten()
+        # labels form one contiguous block that ends at the last real token
+        assert trained.numel() > 0
+        assert trained.tolist() == list(range(int(trained[0]), int(mask.sum())))
+        assert torch.equal(labels[trained], ids[trained])
+        # the block is exactly the answer turn: the answer text and the template's end-of-turn
+        completion = formatter.completion(row["question"], row["answer"])
+        assert tok.decode(ids[trained]) == completion
+        assert row["answer"] in completion and "ASSISTANT" not in completion
+        # everything before it is the prompt: image tokens, question, suffix, generation prompt
+        prompt = tok.decode(ids[: int(trained[0])])
+        assert prompt.endswith("Let's think step by step.\nASSISTANT:")
+        assert row["question"] in prompt and row["answer"] not in prompt
+        assert (ids[: int(trained[0])] == processor.image_token_id).sum() > 0
+        assert (ids[trained] == processor.image_token_id).sum() == 0
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_batch_padded_to_its_longest_row_and_lengths_exact(family, tiny_models, qa_dataset):
+    processor, formatter, collator, train, args = setup(tiny_models[family], qa_dataset)
+    measured, report = measure_split(train, LengthMeter(processor, formatter), args, "train")
+    assert report["kept"] == len(train) and report["skipped_bad_image"] == 0
+    rows = [measured[i] for i in range(len(measured))]
+    batch = collator(rows)
+    real = batch["attention_mask"].sum(dim=1).tolist()
+    # the measured lengths are the collated lengths, and the batch is exactly as long as its longest row
+    assert real == [r[LENGTH_COLUMN] for r in rows]
+    assert batch["input_ids"].shape[1] == max(real)
+    assert len(set(real)) > 1  # rows differ, so padding is really exercised
+    pad = batch["attention_mask"] == 0
+    assert (batch["labels"][pad] == IGNORE_INDEX).all()
+    assert (batch["input_ids"][pad] == processor.tokenizer.pad_token_id).all()
+    single = collator(rows[:1])
+    assert single["input_ids"].shape[1] == real[0]
+
+
+def test_model_forward_accepts_batch(tiny_models, qa_dataset):
+    from transformers import AutoModelForImageTextToText
+
+    for family in FAMILIES:
+        _, _, collator, train, _ = setup(tiny_models[family], qa_dataset)
+        model = AutoModelForImageTextToText.from_pretrained(tiny_models[family])
+        out = model(**collator([train[0], train[5]]))
+        assert torch.isfinite(out.loss)
+
+
+def test_max_length_cuts_answers_and_drops_long_prompts(tiny_models, qa_dataset):
+    processor, formatter, _, train, args = setup(tiny_models["llava"], qa_dataset)
+    meter = LengthMeter(processor, formatter)
+    full, _ = measure_split(train, meter, args, "train")
+    prompt_len = meter.prompt_length(formatter.prompt(train[0]["question"]), _image(train[0]))
+    args.max_length = prompt_len + 3
+    cut, report = measure_split(train, meter, args, "train")
+    assert max(cut[LENGTH_COLUMN]) <= args.max_length
+    assert report["truncated_answers"] > 0
+    collator = VisionQACollator(processor, formatter, max_length=args.max_length)
+    batch = collator([cut[0]])
+    assert batch["input_ids"].shape[1] <= args.max_length
+    assert (batch["labels"][0] != IGNORE_INDEX).sum() >= 1
+    args.max_length = 5  # shorter than any prompt: nothing left to train on
+    with pytest.raises(ValueError, match="no usable rows"):
+        measure_split(train, meter, args, "train")
+
+
+def test_prompt_suffix_and_system_prompt(tiny_models):
+    processor = AutoProcessor.from_pretrained(tiny_models["llava"])
+    plain = ChatFormatter(processor, prompt_suffix="")
+    assert plain.prompt("How many bars?").endswith("How many bars?\nASSISTANT:")
+    custom = ChatFormatter(processor, prompt_suffix="Answer briefly.", system_prompt="You read charts.")
+    text = custom.prompt("How many bars?")
+    assert text.startswith("You read charts.\n") and "How many bars? Answer briefly." in text
+
+
+def test_template_without_chat_template_is_an_error(tiny_models):
+    processor = AutoProcessor.from_pretrained(tiny_models["llava"])
+    processor.chat_template = None
+    processor.tokenizer.chat_template = None
+    with pytest.raises(ChatTemplateError, match="no chat template"):
+        ChatFormatter(processor)
+
+
+def _image(row):
+    from training.data import decode_image
+
+    return decode_image(row["image"])

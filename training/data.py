@@ -1,0 +1,113 @@
+"""Loading the chart Q&A dataset: columns checked, images decoded lazily, bad images skipped or fatal.
+
+Images stay encoded (``datasets.Image(decode=False)``) in the Arrow table and are decoded by the
+collator for each batch, so a dataset of thousands of charts never sits decoded in memory.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import datasets
+from PIL import Image, UnidentifiedImageError
+
+# Pillow raises these for truncated, corrupt or unknown image data.
+DECODE_ERRORS = (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError)
+
+
+class ImageDecodeError(ValueError):
+    """An image in the dataset cannot be decoded."""
+
+
+class DatasetColumnsError(ValueError):
+    """The dataset lacks a column the training needs."""
+
+
+def load_splits(data_args) -> tuple[datasets.Dataset, datasets.Dataset | None]:
+    """Load the train split and the optional eval split named by ``data_args``.
+
+    The image column is kept encoded. Raises `DatasetColumnsError` when a needed column is missing.
+    """
+    loaded = datasets.load_dataset(data_args.dataset, dataset_config(data_args.dataset, data_args.dataset_config))
+    if not isinstance(loaded, datasets.DatasetDict):
+        loaded = datasets.DatasetDict({data_args.train_split: loaded})
+    for split in (data_args.train_split, data_args.eval_split):
+        if split is not None and split not in loaded:
+            raise ValueError(f"dataset {data_args.dataset!r} has no split {split!r}; "
+                             f"its splits are: {', '.join(loaded)}")
+    train = check_columns(loaded[data_args.train_split], data_args, data_args.train_split)
+    if data_args.max_train_samples is not None:
+        train = train.select(range(min(data_args.max_train_samples, len(train))))
+    evaluation = None
+    if data_args.eval_split:
+        evaluation = check_columns(loaded[data_args.eval_split], data_args, data_args.eval_split)
+    elif data_args.eval_size:
+        size = data_args.eval_size if data_args.eval_size < 1 else int(data_args.eval_size)
+        parts = train.train_test_split(test_size=size, seed=0)
+        train, evaluation = parts["train"], parts["test"]
+    return train, evaluation
+
+
+def dataset_config(path: str, name: str | None) -> str | None:
+    """The configuration to load: the one named, else 'qa' when the dataset has several (a `reachqa build`)."""
+    if name is not None:
+        return name
+    try:
+        names = datasets.get_dataset_config_names(path)
+    except (FileNotFoundError, ValueError, ConnectionError):
+        return None
+    return "qa" if len(names) > 1 and "qa" in names else None
+
+
+def check_columns(ds: datasets.Dataset, data_args, split: str) -> datasets.Dataset:
+    """Fail with a clear message when a needed column is missing; keep the image column encoded."""
+    wanted = {"--image_column": data_args.image_column, "--question_column": data_args.question_column,
+              "--answer_column": data_args.answer_column}
+    missing = [f"{name!r} (set {flag})" for flag, name in wanted.items() if name not in ds.column_names]
+    if missing:
+        raise DatasetColumnsError(
+            f"dataset {data_args.dataset!r} split {split!r} lacks column(s) {', '.join(missing)}; "
+            f"its columns are: {', '.join(ds.column_names)}")
+    feature = ds.features[data_args.image_column]
+    if isinstance(feature, datasets.Image) and feature.decode:
+        ds = ds.cast_column(data_args.image_column, datasets.Image(decode=False))
+    return ds
+
+
+def decode_image(value, base_dir: str | os.PathLike | None = None) -> Image.Image:
+    """Decode one cell of the image column (encoded dict, bytes, path or PIL image) to an RGB image.
+
+    Raises `ImageDecodeError` naming the cause when the data is not a readable image.
+    """
+    if isinstance(value, Image.Image):
+        image = value
+    else:
+        source = _image_source(value, base_dir)
+        try:
+            image = Image.open(source)
+            image.load()
+        except DECODE_ERRORS as exc:
+            raise ImageDecodeError(f"{type(exc).__name__}: {exc}") from exc
+    try:
+        return image.convert("RGB")
+    except DECODE_ERRORS as exc:
+        raise ImageDecodeError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _image_source(value, base_dir):
+    if isinstance(value, dict):
+        if value.get("bytes"):
+            return io.BytesIO(value["bytes"])
+        value = value.get("path")
+    if isinstance(value, (bytes, bytearray)):
+        return io.BytesIO(value)
+    if isinstance(value, str) and value:
+        path = Path(value)
+        if not path.is_absolute() and base_dir is not None and not path.exists():
+            path = Path(base_dir) / path
+        if not path.is_file():
+            raise ImageDecodeError(f"FileNotFoundError: image file {value!r} does not exist")
+        return path
+    raise ImageDecodeError(f"TypeError: no image data in cell of type {type(value).__name__}")

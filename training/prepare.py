@@ -1,0 +1,140 @@
+"""One pass over a split before training: decode every image, measure every row's length in tokens.
+
+The lengths feed transformers' length-grouped sampler (``train_sampling_strategy=group_by_length``)
+so that rows of similar length share a batch; the image check turns an undecodable image into a
+counted skip or a clear error before any compute is spent.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import datasets
+from datasets.fingerprint import Hasher
+
+from training.data import ImageDecodeError, decode_image
+
+logger = logging.getLogger(__name__)
+
+LENGTH_COLUMN = "reachqa_num_tokens"
+
+
+class LengthMeter:
+    """Count a row's tokens (prompt with its image tokens, then the completion) without pixel work.
+
+    Uses the processor's own placeholder arithmetic (``_get_num_multimodal_tokens``, the method
+    vLLM relies on) from the image size alone. The first image it sees is also run through the full
+    processor; if the two counts differ, or the processor has no such method, every row is
+    measured with the full processor instead.
+    """
+
+    def __init__(self, processor, formatter):
+        self.processor = processor
+        self.formatter = formatter
+        self.tokenizer = processor.tokenizer
+        self.image_token_id = getattr(processor, "image_token_id", None)
+        self.fast = hasattr(processor, "_get_num_multimodal_tokens") and self.image_token_id is not None
+        self.checked = False
+        # identifies the measurement for datasets' cache: same processor and prompt format, same lengths
+        self.fingerprint = Hasher.hash((type(processor).__name__, processor.to_json_string(),
+                                        processor.tokenizer.name_or_path, len(processor.tokenizer),
+                                        formatter.prompt("?"), formatter.completion("?", "!")))
+
+    def full_prompt_length(self, prompt: str, image) -> int:
+        enc = self.processor(text=[prompt], images=[image], add_special_tokens=self.formatter.add_special_tokens)
+        return len(enc["input_ids"][0])
+
+    def fast_prompt_length(self, prompt: str, image) -> int:
+        data = self.processor._get_num_multimodal_tokens(image_sizes=[(image.height, image.width)])
+        ids = self.tokenizer(prompt, add_special_tokens=self.formatter.add_special_tokens)["input_ids"]
+        placeholders = ids.count(self.image_token_id)
+        return len(ids) - placeholders + placeholders * int(data["num_image_tokens"][0])
+
+    def prompt_length(self, prompt: str, image) -> int:
+        if self.fast:
+            try:
+                n = self.fast_prompt_length(prompt, image)
+            except (AttributeError, KeyError, TypeError, ValueError, NotImplementedError):
+                n = None
+            if n is not None and self.checked:
+                return n
+            full = self.full_prompt_length(prompt, image)
+            self.checked = True
+            if n != full:
+                logger.warning("image token count from image size (%s) differs from the processor's (%s); "
+                               "measuring lengths with the full processor", n, full)
+                self.fast = False
+            return full
+        return self.full_prompt_length(prompt, image)
+
+    def __call__(self, batch: dict, image_column: str, question_column: str, answer_column: str,
+                 base_dir: str | None) -> dict:
+        out = {"prompt_length": [], "length": [], "error": []}
+        for value, question, answer in zip(batch[image_column], batch[question_column], batch[answer_column]):
+            try:
+                image = decode_image(value, base_dir)
+            except ImageDecodeError as exc:
+                out["prompt_length"].append(0)
+                out["length"].append(0)
+                out["error"].append(str(exc))
+                continue
+            p = self.prompt_length(self.formatter.prompt(question), image)
+            completion = self.formatter.completion(question, answer)
+            c = len(self.tokenizer(completion, add_special_tokens=False)["input_ids"])
+            out["prompt_length"].append(p)
+            out["length"].append(p + c)
+            out["error"].append(None)
+        return out
+
+
+def measure_split(ds: datasets.Dataset, meter: LengthMeter, data_args, split: str,
+                  base_dir: str | None = None) -> tuple[datasets.Dataset, dict]:
+    """Check images and add the length column; drop undecodable rows (or fail) and prompts too long.
+
+    Returns the kept rows with a ``reachqa_num_tokens`` column and a report of what was dropped.
+    """
+    columns = dict(image_column=data_args.image_column, question_column=data_args.question_column,
+                   answer_column=data_args.answer_column, base_dir=base_dir)
+    fingerprint = Hasher.hash((ds._fingerprint, meter.fingerprint, sorted(columns.items()), "measure-v1"))
+    measured = ds.map(meter, batched=True, batch_size=32, fn_kwargs=columns, remove_columns=ds.column_names,
+                      num_proc=data_args.dataset_num_proc, new_fingerprint=fingerprint,
+                      desc=f"Checking images and measuring lengths ({split})")
+    errors = measured["error"]
+    prompt_lengths = measured["prompt_length"]
+    lengths = measured["length"]
+
+    bad = [i for i, e in enumerate(errors) if e]
+    if bad and data_args.on_bad_image == "fail":
+        i = bad[0]
+        raise ImageDecodeError(f"split {split!r} row {i}: the image does not decode ({errors[i]}); "
+                               f"{len(bad)} row(s) of {len(ds)} are affected. Pass --on_bad_image skip to "
+                               "skip them and train on the rest")
+    too_long = [i for i, (e, p) in enumerate(zip(errors, prompt_lengths))
+                if not e and p >= data_args.max_length]
+    dropped = set(bad) | set(too_long)
+    keep = [i for i in range(len(ds)) if i not in dropped]
+    if not keep:
+        raise ValueError(f"split {split!r}: no usable rows left ({len(bad)} undecodable image(s), "
+                         f"{len(too_long)} prompt(s) longer than max_length={data_args.max_length})")
+    if LENGTH_COLUMN in ds.column_names:
+        ds = ds.remove_columns(LENGTH_COLUMN)
+    ds = ds.add_column(LENGTH_COLUMN, [min(n, data_args.max_length) for n in lengths])
+    if dropped:
+        ds = ds.select(keep)
+    report = {
+        "split": split,
+        "rows": len(errors),
+        "kept": len(keep),
+        "skipped_bad_image": len(bad),
+        "bad_image_rows": [{"row": i, "error": errors[i]} for i in bad[:20]],
+        "dropped_prompt_too_long": len(too_long),
+        "truncated_answers": sum(1 for i in keep if lengths[i] > data_args.max_length),
+        "tokens": sum(min(lengths[i], data_args.max_length) for i in keep),
+    }
+    if bad:
+        logger.warning("split %r: skipped %d of %d rows whose image does not decode (first: row %d: %s)",
+                       split, len(bad), len(errors), bad[0], errors[bad[0]])
+    if too_long:
+        logger.warning("split %r: dropped %d rows whose prompt is longer than max_length=%d",
+                       split, len(too_long), data_args.max_length)
+    return ds, report

@@ -1,0 +1,139 @@
+"""LoRA fine-tuning of an image-text-to-text model on chart Q&A.
+
+Usage::
+
+    accelerate launch -m training --config llava_next \\
+        --model_name_or_path llava-hf/llama3-llava-next-8b-hf --dataset ./reachqa --output_dir runs/llava-reachqa
+    accelerate launch --config_file fsdp.yaml -m training ...        # several GPUs, same code
+    accelerate launch -m training ... --resume_from_checkpoint last  # go on from the newest checkpoint
+    reachqa merge-lora runs/llava-reachqa --out runs/llava-reachqa-merged
+
+The output folder gets the adapter (``adapter_model.safetensors``, ``adapter_config.json``), the
+processor, ``trainer_state.json`` (loss history), ``data_report.json`` (rows kept, skipped, cut)
+and ``reachqa_training.json`` (every argument of the run).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+import transformers
+from transformers import Trainer
+from transformers.trainer_utils import get_last_checkpoint
+
+from training.collator import VisionQACollator
+from training.config import parse_args
+from training.data import load_splits
+from training.model import apply_lora, load_model_and_processor, resolve_dtype
+from training.prepare import LENGTH_COLUMN, LengthMeter, measure_split
+from training.prompts import ChatFormatter
+
+logger = logging.getLogger("training")
+
+
+def write_json_atomic(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2, default=str)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def settle_training_args(training_args, model_args) -> None:
+    """Fix the TrainingArguments this script relies on, and pick bf16 where the GPU has it."""
+    training_args.remove_unused_columns = False  # the collator needs the raw image/question/answer columns
+    training_args.label_names = ["labels"]
+    training_args.length_column_name = LENGTH_COLUMN
+    if (model_args.auto_bf16 and not (training_args.bf16 or training_args.fp16) and not training_args.use_cpu
+            and torch.cuda.is_available() and torch.cuda.is_bf16_supported()):
+        training_args.bf16 = True
+        logger.info("training in bf16 (the GPU supports it; pass --auto_bf16 false to keep fp32)")
+
+
+def resume_checkpoint(training_args) -> str | None:
+    value = training_args.resume_from_checkpoint
+    if value in (None, "", "false", "False"):
+        return None
+    if value in ("last", "auto", "true", "True"):
+        last = get_last_checkpoint(training_args.output_dir) if os.path.isdir(training_args.output_dir) else None
+        if last is None:
+            logger.info("no checkpoint in %s yet: starting from scratch", training_args.output_dir)
+        return last
+    if not os.path.isdir(value):
+        raise FileNotFoundError(f"--resume_from_checkpoint {value!r}: no such checkpoint folder")
+    return value
+
+
+def local_base_dir(dataset: str) -> str | None:
+    return dataset if os.path.isdir(dataset) else None
+
+
+def run(model_args, data_args, lora_args, training_args) -> dict:
+    """Train, evaluate and save; returns the final metrics."""
+    settle_training_args(training_args, model_args)
+    transformers.set_seed(training_args.seed)
+    dtype = resolve_dtype(model_args.dtype, training_args.bf16, training_args.fp16)
+    model, processor = load_model_and_processor(model_args, dtype)
+    formatter = ChatFormatter(processor, data_args.prompt_suffix, data_args.system_prompt)
+    base_dir = local_base_dir(data_args.dataset)
+
+    with training_args.main_process_first(desc="loading and measuring the dataset"):
+        train, evaluation = load_splits(data_args)
+        meter = LengthMeter(processor, formatter)
+        train, train_report = measure_split(train, meter, data_args, data_args.train_split, base_dir)
+        reports = [train_report]
+        if evaluation is not None:
+            evaluation, eval_report = measure_split(evaluation, meter, data_args, data_args.eval_split or "eval",
+                                                    base_dir)
+            reports.append(eval_report)
+
+    model = apply_lora(model, lora_args)
+    if training_args.process_index == 0:
+        model.print_trainable_parameters()
+    collator = VisionQACollator(processor, formatter, image_column=data_args.image_column,
+                                question_column=data_args.question_column, answer_column=data_args.answer_column,
+                                max_length=data_args.max_length, base_dir=base_dir)
+    trainer = Trainer(model=model, args=training_args, train_dataset=train, eval_dataset=evaluation,
+                      data_collator=collator, processing_class=processor)
+    output_dir = Path(training_args.output_dir)
+    if trainer.is_world_process_zero():
+        write_json_atomic(output_dir / "data_report.json", reports)
+        write_json_atomic(output_dir / "reachqa_training.json", {
+            "model": dataclasses.asdict(model_args), "data": dataclasses.asdict(data_args),
+            "lora": dataclasses.asdict(lora_args), "training": training_args.to_dict()})
+
+    result = trainer.train(resume_from_checkpoint=resume_checkpoint(training_args))
+    metrics = dict(result.metrics)
+    trainer.save_model()
+    trainer.log_metrics("train", result.metrics)
+    trainer.save_metrics("train", result.metrics)
+    if evaluation is not None:
+        eval_metrics = trainer.evaluate()
+        trainer.log_metrics("eval", eval_metrics)
+        trainer.save_metrics("eval", eval_metrics)
+        metrics.update(eval_metrics)
+    trainer.save_state()
+    if trainer.is_world_process_zero():
+        processor.save_pretrained(training_args.output_dir)
+    return metrics
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    model_args, data_args, lora_args, training_args = parse_args(argv)
+    transformers.utils.logging.set_verbosity_warning()
+    try:
+        run(model_args, data_args, lora_args, training_args)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"training: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
