@@ -14,10 +14,13 @@ worker processes (``sandbox.py``), never in the caller's process.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
 import json
 import os
 import sys
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -109,6 +112,7 @@ def render_scripts(
     sandbox: SandboxSettings | None = None,
     report: bool = True,
     desc: str = "rendering",
+    keep_workers: bool = True,
 ) -> list[RenderRecord]:
     """Render chart scripts to ``out_dir/<id>.jpg``; return one :class:`RenderRecord` per script.
 
@@ -127,6 +131,8 @@ def render_scripts(
         sandbox: isolation settings (default: bubblewrap when installed).
         report: write ``out_dir/render_report.jsonl``.
         desc: progress-bar label.
+        keep_workers: keep the warm workers alive for later calls in this process (they are
+            closed at exit); False closes them when this call ends.
 
     A failing script gets an error record and never stops the others. Raises
     :class:`RenderEnvironmentError` for an unknown or uncreatable environment and
@@ -181,7 +187,7 @@ def render_scripts(
                          "memory_mb": memory_mb, "compat": environment.compat})
         if jobs:
             n = min(workers or os.cpu_count() or 1, len(jobs))
-            with WorkerPool(environment, n, sandbox) as pool:
+            with _shared_pool(environment, n, sandbox, keep_workers) as pool:
                 if not pool.sandboxed and not _warned_no_sandbox:
                     _warned_no_sandbox = True
                     print("[reachqa] warning: bubblewrap (bwrap) is not installed: chart scripts run with "
@@ -206,6 +212,41 @@ def render_scripts(
     if report:
         atomic_write(report_path, "".join(json.dumps(r.report_line()) + "\n" for r in ordered).encode())
     return ordered
+
+
+_POOLS: dict[tuple, WorkerPool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _shared_pool(environment, n: int, sandbox: SandboxSettings | None, keep: bool):
+    """A warm pool for this environment, reused across calls; one call uses it at a time."""
+    if not keep:
+        with WorkerPool(environment, n, sandbox) as pool:
+            yield pool
+        return
+    key = (environment.python, environment.fingerprint, environment.compat, sandbox or SandboxSettings())
+    with _POOLS_LOCK:
+        pool = _POOLS.get(key)
+        if pool is None or pool.closed or len(pool.workers) < n:
+            if pool is not None:
+                pool.close()
+            pool = _POOLS[key] = WorkerPool(environment, n, sandbox).__enter__()
+    with pool.busy:
+        try:
+            yield pool
+        except BaseException:
+            with _POOLS_LOCK:  # a pool that saw a failure is not trusted again
+                pool.close()
+                _POOLS.pop(key, None)
+            raise
+
+
+@atexit.register
+def _close_pools() -> None:
+    for pool in list(_POOLS.values()):
+        pool.close()
+    _POOLS.clear()
 
 
 def sandbox_available() -> bool:

@@ -73,7 +73,7 @@ def _vm_size_bytes() -> int:
 # Inside the forked child
 # ---------------------------------------------------------------------------------------------
 
-class _SandboxViolation(PermissionError):
+class SandboxViolation(PermissionError):
     pass
 
 
@@ -113,17 +113,17 @@ def _install_guard(workdir: str) -> None:
 
     def hook(event: str, args: tuple) -> None:
         if event in forbidden:
-            raise _SandboxViolation(f"chart scripts may not do this ({forbidden[event]}: {event})")
+            raise SandboxViolation(f"chart scripts may not do this ({forbidden[event]}: {event})")
         if event == "open":
             path, mode, flags = (tuple(args) + (None, None, None))[:3]
             writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
                 isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND))
             if writing and path is not None and not inside(path):
-                raise _SandboxViolation(f"chart scripts may only write in their own directory, not {path!r}")
+                raise SandboxViolation(f"chart scripts may only write in their own directory, not {path!r}")
         elif event in write_events:
             for a in args[:2]:
                 if isinstance(a, (str, bytes, os.PathLike)) and not inside(a):
-                    raise _SandboxViolation(f"chart scripts may only change files in their own directory, not {a!r}")
+                    raise SandboxViolation(f"chart scripts may only change files in their own directory, not {a!r}")
 
     sys.addaudithook(hook)
 

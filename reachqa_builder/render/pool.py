@@ -118,6 +118,8 @@ class WorkerPool:
         self.settings = settings or SandboxSettings()
         self.workers: list[_Worker] = []
         self.sandboxed = False
+        self.closed = False
+        self.busy = threading.Lock()  # one map() at a time
 
     def __enter__(self) -> "WorkerPool":
         errors: list[BaseException] = []
@@ -145,6 +147,7 @@ class WorkerPool:
         self.close()
 
     def close(self) -> None:
+        self.closed = True
         for w in self.workers:
             w.close()
         self.workers = []
