@@ -1,0 +1,91 @@
+"""Synthesize new charts and Q&A with any OpenAI-compatible LLM and MLLM raters (Code-as-Intermediary).
+
+Full run (resumable: run the same command again after a crash, SIGKILL or Ctrl-C)::
+
+    reachqa synthesize --base-url http://localhost:8000/v1 --model Qwen2.5-72B-Instruct \\
+        --rater-model InternVL2-40B [--rater-base-url URL] --num-charts 1000 --out my-charts --concurrency 64
+    reachqa build --config qa --data-dir my-charts
+
+One stage on an existing folder (a synthesis output, or a ReachQA split such as reachqa_train)::
+
+    reachqa synthesize rate --data-dir /data/reachqa_train --out rerated --rater-model other-mllm --base-url URL
+
+Stages: self-instruct, evol-instruct, execute, rate, qa, check, output. Keys: --api-key or
+$OPENAI_API_KEY (generator), --rater-api-key or $RATER_API_KEY (raters, default: the generator key).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import typing
+from dataclasses import MISSING, fields
+
+from .config import STAGES, SynthesisConfig
+
+
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    hints = typing.get_type_hints(SynthesisConfig)
+    for f in fields(SynthesisConfig):
+        flag = "--" + f.name.replace("_", "-")
+        help_ = f.metadata.get("help", "")
+        hint = hints[f.name]
+        default = f.default if f.default is not MISSING else None
+        if hint is bool:
+            if default:
+                parser.add_argument("--no-" + f.name.replace("_", "-"), dest=f.name, action="store_false", help=f"no {help_}")
+            else:
+                parser.add_argument(flag, dest=f.name, action="store_true", help=help_)
+            continue
+        if typing.get_origin(hint) is list:
+            parser.add_argument(flag, dest=f.name, action="append", default=None, help=help_)
+            continue
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        typ = args[0] if args else hint
+        parser.add_argument(flag, dest=f.name, type=typ, default=default,
+                            help=f"{help_} (default: {default})" if default is not None and "key" not in f.name else help_)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Synthesize charts and Q&A from an OpenAI-compatible LLM (full run or one stage).
+
+    Full run (run the same command again to resume after a crash, SIGKILL or Ctrl-C):
+      reachqa synthesize --base-url http://localhost:8000/v1 --model Qwen2.5-72B-Instruct \\
+          --rater-model InternVL2-40B --num-charts 1000 --out my-charts --concurrency 64
+      reachqa build --config qa --data-dir my-charts
+    One stage on an existing folder (a synthesis output or a ReachQA split):
+      reachqa synthesize rate --data-dir reachqa_train --out rerated --rater-model M --base-url URL
+    Keys: --api-key or $OPENAI_API_KEY; raters: --rater-api-key or $RATER_API_KEY.
+    """
+    parser.add_argument("stage", nargs="?", default="all", choices=("all",) + STAGES,
+                        help="run one stage only (default: the whole pipeline)")
+    _add_config_flags(parser)
+    parser.set_defaults(run=run)
+
+
+def config_from_args(args: argparse.Namespace) -> SynthesisConfig:
+    values = {f.name: getattr(args, f.name) for f in fields(SynthesisConfig)}
+    for f in fields(SynthesisConfig):
+        if values[f.name] is None and f.default_factory is not MISSING:
+            values[f.name] = f.default_factory()
+    return SynthesisConfig(**values)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .pipeline import format_summary, run_pipeline, run_stage
+
+    try:
+        cfg = config_from_args(args)
+        coro = run_pipeline(cfg) if args.stage == "all" else run_stage(args.stage, cfg)
+        summary = asyncio.run(coro)
+    except (ValueError, OSError) as exc:
+        print(f"reachqa synthesize: {exc}", file=sys.stderr)
+        return 2
+    print(format_summary(summary))
+    if args.stage == "all" and summary["output"]["charts"] < cfg.num_charts:
+        print(f"warning: only {summary['output']['charts']} of {cfg.num_charts} charts were kept "
+              f"(gave up after num_charts * {cfg.max_attempts_factor} lineages); run again to continue",
+              file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,85 @@
+"""Settings of a synthesis run: one dataclass, also the source of the CLI flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+STAGES = ("self-instruct", "evol-instruct", "execute", "rate", "qa", "check", "output")
+
+
+@dataclass
+class SynthesisConfig:
+    """Everything a ``reachqa synthesize`` run needs (keys are read from flags or the environment).
+
+    Args: see each field's ``help``.
+    """
+
+    base_url: str = field(default="http://localhost:8000/v1", metadata={"help": "generator API root (with /v1)"})
+    api_key: str | None = field(default=None, repr=False, metadata={"help": "generator key (default: $OPENAI_API_KEY)"})
+    model: str = field(default="", metadata={"help": "generator (LLM) model name"})
+    rater_model: list[str] = field(default_factory=list, metadata={"help": "MLLM rater model; repeat for several raters"})
+    rater_base_url: list[str] = field(default_factory=list, metadata={
+        "help": "rater API root; give one for all raters or one per --rater-model (default: --base-url)"})
+    rater_api_key: str | None = field(default=None, repr=False, metadata={
+        "help": "rater key (default: $RATER_API_KEY, else the generator key)"})
+    out: str = field(default="synthetic-charts", metadata={"help": "output folder (ReachQA layout + work/)"})
+    data_dir: str | None = field(default=None, metadata={"help": "input folder of a single-stage run (default: --out)"})
+    num_charts: int = field(default=100, metadata={"help": "charts to keep at the end"})
+    max_attempts_factor: float = field(default=6.0, metadata={
+        "help": "give up after num_charts * this many self-instruct lineages"})
+    concurrency: int = field(default=32, metadata={"help": "requests in flight at most, across all stages and servers"})
+    rpm: float | None = field(default=None, metadata={"help": "requests-per-minute limit"})
+    tpm: float | None = field(default=None, metadata={"help": "tokens-per-minute limit"})
+    timeout: float = field(default=600.0, metadata={"help": "seconds per HTTP request"})
+    max_retries: int = field(default=6, metadata={"help": "retries of one request on 429/5xx/timeouts/resets"})
+    backoff_base: float = field(default=1.0, metadata={"help": "first retry delay in seconds"})
+    schema_retries: int = field(default=2, metadata={"help": "re-asks when a structured reply is invalid"})
+    structured: str = field(default="json_schema", metadata={"help": "response_format: json_schema | json_object | none"})
+    no_cache: bool = field(default=False, metadata={"help": "bypass the on-disk reply cache"})
+    seed_dir: str | None = field(default=None, metadata={
+        "help": "seed chart scripts (default: the project's seed charts; e.g. ReachQA's reachqa_seed)"})
+    num_demos: int = field(default=3, metadata={"help": "demo scripts shown to self-instruct"})
+    evolve_ratio: float = field(default=1.0, metadata={"help": "fraction of executed easy charts that get an evolved (hard) version"})
+    temperature: float = field(default=1.0, metadata={"help": "generation temperature"})
+    top_p: float = field(default=0.95, metadata={"help": "generation top-p"})
+    max_tokens: int = field(default=4096, metadata={"help": "max tokens of a generation reply"})
+    rater_temperature: float = field(default=0.0, metadata={"help": "rater temperature"})
+    max_fixes: int = field(default=2, metadata={"help": "LLM fix attempts for code that fails to run"})
+    render_env: str = field(default="faithful", metadata={"help": "render environment: faithful | current"})
+    render_workers: int | None = field(default=None, metadata={"help": "render workers (default: CPU count)"})
+    render_timeout: float = field(default=60.0, metadata={"help": "seconds per chart render"})
+    min_rating: float = field(default=3.75, metadata={"help": "keep charts whose mean rating is at least this"})
+    qa_per_type: int = field(default=4, metadata={"help": "questions per chart per type (recognition, reasoning)"})
+    dedup_threshold: float = field(default=0.7, metadata={"help": "drop a question whose ROUGE-L F with a kept one exceeds this"})
+    reject_threshold: int = field(default=2, metadata={
+        "help": "drop a Q&A pair when this many raters reject it (capped at the number of raters)"})
+    id_prefix: str = field(default="reachqa-synthetic", metadata={"help": "prefix of chart and Q&A ids in the output"})
+    seed: int = field(default=0, metadata={"help": "random seed (chart types, topics, demos, directions)"})
+    progress: bool = field(default=True, metadata={"help": "live progress display"})
+
+    def __post_init__(self) -> None:
+        if self.num_charts < 1:
+            raise ValueError(f"--num-charts must be >= 1, got {self.num_charts}")
+        if self.concurrency < 1:
+            raise ValueError(f"--concurrency must be >= 1, got {self.concurrency}")
+        if not 0.0 <= self.evolve_ratio <= 1.0:
+            raise ValueError(f"--evolve-ratio must be within [0, 1], got {self.evolve_ratio}")
+        if self.render_env not in ("faithful", "current"):
+            raise ValueError(f"--render-env must be faithful or current, got {self.render_env!r}")
+        if self.rater_base_url and len(self.rater_base_url) not in (1, len(self.rater_model)):
+            raise ValueError(f"give one --rater-base-url or one per --rater-model "
+                             f"({len(self.rater_model)} raters, {len(self.rater_base_url)} URLs)")
+
+    def raters(self) -> list[tuple[str, str]]:
+        """``(model, base_url)`` of every rater."""
+        urls = self.rater_base_url or [self.base_url]
+        if len(urls) == 1:
+            urls = urls * len(self.rater_model)
+        return list(zip(self.rater_model, urls))
+
+    def sampling(self) -> dict:
+        return {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens}
+
+
+def config_fields():
+    return fields(SynthesisConfig)

@@ -1,0 +1,342 @@
+"""Running the stages: the full streaming pipeline and single stages on an existing folder.
+
+Full run (:func:`run_pipeline`): each *lineage* ``i`` is one task: self-instruct -> execute, then
+concurrently the easy chart's rate -> qa -> check and (for ``evolve_ratio`` of lineages) an
+evolved chart's evol-instruct -> execute -> rate -> qa -> check. Lineages start while the charts
+kept so far plus the expected yield of running lineages is below ``num_charts``; the one
+:class:`RequestLimiter` bounds requests in flight across every stage and server, and there are
+no batch barriers. When ``num_charts`` charts are kept, running lineages are cancelled (their
+finished steps stay in the journals) and the output is written.
+
+Single stage (:func:`run_stage`): the stage's inputs come from the previous stage's journal in
+``<data-dir>/work/`` or, for a plain ReachQA folder (e.g. the released data), from its
+``plot_info``, code, images and Q&A file. Results go to ``<out>/work/<stage>.jsonl``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import math
+import os
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+from evaluation.inference.api import APIClient, APIConfig, RequestLimiter, Usage
+from evaluation.inference.cache import ReplyCache
+
+from .config import STAGES, SynthesisConfig
+from .journal import atomic_write_text, read_records
+from .output import write_layout
+from .progress import ProgressDisplay
+from .render_service import RenderService
+from .seeds import DemoPool, load_seeds
+from .stages import JOURNAL_NAMES, Stages, _seed_of, accepted_demo
+
+
+def _clients(cfg: SynthesisConfig, work: Path, usage: Usage) -> tuple[APIClient | None, list, RequestLimiter]:
+    limiter = RequestLimiter(cfg.concurrency, cfg.rpm, cfg.tpm)
+    cache = ReplyCache(work / "api-cache.sqlite", enabled=not cfg.no_cache)
+    common = dict(timeout=cfg.timeout, max_retries=cfg.max_retries, backoff_base=cfg.backoff_base,
+                  schema_retries=cfg.schema_retries, structured=cfg.structured, concurrency=cfg.concurrency)
+    gen = None
+    if cfg.model:
+        gen = APIClient(APIConfig(base_url=cfg.base_url, api_key=cfg.api_key, **common),
+                        limiter=limiter, cache=cache, usage=usage)
+    rater_key = cfg.rater_api_key
+    if rater_key is None:
+        rater_key = os.environ.get("RATER_API_KEY", cfg.api_key)
+    raters, by_url = [], {}
+    for model, url in cfg.raters():
+        if url not in by_url:
+            by_url[url] = APIClient(APIConfig(base_url=url, api_key=rater_key, **common),
+                                    limiter=limiter, cache=cache, usage=usage)
+        raters.append((model, by_url[url]))
+    return gen, raters, limiter
+
+
+class _Run:
+    """Shared set-up of full and single-stage runs."""
+
+    def __init__(self, cfg: SynthesisConfig, stage_names: list[str]) -> None:
+        self.cfg = cfg
+        self.out = Path(cfg.out)
+        self.work = self.out / "work"
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.usage = Usage()
+        self.gen, self.raters, self.limiter = _clients(cfg, self.work, self.usage)
+        self.progress = ProgressDisplay(stage_names, self.usage, enabled=cfg.progress)
+        self.render = RenderService(self.work / "renders", env=cfg.render_env, workers=cfg.render_workers,
+                                    timeout=cfg.render_timeout)
+        self.pool = None
+        self.stages = Stages(cfg, self.work, self.gen, self.raters, render=self.render,
+                             on_event=self.progress.event)
+
+    async def ticker(self) -> None:
+        while True:
+            self.progress.tick()
+            await asyncio.sleep(0.5)
+
+    async def close(self) -> None:
+        self.progress.close()
+        self.stages.close()
+        await asyncio.to_thread(self.render.close)
+        clients = [self.gen] + [c for _, c in self.raters]
+        for c in {id(c): c for c in clients if c is not None}.values():
+            await c.close()
+
+    def save_run_info(self, mode: str) -> None:
+        info = {k: v for k, v in vars(self.cfg).items() if k not in ("api_key", "rater_api_key")}
+        info["mode"] = mode
+        from . import prompts
+
+        info["prompt_version"] = prompts.PROMPT_VERSION
+        atomic_write_text(self.work / f"run-{mode}.json", json.dumps(info, indent=1, default=str) + "\n")
+
+
+def _require(cfg: SynthesisConfig, generator: bool, raters: bool) -> None:
+    if generator and not cfg.model:
+        raise ValueError("this stage needs a generator model: pass --model (and --base-url)")
+    if raters and not cfg.rater_model:
+        raise ValueError("this stage needs at least one MLLM rater: pass --rater-model (and --rater-base-url)")
+
+
+async def run_pipeline(cfg: SynthesisConfig) -> dict[str, Any]:
+    """The full run (see module docstring); returns the summary."""
+    _require(cfg, generator=True, raters=True)
+    run = _Run(cfg, list(STAGES[:-1]))
+    run.save_run_info("full")
+    st = run.stages
+    pool = DemoPool(load_seeds(cfg.seed_dir))
+    for rec in st.journals["execute"].ok():
+        if rec.get("level") == "Easy":
+            pool.add(accepted_demo(rec))
+    st.pool = pool
+    target = cfg.num_charts
+    max_lineages = max(1, math.ceil(target * cfg.max_attempts_factor))
+    max_active = max(4, 2 * cfg.concurrency)
+    # charts already kept by an earlier run of this folder count at once (a finished run costs nothing)
+    kept = len(st.journals["check"].ok())
+    finished = 0
+
+    async def tail(item: dict) -> None:
+        nonlocal kept
+        known = item["id"] in st.journals["check"]
+        for step in (st.rate, st.qa, st.check):
+            item = await step(item)
+            if item is None:
+                return
+        kept += not known
+
+    async def evolved(source: dict) -> None:
+        item = await st.evol_instruct(source)
+        if item is not None:
+            item = await st.execute(item)
+        if item is not None:
+            await tail(item)
+
+    async def lineage(i: int) -> None:
+        item = await st.self_instruct(i)
+        if item is not None:
+            item = await st.execute(item)
+        if item is None:
+            return
+        pool.add(accepted_demo(item))
+        jobs = [tail(item)]
+        if random.Random(_seed_of(cfg.seed, item["id"], "evolve?")).random() < cfg.evolve_ratio:
+            jobs.append(evolved(item))
+        await asyncio.gather(*jobs)
+
+    active: set[asyncio.Task] = set()
+    ticker = asyncio.create_task(run.ticker())
+    next_i = 0
+    try:
+        while kept < target:
+            est = max(0.05, kept / finished) if finished else 1.0
+            while (next_i < max_lineages and len(active) < max_active
+                   and kept + len(active) * est < target):
+                active.add(asyncio.create_task(lineage(next_i), name=f"lineage-{next_i}"))
+                next_i += 1
+            if not active:
+                break
+            done, active = await asyncio.wait(active, timeout=0.5, return_when=asyncio.FIRST_COMPLETED)
+            for t in done:
+                t.result()  # a bug or an infrastructure failure stops the run (it can be resumed)
+                finished += 1
+    finally:
+        for t in active:
+            t.cancel()
+        await asyncio.gather(*active, return_exceptions=True)
+        ticker.cancel()
+        await run.close()
+    items = [r for r in read_records(run.work / JOURNAL_NAMES["check"]).values() if r.get("status") == "ok"]
+    counts = write_layout(run.out, items, cfg.id_prefix, limit=target)
+    summary = summarize(run.work, run.usage, counts, target=target)
+    atomic_write_text(run.out / "summary.json", json.dumps(summary, indent=1) + "\n")
+    return summary
+
+
+# -- single stages -------------------------------------------------------------------------
+
+PREVIOUS = {"evol-instruct": ["execute"], "execute": ["self-instruct", "evol-instruct"], "rate": ["execute"],
+            "qa": ["rate"], "check": ["qa"]}
+
+
+def _layout_items(src: Path, with_qa: bool) -> list[dict]:
+    """Charts of a ReachQA folder as pipeline items (ids = chart ids of ``plot_info``)."""
+    from reachqa_builder.layout import find_splits, read_charts, read_code, read_qa
+
+    items = []
+    for split in find_splits(src):
+        charts = read_charts(split)
+        pairs: dict[str, list] = collections.defaultdict(list)
+        if with_qa:
+            if split.qa_file is None:
+                raise ValueError(f"{split.root}: no Q&A file (instruction_data*.json) to check")
+            for q in read_qa(split, {c.id for c in charts}):
+                pairs[q.chart_id].append({"question": q.question, "answer": q.answer, "QA_type": q.qa_type,
+                                          "source_id": q.id})
+        for c in charts:
+            item = {"id": c.id, "code": read_code(c), "level": c.level, "major_chart_type": c.major_chart_type,
+                    "minor_chart_type": c.minor_chart_type,
+                    "provenance": dict(c.extra.get("provenance") or {}, plot_model=c.plot_model, source=str(split.root))}
+            image = split.root / "images" / f"{c.code_path.stem}.jpg"
+            if image.is_file():
+                item["image"] = str(image.resolve())
+            if with_qa:
+                item["qa"] = pairs.get(c.id, [])
+            items.append(item)
+    return items
+
+
+def load_inputs(stage: str, src: Path) -> list[dict]:
+    """Inputs of ``stage`` from ``src/work`` journals, else from ``src`` as a ReachQA folder."""
+    work = src / "work"
+    journals = [work / JOURNAL_NAMES[p] for p in PREVIOUS[stage]]
+    if any(p.exists() for p in journals):
+        items = [r for p in journals for r in read_records(p).values() if r.get("status") == "ok"]
+        if stage == "evol-instruct":
+            items = [r for r in items if r.get("level") == "Easy"]
+        return items
+    if not src.exists():
+        raise ValueError(f"--data-dir {src} does not exist")
+    return _layout_items(src, with_qa=stage == "check")
+
+
+async def run_stage(stage: str, cfg: SynthesisConfig) -> dict[str, Any]:
+    """One stage alone (see module docstring); returns the summary."""
+    if stage not in STAGES:
+        raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
+    out = Path(cfg.out)
+    if stage == "output":
+        items = [r for r in read_records(out / "work" / JOURNAL_NAMES["check"]).values() if r.get("status") == "ok"]
+        if not items:
+            raise ValueError(f"{out / 'work'}: no checked charts to write (run the check stage first)")
+        counts = write_layout(out, items, cfg.id_prefix, limit=cfg.num_charts)
+        summary = summarize(out / "work", None, counts)
+        atomic_write_text(out / "summary.json", json.dumps(summary, indent=1) + "\n")
+        return summary
+    _require(cfg, generator=stage in ("self-instruct", "evol-instruct", "qa"), raters=stage in ("rate", "check"))
+    src = Path(cfg.data_dir or cfg.out)
+    inputs = [] if stage == "self-instruct" else load_inputs(stage, src)
+    run = _Run(cfg, [stage])
+    run.save_run_info(stage)
+    st = run.stages
+    if stage == "self-instruct":
+        st.pool = DemoPool(load_seeds(cfg.seed_dir))
+        for rec in read_records(src / "work" / JOURNAL_NAMES["execute"]).values():
+            if rec.get("status") == "ok" and rec.get("level") == "Easy":
+                st.pool.add(accepted_demo(rec))
+
+    async def one(x) -> None:
+        if stage == "self-instruct":
+            await st.self_instruct(x)
+            return
+        if stage in ("rate", "qa", "check") and "image" not in x:
+            rec = await run.render.render(x["id"], x["code"])  # a plain folder without images
+            if rec.status != "ok":
+                print(f"{x['id']}: cannot render ({rec.error}); skipped", file=sys.stderr)
+                return
+            x["image"] = str(Path(rec.image).resolve())
+        method = {"evol-instruct": st.evol_instruct, "execute": st.execute, "rate": st.rate,
+                  "qa": st.qa, "check": st.check}[stage]
+        await method(x)
+
+    ticker = asyncio.create_task(run.ticker())
+    try:
+        jobs = range(cfg.num_charts) if stage == "self-instruct" else inputs
+        await _bounded(jobs, one, max(4, 2 * cfg.concurrency))
+    finally:
+        ticker.cancel()
+        await run.close()
+    summary = summarize(run.work, run.usage, None, stages=[stage])
+    return summary
+
+
+async def _bounded(jobs, fn, width: int) -> None:
+    """Run ``fn(job)`` for every job with at most ``width`` tasks alive (no batch barriers)."""
+    it = iter(jobs)
+    active: set[asyncio.Task] = set()
+    try:
+        while True:
+            while len(active) < width:
+                try:
+                    active.add(asyncio.create_task(fn(next(it))))
+                except StopIteration:
+                    break
+            if not active:
+                return
+            done, active = await asyncio.wait(active, return_when=asyncio.FIRST_COMPLETED)
+            for t in done:
+                t.result()
+    finally:
+        for t in active:
+            t.cancel()
+        await asyncio.gather(*active, return_exceptions=True)
+
+
+# -- summary -------------------------------------------------------------------------------
+
+def summarize(work: Path, usage: Usage | None, counts: dict | None, target: int | None = None,
+              stages: list[str] | None = None) -> dict[str, Any]:
+    """Kept and dropped items per stage, drops by reason, Q&A pairs dropped, API usage."""
+    per_stage, pairs = {}, collections.Counter()
+    for stage in stages or [s for s in STAGES if s != "output"]:
+        recs = read_records(work / JOURNAL_NAMES[stage]).values()
+        reasons = collections.Counter(r.get("reason", "?") for r in recs if r.get("status") != "ok")
+        per_stage[stage] = {"ok": sum(r.get("status") == "ok" for r in recs), "dropped": dict(reasons)}
+        for r in recs:
+            prov = r.get("provenance") or {}
+            if r.get("status") == "ok" and stage == "qa":
+                pairs["qa:duplicate"] += int(prov.get("qa_duplicates_dropped", 0))
+            if r.get("status") == "ok" and stage == "check":
+                pairs["check:rejected"] += int(prov.get("qa_rejected", 0))
+    out: dict[str, Any] = {"stages": per_stage, "qa_pairs_dropped": dict(pairs)}
+    if counts is not None:
+        out["output"] = counts
+    if target is not None:
+        out["target_charts"] = target
+    if usage is not None:
+        out["api"] = usage.summary()
+    return out
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    lines = ["stage          kept  dropped  reasons"]
+    for stage, s in summary["stages"].items():
+        reasons = ", ".join(f"{k}={v}" for k, v in sorted(s["dropped"].items())) or "-"
+        lines.append(f"{stage:<13} {s['ok']:>5}  {sum(s['dropped'].values()):>7}  {reasons}")
+    if summary.get("qa_pairs_dropped"):
+        lines.append("Q&A pairs dropped: " + ", ".join(f"{k}={v}" for k, v in summary["qa_pairs_dropped"].items()))
+    if "output" in summary:
+        o = summary["output"]
+        tgt = f" of {summary['target_charts']} wanted" if "target_charts" in summary else ""
+        lines.append(f"output: {o['charts']} charts{tgt}, {o['qa_pairs']} Q&A pairs")
+    if "api" in summary:
+        a = summary["api"]
+        lines.append(f"api: {a['requests']} requests, {a['cache_hits']} cache hits, {a['failures']} failed calls, "
+                     f"{a['prompt_tokens'] + a['completion_tokens']} tokens, retries {a['retries'] or 0}")
+    return "\n".join(lines)
