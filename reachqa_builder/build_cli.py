@@ -149,6 +149,9 @@ def run_push(args) -> int:
     except _errors() as exc:
         print(f"reachqa push: error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # the Hub: no network, no token, no permission
+        print(f"reachqa push: could not push to {args.repo_id}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
     print(f"pushed {args.out} to {url}")
     return 0
 

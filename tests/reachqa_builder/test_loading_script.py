@@ -1,4 +1,5 @@
-"""``reachqa.py`` is a real loading script: ``datasets==3.6.0`` runs it in a second virtualenv.
+"""``reachqa.py`` is a real loading script: ``datasets==3.6.0`` runs it in a second virtualenv
+(which also loads the Parquet folder ``reachqa build`` writes).
 
 The virtualenv is ``$REACHQA_DS3_VENV`` or ``<repo>/.venv-ds3``. CI creates it beforehand; if it is
 missing this session-scoped fixture creates it (needs the package registry) and skips, saying
@@ -56,12 +57,14 @@ def ds3_python() -> Path:
 _LOAD = r"""
 import json, sys
 import datasets
-script, source, cache, render_cache = sys.argv[1:5]
+script, source, cache, render_cache, built = sys.argv[1:6]
 kw = dict(trust_remote_code=True, cache_dir=cache, render_env="current", render_cache_dir=render_cache)
 seed = datasets.load_dataset(script, "seed", **kw)
 train = seed["train"]
 raw = train.cast_column("image", datasets.Image(decode=False))
 qa = datasets.load_dataset(script, "qa", data_dir=source, **kw)
+parquet = {c: {s: d.num_rows for s, d in datasets.load_dataset(built, c, cache_dir=cache).items()}
+           for c in ("qa", "charts")}
 print(json.dumps({
     "version": datasets.__version__,
     "splits": list(seed), "rows": train.num_rows, "columns": train.column_names,
@@ -69,12 +72,13 @@ print(json.dumps({
     "jpeg": all(r["image"]["bytes"][:3] == b"\xff\xd8\xff" for r in raw),
     "first_format": train[0]["image"].format,
     "qa": {s: qa[s].num_rows for s in qa}, "qa_types": sorted(set(qa["test"]["qa_type"])),
+    "parquet": parquet,
 }))
 """
 
 
 @pytest.mark.slow
-def test_loading_script_under_datasets_3(ds3_python, tmp_path):
+def test_loading_script_under_datasets_3(ds3_python, built_dataset, tmp_path):
     seed_info = REPO_ROOT / "reachqa_builder" / "seed_charts" / "plot_info.jsonl"
     assert seed_info.is_file(), f"{seed_info} is missing"
     n_seed = sum(1 for line in seed_info.read_text().splitlines() if line.strip())
@@ -84,7 +88,7 @@ def test_loading_script_under_datasets_3(ds3_python, tmp_path):
                HF_MODULES_CACHE=str(tmp_path / "modules"))
     done = subprocess.run(
         [str(ds3_python), "-c", _LOAD, str(REPO_ROOT / "reachqa.py"), str(source), str(tmp_path / "hf"),
-         str(tmp_path / "rc")],
+         str(tmp_path / "rc"), str(built_dataset[0])],
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -94,6 +98,8 @@ def test_loading_script_under_datasets_3(ds3_python, tmp_path):
     assert len(result["minor_types"]) >= 32
     assert result["jpeg"] and result["first_format"] == "JPEG"
     assert result["qa"] == {"test": 2} and result["qa_types"] == ["Reasoning", "Recognizing"]
+    # the Parquet folder `reachqa build` writes loads with datasets 3.6 as well
+    assert result["parquet"] == {"qa": {"test": 6}, "charts": {"test": 3, "train": 2}}
 
 
 def test_loading_script_exposes_the_builder():
