@@ -10,7 +10,8 @@ from typing import Any
 
 from reachqa_builder.render.cache import atomic_write
 
-__all__ = ["atomic_write_text", "atomic_write_json"]
+__all__ = ["atomic_write", "atomic_write_text", "atomic_write_json"]
+
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
