@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import torch
@@ -28,6 +27,7 @@ import transformers
 from transformers import Trainer
 from transformers.trainer_utils import get_last_checkpoint
 
+from reachqa_builder.render.cache import atomic_write
 from training.collator import VisionQACollator
 from training.config import parse_args
 from training.data import load_splits
@@ -39,13 +39,7 @@ logger = logging.getLogger("training")
 
 
 def write_json_atomic(path: Path, data) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2, default=str)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(data, indent=2, default=str).encode("utf-8"))
 
 
 def settle_training_args(training_args, model_args) -> None:

@@ -1,0 +1,114 @@
+"""End to end: `accelerate launch -m training` in a subprocess on CPU, then `reachqa merge-lora`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from peft import PeftModel
+from safetensors import safe_open
+from transformers import AutoModelForImageTextToText, AutoProcessor
+
+from training.collator import VisionQACollator
+from training.config import DataArguments
+from training.data import load_splits
+from training.prompts import ChatFormatter
+
+BIN = Path(sys.executable).parent
+
+# Small, fast and aggressive: a few steps that visibly move a tiny model.
+FAST = ["--use_cpu", "true", "--per_device_train_batch_size", "2", "--gradient_accumulation_steps", "1",
+        "--learning_rate", "1e-2", "--warmup_steps", "0", "--lora_dropout", "0", "--logging_steps", "1",
+        "--save_steps", "1000", "--disable_tqdm", "true", "--dataloader_num_workers", "0"]
+
+
+def accelerate_launch(args: list[str], timeout: int = 600) -> subprocess.CompletedProcess:
+    env = dict(os.environ, HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false",
+               PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    cmd = [str(BIN / "accelerate"), "launch", "--cpu", "--num_processes", "1", "--num_machines", "1",
+           "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "training", *args]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, f"training failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}"
+    return proc
+
+
+def batch_for(model_dir: Path, dataset: Path, rows=(0, 3)) -> dict:
+    processor = AutoProcessor.from_pretrained(model_dir)
+    collator = VisionQACollator(processor, ChatFormatter(processor, "Let's think step by step."))
+    train, _ = load_splits(DataArguments(dataset=str(dataset)))
+    return collator([train[i] for i in rows])
+
+
+@torch.no_grad()
+def logits(model, batch) -> torch.Tensor:
+    model.eval()
+    return model(**batch).logits
+
+
+@pytest.mark.slow
+def test_overfit_then_merge(tiny_models, qa_dataset, tmp_path):
+    out = tmp_path / "run"
+    accelerate_launch(["--model_name_or_path", str(tiny_models["llava"]), "--dataset", str(qa_dataset),
+                       "--output_dir", str(out), "--eval_split", "test", "--max_steps", "24", *FAST])
+
+    # the loss falls on the overfit set (8 rows seen 6 times)
+    history = json.loads((out / "trainer_state.json").read_text())["log_history"]
+    losses = [h["loss"] for h in history if "loss" in h]
+    assert len(losses) == 24
+    assert sum(losses[-3:]) / 3 < sum(losses[:3]) / 3 - 1.0, losses
+    eval_loss = json.loads((out / "eval_results.json").read_text())["eval_loss"]
+    assert 0 < eval_loss < losses[0]
+    report = json.loads((out / "data_report.json").read_text())
+    assert [r["kept"] for r in report] == [8, 2] and report[0]["skipped_bad_image"] == 0
+    # the adapter and the processor are saved; the adapter sits on the language model only
+    adapter_cfg = json.loads((out / "adapter_config.json").read_text())
+    assert "language_model" in adapter_cfg["target_modules"] and adapter_cfg["r"] == 16
+    with safe_open(out / "adapter_model.safetensors", "pt") as f:
+        keys = list(f.keys())
+    assert keys and all("language_model" in k and "lora_" in k for k in keys)
+    assert AutoProcessor.from_pretrained(out).chat_template
+
+    # the merged model gives the logits of base + adapter, and loads without PEFT
+    merged_dir = tmp_path / "merged"
+    proc = subprocess.run([str(BIN / "reachqa"), "merge-lora", str(out), "--out", str(merged_dir)],
+                          capture_output=True, text=True, timeout=300, env=dict(os.environ, HF_HUB_OFFLINE="1"))
+    assert proc.returncode == 0, proc.stderr
+    batch = batch_for(tiny_models["llava"], qa_dataset)
+    base = AutoModelForImageTextToText.from_pretrained(tiny_models["llava"])
+    base_logits = logits(base, batch)
+    with_adapter = logits(PeftModel.from_pretrained(base, out), batch)
+    merged = AutoModelForImageTextToText.from_pretrained(merged_dir)
+    assert not any("lora" in name for name, _ in merged.named_parameters())
+    merged_logits = logits(merged, batch)
+    assert not torch.allclose(with_adapter, base_logits, atol=1e-3)  # training changed the model
+    torch.testing.assert_close(merged_logits, with_adapter, atol=1e-5, rtol=1e-5)
+    # merge refuses to overwrite unless asked
+    again = subprocess.run([str(BIN / "reachqa"), "merge-lora", str(out), "--out", str(merged_dir)],
+                           capture_output=True, text=True, timeout=300, env=dict(os.environ, HF_HUB_OFFLINE="1"))
+    assert again.returncode == 2 and "--overwrite" in again.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", ["llava_next", "internvl"])
+def test_other_families_train_with_projector(family, tiny_models, qa_dataset, tmp_path):
+    out = tmp_path / "run"
+    accelerate_launch(["--model_name_or_path", str(tiny_models[family]), "--dataset", str(qa_dataset),
+                       "--output_dir", str(out), "--eval_size", "2", "--max_steps", "3", "--train_projector", "true",
+                       *FAST])
+    history = json.loads((out / "trainer_state.json").read_text())["log_history"]
+    assert [h["step"] for h in history if "loss" in h] == [1, 2, 3]
+    assert "eval_loss" in json.loads((out / "eval_results.json").read_text())
+    with safe_open(out / "adapter_model.safetensors", "pt") as f:
+        keys = list(f.keys())
+    assert any("multi_modal_projector" in k for k in keys)  # trained in full, saved with the adapter
+    assert not any("vision_tower" in k for k in keys)
+    base = AutoModelForImageTextToText.from_pretrained(tiny_models[family])
+    batch = batch_for(tiny_models[family], qa_dataset)
+    before = logits(base, batch)
+    after = logits(PeftModel.from_pretrained(base, out), batch)
+    assert not torch.allclose(before, after, atol=1e-4)
