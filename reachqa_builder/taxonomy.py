@@ -231,8 +231,9 @@ PLOTTING_NOTES: dict[str, str] = {
         "ax.set_xticks/ax.set_xticklabels; patch_artist=True allows coloured boxes."
     ),
     "horizontal box chart": (
-        "Use ax.boxplot(..., vert=False) so the boxes lie horizontally; put the category names "
-        "on the y axis with ax.set_yticks/ax.set_yticklabels."
+        "Use ax.boxplot(..., vert=False) (orientation='horizontal' from matplotlib 3.10) so the "
+        "boxes lie horizontally; put the category names on the y axis with ax.set_yticks/"
+        "ax.set_yticklabels."
     ),
     "scatter chart": (
         "Use ax.scatter with x and y measurements of many items; colour or size may encode a "
