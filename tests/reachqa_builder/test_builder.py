@@ -108,3 +108,18 @@ def test_config_dataclass_documents_every_field():
     for f in own:
         assert f.metadata.get("help"), f.name
         assert f"{f.name}:" in ReachQAConfig.__doc__
+
+
+def test_cli_lists_the_builder_configs_without_importing_datasets():
+    import subprocess
+    import sys
+
+    from reachqa_builder import build_cli
+    from reachqa_builder.features import CONFIG_NAMES
+
+    assert build_cli.CONFIG_NAMES == CONFIG_NAMES
+    code = ("import sys, argparse; from reachqa_builder.build_cli import configure_build, configure_stats, "
+            "configure_push; [f(argparse.ArgumentParser()) for f in (configure_build, configure_stats, configure_push)]; "
+            "print('datasets' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
