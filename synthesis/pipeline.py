@@ -155,7 +155,7 @@ async def run_pipeline(cfg: SynthesisConfig) -> dict[str, Any]:
     next_i = 0
     try:
         while kept < target:
-            est = max(0.05, kept / finished) if finished else 1.0
+            est = max(0.05, (kept + 1) / (finished + 1))  # charts per lineage, with a prior of 1
             while (next_i < max_lineages and len(active) < max_active
                    and kept + len(active) * est < target):
                 active.add(asyncio.create_task(lineage(next_i), name=f"lineage-{next_i}"))

@@ -324,7 +324,6 @@ class Stages:
             if not self.raters:
                 raise ValueError("the Q&A check needs at least one --rater-model")
             image = Path(item["image"]).read_bytes()
-            limit = max(1, min(self.config.reject_threshold, len(self.raters)))
 
             async def judge(k: int, pair: dict):
                 text = prompts.render("qa_check", question=pair["question"], answer=pair["answer"])
@@ -337,7 +336,8 @@ class Stages:
                 votes = {m: r.parsed["verdict"] for m, r in replies.items() if not isinstance(r, APIError)}
                 answered += bool(votes)
                 rejects = sum(v == "reject" for v in votes.values())
-                if rejects >= limit:
+                # the threshold is capped by the raters that answered (one rater alone can reject)
+                if votes and rejects >= min(self.config.reject_threshold, len(votes)):
                     continue
                 kept.append(dict(pair, checks=votes))
             if not kept:

@@ -41,8 +41,8 @@ class ScriptedModels:
     """Replies like a generator LLM and MLLM raters would, keyed on our prompt texts.
 
     Knobs: ``broken_first`` (first code reply of every chart fails to run, so the fix path runs),
-    ``always_broken`` (code never runs), ``low_score_for`` (substring of the chart title whose
-    image... is rated 2 -- by request text), ``reject_all`` (raters reject every pair).
+    ``always_broken`` (code never runs), ``low_score`` (every chart is rated 2), ``reject_all``
+    (raters reject every pair). Raters always reject the "sum of all values" question.
     """
 
     def __init__(self) -> None:
@@ -54,7 +54,7 @@ class ScriptedModels:
         self.duplicate_questions = True
 
     def __call__(self, req) -> object:
-        text = req.last_user_text
+        text = req.text  # single-turn requests (and their re-asks) keep the prompt in the first message
         if "Score the chart from 1 to 5" in text:
             assert len(req.images) == 1 and req.images[0][:2] == b"\xff\xd8"  # a JPEG
             return {"reason": "clear chart", "score": 2 if self.low_score else self.rating}
@@ -78,6 +78,7 @@ class ScriptedModels:
                 {"question": "What is the average yearly change over the decade?", "steps": ["Divide the change by 9."], "answer": "0.6"},
             ]}
         tag = hashlib.sha256(req.text.encode()).hexdigest()[:8]
+        text = req.last_user_text  # multi-turn generation: the newest turn says what is wanted
         if "Your task is to plan a NEW chart" in text:
             return "Backstory: a scripted chart. Data: 2010-2019 values. Title: Scripted."
         if "We want a harder, richer version" in text:
