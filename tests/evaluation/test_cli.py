@@ -103,4 +103,4 @@ def test_cli_errors(tmp_path, capsys):
     assert main(["judge", str(tmp_path), "--out", str(tmp_path / "r")]) == 2
     assert "--judge-model is required" in capsys.readouterr().err
     assert main(["judge", str(tmp_path), "--no-judge", "--out", str(tmp_path / "r")]) == 2
-    assert "no predictions found" in capsys.readouterr().err
+    assert "cannot tell the prediction format" in capsys.readouterr().err  # an empty folder
