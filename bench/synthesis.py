@@ -1,0 +1,106 @@
+"""Benchmark: charts per minute through code generation (self-instruct, two turns per chart).
+
+Both sides talk to the same local OpenAI-compatible server (tests/openai_server.py) with a fixed
+latency per call, jitter and a few slow outliers, at the same concurrency, in one run:
+
+* baseline - how the original tool works: a thread pool per batch of 100 charts that sends turn 1
+  for the whole batch, waits for all of it, then turn 2, then the next batch;
+* project  - ``reachqa synthesize self-instruct`` (asyncio, one bound on requests in flight,
+  no batch barriers, journals and reply cache included).
+
+Also printed: the project's throughput as a fraction of the limit, concurrency / latency (two
+calls per chart). Run: ``.venv/bin/python bench/synthesis.py [--charts 600 --concurrency 32]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.openai_server import OpenAIServer  # noqa: E402
+
+CODE = "```python\n" + "\n".join(["import matplotlib.pyplot as plt"] + [f"x{i} = {i}" for i in range(12)]
+                                 + ["plt.plot([1, 2, 3])", "plt.show()"]) + "\n```"
+
+
+def reply(req):
+    return "A backstory and a data table." if "plan a NEW chart" in req.last_user_text else CODE
+
+
+def baseline(url: str, charts: int, concurrency: int, batch: int = 100) -> float:
+    """Seconds for ``charts`` charts, thread pool per batch, one barrier per turn and batch."""
+
+    def call(messages):
+        body = json.dumps({"model": "gen", "messages": messages, "temperature": 1.0, "top_p": 0.95,
+                           "max_tokens": 4096}).encode()
+        req = urllib.request.Request(f"{url}/chat/completions", data=body, headers={
+            "Content-Type": "application/json", "Authorization": "Bearer k"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return json.loads(r.read())["choices"][0]["message"]["content"]
+
+    t0 = time.perf_counter()
+    for start in range(0, charts, batch):
+        ids = range(start, min(charts, start + batch))
+        with ThreadPoolExecutor(concurrency) as pool:
+            turn1 = [[{"role": "user", "content": f"Please plan a NEW chart number {i}."}] for i in ids]
+            briefs = list(pool.map(call, turn1))
+            turn2 = [m + [{"role": "assistant", "content": b}, {"role": "user", "content": "Now write the code."}]
+                     for m, b in zip(turn1, briefs)]
+            list(pool.map(call, turn2))
+    return time.perf_counter() - t0
+
+
+def project(url: str, charts: int, concurrency: int) -> float:
+    from synthesis.config import SynthesisConfig
+    from synthesis.pipeline import run_stage
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = SynthesisConfig(base_url=url, api_key="k", model="gen", out=tmp, num_charts=charts,
+                              concurrency=concurrency, progress=False, render_env="current")
+        t0 = time.perf_counter()
+        summary = asyncio.run(run_stage("self-instruct", cfg))
+        seconds = time.perf_counter() - t0
+        assert summary["stages"]["self-instruct"]["ok"] == charts, summary
+    return seconds
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--charts", type=int, default=600)
+    ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--latency", type=float, default=0.2)
+    ap.add_argument("--jitter", type=float, default=0.05)
+    ap.add_argument("--outlier-rate", type=float, default=0.02)
+    ap.add_argument("--outlier-latency", type=float, default=1.0)
+    args = ap.parse_args()
+    server = OpenAIServer(reply, api_key="k", latency=args.latency, jitter=args.jitter,
+                          outlier_rate=args.outlier_rate, outlier_latency=args.outlier_latency, seed=0).start()
+    try:
+        b = baseline(server.url, args.charts, args.concurrency)
+        p = project(server.url, args.charts, args.concurrency)
+    finally:
+        server.stop()
+    limit = args.concurrency / args.latency / 2 * 60  # charts/min: two calls per chart
+    mean_latency = (1 - args.outlier_rate) * args.latency + args.outlier_rate * args.outlier_latency
+    b_rate, p_rate = args.charts / b * 60, args.charts / p * 60
+    print(f"setting: {args.charts} charts, concurrency {args.concurrency}, latency {args.latency}s "
+          f"+-{args.jitter}s, {args.outlier_rate:.0%} outliers at {args.outlier_latency}s")
+    print(f"baseline (thread pool per batch of 100): {b_rate:8.0f} charts/min ({b:.1f} s)")
+    print(f"project  (asyncio, no barriers):         {p_rate:8.0f} charts/min ({p:.1f} s)")
+    print(f"ratio project/baseline: {p_rate / b_rate:.2f}x")
+    print(f"limit concurrency/latency: {limit:.0f} charts/min; project at {p_rate / limit:.2f} of it "
+          f"({p_rate / (args.concurrency / mean_latency / 2 * 60):.2f} of the limit at the mean latency "
+          f"{mean_latency:.3f}s including outliers)")
+
+
+if __name__ == "__main__":
+    main()
