@@ -1,0 +1,132 @@
+"""Dataset checks (columns, undecodable images) and the configuration layers (paper preset, YAML, CLI)."""
+
+from __future__ import annotations
+
+import json
+
+import datasets
+import pytest
+from transformers import AutoProcessor
+
+from tests.training.conftest import QA_FEATURES, write_dataset
+from training.config import DataArguments, parse_args
+from training.data import DatasetColumnsError, ImageDecodeError, decode_image, load_splits
+from training.prepare import LengthMeter, measure_split
+from training.prompts import ChatFormatter
+from training.train import main
+
+
+def test_missing_columns_named_with_the_flag_to_fix(tmp_path, qa_rows, tiny_models, capsys):
+    features = datasets.Features({**{k: v for k, v in QA_FEATURES.items() if k != "answer"},
+                                  "response": datasets.Value("string")})
+    rows = [{**r, "response": r["answer"]} for r in qa_rows]
+    root = write_dataset(tmp_path / "ds", {"train": rows}, features)
+    with pytest.raises(DatasetColumnsError, match=r"lacks column\(s\) 'answer' \(set --answer_column\)"):
+        load_splits(DataArguments(dataset=str(root)))
+    train, _ = load_splits(DataArguments(dataset=str(root), answer_column="response"))
+    assert len(train) == len(rows)
+    code = main(["--model_name_or_path", str(tiny_models["llava"]), "--dataset", str(root),
+                 "--output_dir", str(tmp_path / "out")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "'answer' (set --answer_column)" in err and "response" in err
+
+
+def test_unknown_split_is_named(qa_dataset):
+    with pytest.raises(ValueError, match="no split 'validation'.*train, test"):
+        load_splits(DataArguments(dataset=str(qa_dataset), eval_split="validation"))
+
+
+def test_eval_size_holds_out_rows(qa_dataset):
+    train, evaluation = load_splits(DataArguments(dataset=str(qa_dataset), eval_size=3))
+    assert (len(train), len(evaluation)) == (5, 3)
+    assert not set(train["qa_id"]) & set(evaluation["qa_id"])
+
+
+@pytest.fixture
+def broken_dataset(tmp_path, qa_rows):
+    rows = [dict(r) for r in qa_rows]
+    rows[2]["image"] = {"bytes": b"\xff\xd8 not really a jpeg", "path": None}
+    rows[5]["image"] = {"bytes": rows[5]["image"]["bytes"][:200], "path": None}  # truncated JPEG
+    return write_dataset(tmp_path / "broken", {"train": rows})
+
+
+def test_undecodable_images_skipped_and_counted_or_fatal(broken_dataset, tiny_models):
+    processor = AutoProcessor.from_pretrained(tiny_models["llava"])
+    meter = LengthMeter(processor, ChatFormatter(processor))
+    args = DataArguments(dataset=str(broken_dataset))
+    train, _ = load_splits(args)
+    kept, report = measure_split(train, meter, args, "train")
+    assert report["skipped_bad_image"] == 2 and report["kept"] == len(train) - 2 == len(kept)
+    assert [r["row"] for r in report["bad_image_rows"]] == [2, 5]
+    assert "c2-0" not in kept["qa_id"] and "c3-1" not in kept["qa_id"]
+    args.on_bad_image = "fail"
+    with pytest.raises(ImageDecodeError, match=r"split 'train' row 2: the image does not decode .*--on_bad_image skip"):
+        measure_split(train, meter, args, "train")
+
+
+def test_bad_images_through_the_cli(broken_dataset, tiny_models, tmp_path, capsys):
+    base = ["--model_name_or_path", str(tiny_models["llava"]), "--dataset", str(broken_dataset),
+            "--use_cpu", "true", "--max_steps", "1", "--per_device_train_batch_size", "2",
+            "--activation_checkpointing", "false", "--disable_tqdm", "true"]
+    assert main(base + ["--output_dir", str(tmp_path / "a"), "--on_bad_image", "fail"]) == 2
+    assert "row 2: the image does not decode" in capsys.readouterr().err
+    assert main(base + ["--output_dir", str(tmp_path / "b")]) == 0
+    report = json.loads((tmp_path / "b" / "data_report.json").read_text())
+    assert report[0]["skipped_bad_image"] == 2 and report[0]["kept"] == 6
+
+
+def test_decode_image_sources(tmp_path, chart_images):
+    path = chart_images["c1"]
+    data = path.read_bytes()
+    for value in (data, {"bytes": data, "path": None}, str(path), {"bytes": None, "path": str(path)}):
+        assert decode_image(value).mode == "RGB"
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "a.jpg").write_bytes(data)
+    assert decode_image("img/a.jpg", base_dir=tmp_path).size == decode_image(data).size
+    with pytest.raises(ImageDecodeError, match="does not exist"):
+        decode_image("img/missing.jpg", base_dir=tmp_path)
+    with pytest.raises(ImageDecodeError, match="no image data"):
+        decode_image(None)
+
+
+REQUIRED = ["--model_name_or_path", "m", "--dataset", "d", "--output_dir", "o"]
+
+
+def test_paper_hyper_parameters_are_the_defaults():
+    model_args, data_args, lora_args, training_args = parse_args(REQUIRED)
+    assert (lora_args.lora_r, lora_args.lora_alpha, lora_args.lora_dropout) == (16, 8, 0.05)
+    assert training_args.learning_rate == 2e-5 and training_args.num_train_epochs == 1
+    assert training_args.per_device_train_batch_size == 1 and training_args.gradient_accumulation_steps == 8
+    assert (training_args.weight_decay, training_args.max_grad_norm, training_args.warmup_steps) == (0.1, 0.5, 0.03)
+    assert training_args.activation_checkpointing is True
+    assert data_args.max_length == 4096 and data_args.prompt_suffix == "Let's think step by step."
+
+
+def test_yaml_then_command_line(tmp_path):
+    (tmp_path / "mine.yaml").write_text("lora_r: 32\nlearning_rate: 1.0e-4\nmodel_name_or_path: from-yaml\n")
+    model_args, _, lora_args, training_args = parse_args(
+        ["--config", str(tmp_path / "mine.yaml"), "--dataset", "d", "--output_dir", "o", "--lora_r", "8"])
+    assert model_args.model_name_or_path == "from-yaml"  # the file fills what the command line leaves out
+    assert lora_args.lora_r == 8                         # the command line wins over the file
+    assert training_args.learning_rate == 1e-4           # the file wins over the paper preset
+    assert lora_args.lora_alpha == 8                     # the paper preset fills the rest
+
+
+@pytest.mark.parametrize("preset, model", [("llava_next", "llava-hf/llama3-llava-next-8b-hf"),
+                                           ("llava", "llava-hf/llava-1.5-7b-hf"),
+                                           ("internvl", "OpenGVLab/InternVL3-8B-hf")])
+def test_presets(preset, model):
+    model_args, _, lora_args, _ = parse_args(["--config", preset, "--dataset", "d", "--output_dir", "o"])
+    assert model_args.model_name_or_path == model and lora_args.lora_r == 16
+
+
+def test_config_errors(tmp_path, capsys):
+    (tmp_path / "typo.yaml").write_text("lora_alhpa: 4\n")
+    with pytest.raises(ValueError, match="unknown argument.*lora_alhpa \\(did you mean lora_alpha"):
+        parse_args(["--config", str(tmp_path / "typo.yaml"), *REQUIRED])
+    with pytest.raises(FileNotFoundError, match="presets: internvl, llava, llava_next, paper"):
+        parse_args(["--config", "llava2", *REQUIRED])
+    with pytest.raises(SystemExit):
+        parse_args(["--dataset", "d", "--output_dir", "o"])
+    assert "--model_name_or_path is required" in capsys.readouterr().err
