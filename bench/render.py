@@ -1,0 +1,105 @@
+"""Render speed: warm sandboxed workers vs a new Python process per script (the original tool's way).
+
+    python bench/render.py [--n 100] [--env faithful] [--workers N]
+
+On the first N ReachQA test scripts, in one run and in the same render environment:
+  * baseline: a thread pool of N workers, each script run as `python script.py` in a fresh process
+    with `plt.show()` replaced by a dpi-200 JPEG save (the original tool's approach);
+  * reachqa: `render_scripts` (warm workers, fork per script, sandbox), cold: worker start-up included,
+    no render cache;
+  * limit: the same scripts executed one after another in a single warm process (pure render time),
+    divided by the worker count.
+Prints wall times, per-chart costs and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = ROOT.parent / "shared" / "reachqa-data" / "reachqa_test" / "code"
+
+SEQUENTIAL = r"""
+import sys, time, json, matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+times = []
+for path in sys.argv[2:]:
+    code = open(path).read()
+    out = sys.argv[1] + "/" + path.rsplit("/", 1)[-1][:-3] + ".jpg"
+    plt.show = lambda *a, **k: plt.gcf().savefig(out, dpi=200)
+    t = time.perf_counter()
+    try:
+        exec(compile(code, path, "exec"), {"__name__": "__main__"})
+    except Exception:
+        pass
+    plt.close("all")
+    times.append(time.perf_counter() - t)
+print(json.dumps(times))
+"""
+
+
+def baseline(python: str, scripts: list[Path], workers: int, out: Path) -> float:
+    def one(path: Path) -> int:
+        code = path.read_text().replace("plt.show()", f"plt.savefig({str(out / (path.stem + '.jpg'))!r}, dpi=200)")
+        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:
+            fh.write(code)
+        try:
+            return subprocess.run([python, fh.name], capture_output=True, timeout=120,
+                                  env=dict(os.environ, MPLBACKEND="Agg")).returncode
+        finally:
+            os.unlink(fh.name)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, scripts))
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=100)
+    ap.add_argument("--env", default="faithful", choices=["faithful", "current"])
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = ap.parse_args()
+
+    import json
+
+    from reachqa_builder.render import render_scripts
+    from reachqa_builder.render.envs import get_environment
+
+    scripts = sorted(DATA.glob("*.py"))[: args.n]
+    env = get_environment(args.env)
+    print(f"{len(scripts)} scripts, env {args.env} ({env.python}), {args.workers} workers, {os.cpu_count()} CPUs")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        (tmp / "base").mkdir()
+        t_base = baseline(env.python, scripts, args.workers, tmp / "base")
+        print(f"baseline (process per script): {t_base:7.2f} s  {t_base / len(scripts) * 1000:6.0f} ms/chart")
+
+        start = time.perf_counter()
+        records = render_scripts(scripts, tmp / "ours", env=args.env, workers=args.workers, use_cache=False,
+                                 progress=False, keep_workers=False)
+        t_ours = time.perf_counter() - start
+        ok = sum(r.status == "ok" for r in records)
+        print(f"reachqa (warm sandboxed):     {t_ours:7.2f} s  {t_ours / len(scripts) * 1000:6.0f} ms/chart  ({ok} ok)")
+
+        (tmp / "seq").mkdir()
+        proc = subprocess.run([env.python, "-c", SEQUENTIAL, str(tmp / "seq"), *map(str, scripts)],
+                              capture_output=True, text=True, env=dict(os.environ, MPLBACKEND="Agg"))
+        times = json.loads(proc.stdout.strip().splitlines()[-1])
+        t_limit = sum(times) / args.workers
+        print(f"limit (pure in-process / {args.workers}):  {t_limit:7.2f} s  {t_limit / len(scripts) * 1000:6.0f} ms/chart")
+    print(f"speed-up vs baseline: {t_base / t_ours:.2f}x   cost vs limit: {t_ours / t_limit:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
