@@ -69,6 +69,11 @@ def one_process_per_script(python: str, charts, out_dir: Path, workers: int, tim
     return time.perf_counter() - start, ok.count(False)
 
 
+def _load() -> str:
+    """The 5-minute load average: other work on the machine slows either side."""
+    return f"{os.getloadavg()[1]:.1f}"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA, help="a split folder (default: ReachQA test)")
@@ -91,20 +96,22 @@ def main(argv=None) -> int:
 
         base_s, base_failed = one_process_per_script(environment.python, charts, tmp / "baseline", args.workers,
                                                      args.timeout)
+        base_load = _load()
         kw = dict(data_dir=str(data_dir), render_env=args.env, render_cache_dir=str(tmp / "render-cache"),
                   render_workers=args.workers, render_timeout=args.timeout, progress=True)
         start = time.perf_counter()
         cold = build_config("charts", tmp / "cold", cache_dir=str(tmp / "hf1"), **kw)
         cold_s = time.perf_counter() - start
+        cold_load = _load()
         start = time.perf_counter()
         warm = build_config("charts", tmp / "warm", cache_dir=str(tmp / "hf2"), **kw)
         warm_s = time.perf_counter() - start
 
     (cold_rep,), (warm_rep,) = cold.reports.values(), warm.reports.values()
     print()
-    print(f"baseline, one python process per script: {base_s:8.1f} s  ({base_failed} failed)")
+    print(f"baseline, one python process per script: {base_s:8.1f} s  ({base_failed} failed; load {base_load})")
     print(f"reachqa build --config charts, cold:     {cold_s:8.1f} s  ({cold_rep.rendered} rendered, "
-          f"{len(cold_rep.failed)} failed, {sum(cold.rows.values())} rows)")
+          f"{len(cold_rep.failed)} failed, {sum(cold.rows.values())} rows; load {cold_load})")
     print(f"reachqa build --config charts, rebuild:  {warm_s:8.1f} s  ({warm_rep.rendered} rendered, "
           f"{warm_rep.cached} from cache)")
     print(f"speed-up of the cold build over the baseline: {base_s / cold_s:.2f}x")
