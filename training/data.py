@@ -30,7 +30,7 @@ def load_splits(data_args) -> tuple[datasets.Dataset, datasets.Dataset | None]:
 
     The image column is kept encoded. Raises `DatasetColumnsError` when a needed column is missing.
     """
-    loaded = datasets.load_dataset(data_args.dataset, dataset_config(data_args.dataset, data_args.dataset_config))
+    loaded = load_dataset_fresh(data_args.dataset, dataset_config(data_args.dataset, data_args.dataset_config))
     if not isinstance(loaded, datasets.DatasetDict):
         loaded = datasets.DatasetDict({data_args.train_split: loaded})
     for split in (data_args.train_split, data_args.eval_split):
@@ -48,6 +48,27 @@ def load_splits(data_args) -> tuple[datasets.Dataset, datasets.Dataset | None]:
         parts = train.train_test_split(test_size=size, seed=0)
         train, evaluation = parts["train"], parts["test"]
     return train, evaluation
+
+
+def load_dataset_fresh(path: str, name: str | None) -> datasets.DatasetDict | datasets.Dataset:
+    """``datasets.load_dataset``, but a local folder is never served from a stale cache.
+
+    For a local folder whose card declares configs, ``datasets`` keys its Arrow cache on the
+    folder's name and the card, not on the files: after a rebuild (or for another folder of the
+    same name) it returns the old rows. So the data files the card names are resolved here and
+    loaded with their packaged builder (parquet, json, ...), whose cache key includes each file's
+    modification time.
+    """
+    if not os.path.isdir(path):
+        return datasets.load_dataset(path, name)
+    builder = datasets.load_dataset_builder(path, name)
+    module = type(builder).__module__
+    data_files = builder.config.data_files
+    if not module.startswith("datasets.packaged_modules.") or not data_files:
+        return datasets.load_dataset(path, name)
+    packaged = module.split(".")[2]
+    # no features= from the builder: its info may come from that same stale cache; Parquet files carry theirs
+    return datasets.load_dataset(packaged, data_files={split: list(files) for split, files in data_files.items()})
 
 
 def dataset_config(path: str, name: str | None) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import datasets
 import pytest
@@ -130,3 +131,14 @@ def test_config_errors(tmp_path, capsys):
     with pytest.raises(SystemExit):
         parse_args(["--dataset", "d", "--output_dir", "o"])
     assert "--model_name_or_path is required" in capsys.readouterr().err
+
+
+def test_rebuilt_dataset_folder_is_not_served_from_a_stale_cache(tmp_path, qa_rows):
+    # datasets keys the cache of a local folder with card configs on the folder name and the card only
+    root = write_dataset(tmp_path / "again" / "ds", {"train": qa_rows[:2]})
+    assert len(load_splits(DataArguments(dataset=str(root)))[0]) == 2
+    other = write_dataset(tmp_path / "other" / "ds", {"train": qa_rows[:5]})
+    assert len(load_splits(DataArguments(dataset=str(other)))[0]) == 5
+    write_dataset(root, {"train": qa_rows[:3]})
+    train, _ = load_splits(DataArguments(dataset=str(root)))
+    assert train["qa_id"] == [r["qa_id"] for r in qa_rows[:3]]

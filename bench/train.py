@@ -1,0 +1,180 @@
+"""LoRA training steps with and without activation (gradient) checkpointing: tokens/s and peak memory.
+
+Runs the project's own pieces (model loading, LoRA placement, chat-template prompts, the collator
+that pads to the batch's longest row) for a number of optimizer steps, once without checkpointing
+(the baseline) and once with it (the paper's and this project's preset), each in a fresh process
+so peak memory is measured cleanly. Prints both and their ratio.
+
+On a GPU the model is a random LLaVA-NeXT-style config of about 1.1B parameters (Llama-style
+language model 2048 wide, 16 layers; CLIP-style vision tower 336 px, patch 14, anyres tiles),
+in bf16. Without a GPU it is the tiny test model on CPU, and the report says so.
+
+    .venv/bin/python bench/train.py                    # picks GPU if there is one, else CPU tiny
+    .venv/bin/python bench/train.py --steps 20 --batch-size 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def build_inputs(workdir: Path, on_gpu: bool) -> tuple[Path, Path]:
+    """Render the test charts into a dataset folder and save the model to benchmark; return both paths."""
+    from reachqa_builder.render import render_scripts
+    from tests.training import conftest, tiny
+
+    scripts = {cid: conftest.SCRIPT.format(figsize=(4.0 + i, 3.0), labels=labels, values=values, title=title)
+               for i, (cid, (title, labels, values)) in enumerate(conftest.CHARTS.items())}
+    records = render_scripts(scripts, workdir / "charts", env="current", dpi=100, workers=1, use_cache=False,
+                             progress=False)
+    rows = []
+    for rec, (cid, (title, labels, values)) in zip(records, conftest.CHARTS.items()):
+        if rec.status != "ok":
+            raise RuntimeError(f"rendering {cid} failed: {rec.error}")
+        image = Path(rec.image).read_bytes()
+        for k, (q, a) in enumerate(conftest.qa_pairs(title, labels, values)):
+            rows.append({"qa_id": f"{cid}-{k}", "chart_id": cid, "image": {"bytes": image, "path": None},
+                         "question": q, "answer": (a + " ") * (3 if on_gpu else 1), "qa_type": "reas"})
+    dataset = conftest.write_dataset(workdir / "ds", {"train": rows})
+    texts = [r["question"] + " " + r["answer"] for r in rows]
+    if not on_gpu:
+        return dataset, tiny.build("llava_next", workdir / "model", texts)
+    return dataset, build_1b(workdir / "model", texts)
+
+
+def build_1b(out: Path, texts: list[str]) -> Path:
+    import torch
+    from transformers import (AutoModelForImageTextToText, CLIPVisionConfig, LlamaConfig, LlavaNextConfig,
+                              LlavaNextImageProcessor, LlavaNextProcessor)
+
+    from tests.training import tiny
+
+    tok = tiny.train_tokenizer(texts, {"image_token": "<image>"})
+    processor = LlavaNextProcessor(image_processor=LlavaNextImageProcessor(
+        size={"shortest_edge": 336}, crop_size={"height": 336, "width": 336}),
+        tokenizer=tok, patch_size=14, vision_feature_select_strategy="default", num_additional_image_tokens=1,
+        chat_template=tiny.CHAT_TEMPLATE.replace("IMAGE", "<image>"))
+    text = LlamaConfig(vocab_size=32064, hidden_size=2048, intermediate_size=5632, num_hidden_layers=16,
+                       num_attention_heads=16, num_key_value_heads=4, max_position_embeddings=8192, pad_token_id=0)
+    vision = CLIPVisionConfig(hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12,
+                              image_size=336, patch_size=14, projection_dim=768)
+    config = LlavaNextConfig(vision_config=vision, text_config=text, image_token_id=tok.image_token_id,
+                             image_grid_pinpoints=processor.image_processor.image_grid_pinpoints,
+                             vision_feature_layer=-2)
+    model = AutoModelForImageTextToText.from_config(config, dtype=torch.bfloat16)
+    model.save_pretrained(out)
+    processor.save_pretrained(out)
+    return out
+
+
+def run_variant(model_dir: str, dataset: str, checkpointing: bool, steps: int, batch_size: int) -> dict:
+    """Time ``steps`` LoRA optimizer steps in this process; returns the figures."""
+    import torch
+
+    from training.collator import VisionQACollator
+    from training.config import DataArguments, LoraArguments, ModelArguments
+    from training.data import load_splits
+    from training.model import apply_lora, load_model_and_processor
+    from training.prompts import ChatFormatter
+
+    on_gpu = torch.cuda.is_available()
+    device = torch.device("cuda" if on_gpu else "cpu")
+    dtype = torch.bfloat16 if on_gpu else torch.float32
+    model, processor = load_model_and_processor(ModelArguments(model_name_or_path=model_dir), dtype)
+    model = apply_lora(model, LoraArguments()).to(device)
+    if checkpointing:
+        model.activation_checkpointing_enable()  # what Trainer does for --activation_checkpointing
+    model.train()
+    data_args = DataArguments(dataset=dataset)
+    rows, _ = load_splits(data_args)
+    collator = VisionQACollator(processor, ChatFormatter(processor, data_args.prompt_suffix))
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=2e-5)
+    batches = [collator([rows[(s * batch_size + i) % len(rows)] for i in range(batch_size)]) for s in range(steps)]
+    params = sum(p.numel() for p in model.parameters())
+
+    def step(batch) -> int:
+        batch = {k: v.to(device) for k, v in batch.items()}
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=on_gpu):
+            loss = model(**batch).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        return int(batch["attention_mask"].sum())
+
+    for batch in batches[:2]:  # warm-up: kernels, allocator, optimizer state
+        step(batch)
+    if on_gpu:
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+    start = time.perf_counter()
+    tokens = sum(step(b) for b in batches)
+    if on_gpu:
+        torch.cuda.synchronize()
+    seconds = time.perf_counter() - start
+    peak = (torch.cuda.max_memory_allocated() if on_gpu
+            else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    return {"tokens_per_s": tokens / seconds, "peak_bytes": peak, "seconds": seconds, "tokens": tokens,
+            "params": params, "device": torch.cuda.get_device_name() if on_gpu else "cpu",
+            "memory_kind": "peak GPU memory allocated" if on_gpu else "peak process RSS"}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    p.add_argument("--steps", type=int, default=None, help="timed steps per variant (default: 10 GPU, 6 CPU)")
+    p.add_argument("--batch-size", type=int, default=None, help="rows per step (default: 4 GPU, 2 CPU)")
+    p.add_argument("--variant", choices=["gc", "nogc"], help=argparse.SUPPRESS)
+    p.add_argument("--model-dir", help=argparse.SUPPRESS)
+    p.add_argument("--dataset", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    import torch
+
+    on_gpu = torch.cuda.is_available()
+    steps = args.steps or (10 if on_gpu else 6)
+    batch_size = args.batch_size or (4 if on_gpu else 2)
+    if args.variant:
+        print(json.dumps(run_variant(args.model_dir, args.dataset, args.variant == "gc", steps, batch_size)))
+        return 0
+
+    with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
+        dataset, model_dir = build_inputs(Path(tmp), on_gpu)
+        results = {}
+        for variant in ("nogc", "gc"):
+            cmd = [sys.executable, __file__, "--variant", variant, "--model-dir", str(model_dir),
+                   "--dataset", str(dataset), "--steps", str(steps), "--batch-size", str(batch_size)]
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, HF_HUB_OFFLINE="1"))
+            if proc.returncode != 0:
+                print(proc.stderr[-4000:], file=sys.stderr)
+                return 1
+            results[variant] = json.loads(proc.stdout.strip().splitlines()[-1])
+
+    base, gc = results["nogc"], results["gc"]
+    if on_gpu:
+        print(f"device: {gc['device']}; random LLaVA-NeXT-style model, {gc['params'] / 1e9:.2f}B parameters, bf16")
+    else:
+        print(f"device: CPU - no GPU was available, so these are figures for the tiny test model "
+              f"({gc['params']:,} parameters), not for a real one")
+    print(f"LoRA r=16 on all language-model linear layers; {steps} timed steps of {batch_size} rows "
+          f"(padded to each batch's longest row); {gc['memory_kind']}")
+    print(f"{'':42}{'tokens/s':>12}{'peak memory':>16}")
+    print(f"{'baseline: no activation checkpointing':42}{base['tokens_per_s']:>12.1f}"
+          f"{base['peak_bytes'] / 2**20:>13.0f} MiB")
+    print(f"{'project preset: activation checkpointing':42}{gc['tokens_per_s']:>12.1f}"
+          f"{gc['peak_bytes'] / 2**20:>13.0f} MiB")
+    print(f"{'ratio (preset / baseline)':42}{gc['tokens_per_s'] / base['tokens_per_s']:>11.2f}x"
+          f"{gc['peak_bytes'] / base['peak_bytes']:>15.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
