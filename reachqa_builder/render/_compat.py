@@ -106,7 +106,28 @@ def _shim_style_names() -> None:
     plt.style.use = use
 
 
-SHIMS = (_shim_get_cmap, _shim_renamed_kwargs, _shim_pyplot_boxplot, _shim_style_names)
+def _scalar(value):
+    import numpy as np
+
+    if isinstance(value, np.ndarray) and value.ndim > 0 and value.size == 1:
+        return value.reshape(()).item()
+    return value
+
+
+def _shim_size1_positions() -> None:
+    """numpy 2.4 refuses ``float(array([x]))``; old scripts pass 1-element arrays as text positions."""
+    from matplotlib.text import Text
+
+    for name in ("convert_xunits", "convert_yunits"):
+        original = getattr(Text, name)
+
+        def convert(self, value, _original=original):
+            return _scalar(_original(self, value))
+
+        setattr(Text, name, functools.wraps(original)(convert))
+
+
+SHIMS = (_shim_get_cmap, _shim_renamed_kwargs, _shim_pyplot_boxplot, _shim_style_names, _shim_size1_positions)
 
 
 def install() -> None:
