@@ -127,7 +127,23 @@ def _shim_size1_positions() -> None:
         setattr(Text, name, functools.wraps(original)(convert))
 
 
-SHIMS = (_shim_get_cmap, _shim_renamed_kwargs, _shim_pyplot_boxplot, _shim_style_names, _shim_size1_positions)
+def _shim_list_hatch() -> None:
+    """``hatch=[...]``: matplotlib <= 3.10 accepted a list and drew only its 1-character items."""
+    from matplotlib.patches import Patch
+
+    original = Patch.set_hatch
+
+    @functools.wraps(original)
+    def set_hatch(self, hatch):
+        if isinstance(hatch, (list, tuple)):
+            hatch = "".join(h for h in hatch if isinstance(h, str) and len(h) == 1) or None
+        return original(self, hatch)
+
+    Patch.set_hatch = set_hatch
+
+
+SHIMS = (_shim_get_cmap, _shim_renamed_kwargs, _shim_pyplot_boxplot, _shim_style_names, _shim_size1_positions,
+         _shim_list_hatch)
 
 
 def install() -> None:
