@@ -130,7 +130,8 @@ ARG_CLASSES = (ModelArguments, DataArguments, LoraArguments, TrainingArguments)
 
 
 def build_parser() -> HfArgumentParser:
-    parser = HfArgumentParser(ARG_CLASSES, description=(__doc__ or "").splitlines()[0])
+    parser = HfArgumentParser(ARG_CLASSES, prog="accelerate launch -m training",
+                              description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--config", default=None,
                         help="YAML file of values for any argument below, applied over training/configs/paper.yaml "
                              "(the paper's hyper-parameters); command-line values override both. A bare preset "

@@ -48,14 +48,13 @@ def adapter_base(adapter_dir: Path) -> str:
 def merge(adapter: str | Path, out: str | Path, base: str | None = None, dtype: str = "auto",
           overwrite: bool = False) -> Path:
     """Merge ``adapter`` into ``base`` and save model and processor to ``out``; returns ``out``."""
-    import torch
-    from peft import PeftModel
-    from transformers import AutoModelForImageTextToText, AutoProcessor
-
     adapter_dir, out = Path(adapter), Path(out)
     base = base or adapter_base(adapter_dir)
     if out.exists() and not overwrite:
         raise FileExistsError(f"{out} exists; pass --overwrite to replace it")
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForImageTextToText, AutoProcessor
     torch_dtype = "auto" if dtype == "auto" else getattr(torch, dtype)
     model = AutoModelForImageTextToText.from_pretrained(base, dtype=torch_dtype)
     merged = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload()
