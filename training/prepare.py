@@ -69,14 +69,21 @@ class LengthMeter:
 
     def __call__(self, batch: dict, image_column: str, question_column: str, answer_column: str,
                  base_dir: str | None) -> dict:
-        out = {"prompt_length": [], "length": [], "error": []}
+        out = {"prompt_length": [], "length": [], "error": [], "no_text": []}
         for value, question, answer in zip(batch[image_column], batch[question_column], batch[answer_column]):
-            try:
-                image = decode_image(value, base_dir)
-            except ImageDecodeError as exc:
+            missing = [name for name, text in (("question", question), ("answer", answer))
+                       if not isinstance(text, str) or not text.strip()]
+            error = None
+            if not missing:
+                try:
+                    image = decode_image(value, base_dir)
+                except ImageDecodeError as exc:
+                    error = str(exc)
+            if missing or error:
                 out["prompt_length"].append(0)
                 out["length"].append(0)
-                out["error"].append(str(exc))
+                out["error"].append(error)
+                out["no_text"].append(" and ".join(missing) or None)
                 continue
             p = self.prompt_length(self.formatter.prompt(question), image)
             completion = self.formatter.completion(question, answer)
@@ -84,6 +91,7 @@ class LengthMeter:
             out["prompt_length"].append(p)
             out["length"].append(p + c)
             out["error"].append(None)
+            out["no_text"].append(None)
         return out
 
 
@@ -95,11 +103,12 @@ def measure_split(ds: datasets.Dataset, meter: LengthMeter, data_args, split: st
     """
     columns = dict(image_column=data_args.image_column, question_column=data_args.question_column,
                    answer_column=data_args.answer_column, base_dir=base_dir)
-    fingerprint = Hasher.hash((ds._fingerprint, meter.fingerprint, sorted(columns.items()), "measure-v1"))
+    fingerprint = Hasher.hash((ds._fingerprint, meter.fingerprint, sorted(columns.items()), "measure-v2"))
     measured = ds.map(meter, batched=True, batch_size=32, fn_kwargs=columns, remove_columns=ds.column_names,
                       num_proc=data_args.dataset_num_proc, new_fingerprint=fingerprint,
                       desc=f"Checking images and measuring lengths ({split})")
     errors = measured["error"]
+    no_text = measured["no_text"]
     prompt_lengths = measured["prompt_length"]
     lengths = measured["length"]
 
@@ -109,13 +118,15 @@ def measure_split(ds: datasets.Dataset, meter: LengthMeter, data_args, split: st
         raise ImageDecodeError(f"split {split!r} row {i}: the image does not decode ({errors[i]}); "
                                f"{len(bad)} row(s) of {len(ds)} are affected. Pass --on_bad_image skip to "
                                "skip them and train on the rest")
-    too_long = [i for i, (e, p) in enumerate(zip(errors, prompt_lengths))
-                if not e and p >= data_args.max_length]
-    dropped = set(bad) | set(too_long)
+    empty = [i for i, t in enumerate(no_text) if t]
+    too_long = [i for i, (e, t, p) in enumerate(zip(errors, no_text, prompt_lengths))
+                if not e and not t and p >= data_args.max_length]
+    dropped = set(bad) | set(empty) | set(too_long)
     keep = [i for i in range(len(ds)) if i not in dropped]
     if not keep:
-        raise ValueError(f"split {split!r}: no usable rows left ({len(bad)} undecodable image(s), "
-                         f"{len(too_long)} prompt(s) longer than max_length={data_args.max_length})")
+        raise ValueError(f"split {split!r}: no usable rows left ({len(bad)} undecodable image(s), {len(empty)} "
+                         f"without question or answer, {len(too_long)} prompt(s) longer than "
+                         f"max_length={data_args.max_length})")
     if LENGTH_COLUMN in ds.column_names:
         ds = ds.remove_columns(LENGTH_COLUMN)
     ds = ds.add_column(LENGTH_COLUMN, [min(n, data_args.max_length) for n in lengths])
@@ -127,6 +138,8 @@ def measure_split(ds: datasets.Dataset, meter: LengthMeter, data_args, split: st
         "kept": len(keep),
         "skipped_bad_image": len(bad),
         "bad_image_rows": [{"row": i, "error": errors[i]} for i in bad[:20]],
+        "skipped_missing_text": len(empty),
+        "missing_text_rows": [{"row": i, "missing": no_text[i]} for i in empty[:20]],
         "dropped_prompt_too_long": len(too_long),
         "truncated_answers": sum(1 for i in keep if lengths[i] > data_args.max_length),
         "tokens": sum(min(lengths[i], data_args.max_length) for i in keep),
@@ -134,6 +147,9 @@ def measure_split(ds: datasets.Dataset, meter: LengthMeter, data_args, split: st
     if bad:
         logger.warning("split %r: skipped %d of %d rows whose image does not decode (first: row %d: %s)",
                        split, len(bad), len(errors), bad[0], errors[bad[0]])
+    if empty:
+        logger.warning("split %r: skipped %d rows without a question or answer (first: row %d, no %s)",
+                       split, len(empty), empty[0], no_text[empty[0]])
     if too_long:
         logger.warning("split %r: dropped %d rows whose prompt is longer than max_length=%d",
                        split, len(too_long), data_args.max_length)

@@ -49,18 +49,20 @@ def broken_dataset(tmp_path, qa_rows):
     rows = [dict(r) for r in qa_rows]
     rows[2]["image"] = {"bytes": b"\xff\xd8 not really a jpeg", "path": None}
     rows[5]["image"] = {"bytes": rows[5]["image"]["bytes"][:200], "path": None}  # truncated JPEG
+    rows[7]["answer"] = "  "  # nothing to learn: skipped and counted whatever --on_bad_image says
     return write_dataset(tmp_path / "broken", {"train": rows})
 
 
-def test_undecodable_images_skipped_and_counted_or_fatal(broken_dataset, tiny_models):
+def test_undecodable_images_and_empty_answers_skipped_and_counted(broken_dataset, tiny_models):
     processor = AutoProcessor.from_pretrained(tiny_models["llava"])
     meter = LengthMeter(processor, ChatFormatter(processor))
     args = DataArguments(dataset=str(broken_dataset))
     train, _ = load_splits(args)
     kept, report = measure_split(train, meter, args, "train")
-    assert report["skipped_bad_image"] == 2 and report["kept"] == len(train) - 2 == len(kept)
+    assert report["skipped_bad_image"] == 2 and report["kept"] == len(train) - 3 == len(kept)
     assert [r["row"] for r in report["bad_image_rows"]] == [2, 5]
-    assert "c2-0" not in kept["qa_id"] and "c3-1" not in kept["qa_id"]
+    assert report["skipped_missing_text"] == 1 and report["missing_text_rows"] == [{"row": 7, "missing": "answer"}]
+    assert not {"c2-0", "c3-1", "c4-1"} & set(kept["qa_id"])
     args.on_bad_image = "fail"
     with pytest.raises(ImageDecodeError, match=r"split 'train' row 2: the image does not decode .*--on_bad_image skip"):
         measure_split(train, meter, args, "train")
@@ -74,7 +76,7 @@ def test_bad_images_through_the_cli(broken_dataset, tiny_models, tmp_path, capsy
     assert "row 2: the image does not decode" in capsys.readouterr().err
     assert main(base + ["--output_dir", str(tmp_path / "b")]) == 0
     report = json.loads((tmp_path / "b" / "data_report.json").read_text())
-    assert report[0]["skipped_bad_image"] == 2 and report[0]["kept"] == 6
+    assert report[0]["skipped_bad_image"] == 2 and report[0]["kept"] == 5
 
 
 def test_decode_image_sources(tmp_path, chart_images):
