@@ -53,8 +53,7 @@ class VisionQACollator:
         answers = [f[self.answer_column] for f in features]
         images = [decode_image(f[self.image_column], self.base_dir) for f in features]
         prompt_ids, extras, pixel_inputs = self.encode_prompts(questions, images)
-        completions = [self.formatter.completion(q, a) for q, a in zip(questions, answers)]
-        completion_ids = self.tokenizer(completions, add_special_tokens=False)["input_ids"]
+        completion_ids = [self.formatter.completion_ids(q, a) for q, a in zip(questions, answers)]
 
         rows = []
         for i, (p, c) in enumerate(zip(prompt_ids, completion_ids)):

@@ -87,6 +87,11 @@ class DataArguments:
     system_prompt: str | None = field(
         default=None, metadata={"help": "Optional system message put before each conversation."}
     )
+    append_eos: bool = field(
+        default=True,
+        metadata={"help": "Append the EOS token to answers whose chat template closes the turn with no special "
+                          "token (e.g. LLaVA-1.5's), so the model learns to stop."},
+    )
     max_length: int = field(
         default=4096,
         metadata={"help": "Longest sequence in tokens, image tokens included. Longer answers are cut; rows whose "

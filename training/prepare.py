@@ -38,7 +38,7 @@ class LengthMeter:
         # identifies the measurement for datasets' cache: same processor and prompt format, same lengths
         self.fingerprint = Hasher.hash((type(processor).__name__, processor.to_json_string(),
                                         processor.tokenizer.name_or_path, len(processor.tokenizer),
-                                        formatter.prompt("?"), formatter.completion("?", "!")))
+                                        formatter.prompt("?"), formatter.completion_ids("?", "!")))
 
     def full_prompt_length(self, prompt: str, image) -> int:
         enc = self.processor(text=[prompt], images=[image], add_special_tokens=self.formatter.add_special_tokens)
@@ -86,8 +86,7 @@ class LengthMeter:
                 out["no_text"].append(" and ".join(missing) or None)
                 continue
             p = self.prompt_length(self.formatter.prompt(question), image)
-            completion = self.formatter.completion(question, answer)
-            c = len(self.tokenizer(completion, add_special_tokens=False)["input_ids"])
+            c = len(self.formatter.completion_ids(question, answer))
             out["prompt_length"].append(p)
             out["length"].append(p + c)
             out["error"].append(None)
@@ -103,7 +102,7 @@ def measure_split(ds: datasets.Dataset, meter: LengthMeter, data_args, split: st
     """
     columns = dict(image_column=data_args.image_column, question_column=data_args.question_column,
                    answer_column=data_args.answer_column, base_dir=base_dir)
-    fingerprint = Hasher.hash((ds._fingerprint, meter.fingerprint, sorted(columns.items()), "measure-v2"))
+    fingerprint = Hasher.hash((ds._fingerprint, meter.fingerprint, sorted(columns.items()), "measure-v3"))
     measured = ds.map(meter, batched=True, batch_size=32, fn_kwargs=columns, remove_columns=ds.column_names,
                       num_proc=data_args.dataset_num_proc, new_fingerprint=fingerprint,
                       desc=f"Checking images and measuring lengths ({split})")

@@ -2,7 +2,8 @@
 
 The prompt is the user turn (the image, then the question plus the suffix) rendered by the
 processor's chat template with the generation prompt; the completion is what the template adds
-after it for the assistant's answer, end-of-turn tokens included. Only the completion is trained.
+after it for the assistant's answer, end-of-turn tokens included (plus EOS where the template
+writes none). Only the completion is trained.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ class ChatTemplateError(ValueError):
 class ChatFormatter:
     """Render prompts and completions with a processor's chat template."""
 
-    def __init__(self, processor, prompt_suffix: str = "", system_prompt: str | None = None):
+    def __init__(self, processor, prompt_suffix: str = "", system_prompt: str | None = None,
+                 append_eos: bool = True):
         template = getattr(processor, "chat_template", None) or getattr(
             getattr(processor, "tokenizer", None), "chat_template", None)
         if not template:
@@ -24,7 +26,9 @@ class ChatFormatter:
         self.processor = processor
         self.prompt_suffix = prompt_suffix or ""
         self.system_prompt = system_prompt
-        bos = getattr(processor.tokenizer, "bos_token", None)
+        self.append_eos = append_eos
+        self.tokenizer = processor.tokenizer
+        bos = getattr(self.tokenizer, "bos_token", None)
         probe = self.prompt("?")
         # A template that writes the BOS token itself must not get a second one from the tokenizer.
         self.add_special_tokens = not (bos and probe.startswith(bos))
@@ -58,3 +62,12 @@ class ChatFormatter:
         if answer.strip() and answer.strip() not in completion:
             raise ChatTemplateError(f"the chat template dropped the answer text: {completion!r}")
         return completion
+
+    def completion_ids(self, question: str, answer: str) -> list[int]:
+        """Token ids of the completion; the EOS token is appended when the template ends the answer with
+        no special token at all (LLaVA-1.5's template, for one), so the model learns to stop."""
+        ids = self.tokenizer(self.completion(question, answer), add_special_tokens=False)["input_ids"]
+        eos = self.tokenizer.eos_token_id
+        if self.append_eos and eos is not None and not set(ids) & set(self.tokenizer.all_special_ids):
+            ids.append(eos)
+        return ids

@@ -77,7 +77,7 @@ def run(model_args, data_args, lora_args, training_args) -> dict:
     transformers.set_seed(training_args.seed)
     dtype = resolve_dtype(model_args.dtype, training_args.bf16, training_args.fp16)
     model, processor = load_model_and_processor(model_args, dtype)
-    formatter = ChatFormatter(processor, data_args.prompt_suffix, data_args.system_prompt)
+    formatter = ChatFormatter(processor, data_args.prompt_suffix, data_args.system_prompt, data_args.append_eos)
     base_dir = local_base_dir(data_args.dataset)
 
     with training_args.main_process_first(desc="loading and measuring the dataset"):

@@ -117,3 +117,14 @@ def _image(row):
     from training.data import decode_image
 
     return decode_image(row["image"])
+
+
+def test_eos_appended_only_when_the_template_writes_no_end_token(tiny_models):
+    processor = AutoProcessor.from_pretrained(tiny_models["llava"])
+    eos = processor.tokenizer.eos_token_id
+    with_end = ChatFormatter(processor).completion_ids("How many bars?", "Three.")
+    assert with_end[-2:] == [eos, processor.tokenizer.convert_tokens_to_ids("Ċ")] and with_end.count(eos) == 1
+    processor.chat_template = processor.chat_template.replace("</s>", "")  # like LLaVA-1.5's template
+    ids = ChatFormatter(processor).completion_ids("How many bars?", "Three.")
+    assert ids[-1] == eos and ids.count(eos) == 1
+    assert eos not in ChatFormatter(processor, append_eos=False).completion_ids("How many bars?", "Three.")
