@@ -5,7 +5,7 @@ that pads to the batch's longest row) for a number of optimizer steps, once with
 (the baseline) and once with it (the paper's and this project's preset), each in a fresh process
 so peak memory is measured cleanly. Prints both and their ratio.
 
-On a GPU the model is a random LLaVA-NeXT-style config of about 1.1B parameters (Llama-style
+On a GPU the model is a random LLaVA-NeXT-style config of about 0.95B parameters (Llama-style
 language model 2048 wide, 16 layers; CLIP-style vision tower 336 px, patch 14, anyres tiles),
 in bf16. Without a GPU it is the tiny test model on CPU, and the report says so.
 
