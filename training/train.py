@@ -74,6 +74,7 @@ def local_base_dir(dataset: str) -> str | None:
 def run(model_args, data_args, lora_args, training_args) -> dict:
     """Train, evaluate and save; returns the final metrics."""
     settle_training_args(training_args, model_args)
+    resume_from = resume_checkpoint(training_args)  # a wrong path fails before any loading
     transformers.set_seed(training_args.seed)
     dtype = resolve_dtype(model_args.dtype, training_args.bf16, training_args.fp16)
     model, processor = load_model_and_processor(model_args, dtype)
@@ -105,7 +106,7 @@ def run(model_args, data_args, lora_args, training_args) -> dict:
             "model": dataclasses.asdict(model_args), "data": dataclasses.asdict(data_args),
             "lora": dataclasses.asdict(lora_args), "training": training_args.to_dict()})
 
-    result = trainer.train(resume_from_checkpoint=resume_checkpoint(training_args))
+    result = trainer.train(resume_from_checkpoint=resume_from)
     metrics = dict(result.metrics)
     trainer.save_model()
     trainer.log_metrics("train", result.metrics)

@@ -100,6 +100,7 @@ def test_resume_from_last_checkpoint(tiny_models, qa_dataset, tmp_path):
     steps = [h["step"] for h in state["log_history"] if "loss" in h]
     assert steps == [1, 2, 3, 4]
     assert (out / "checkpoint-4").is_dir()
+    assert main(_args(tiny_models["llava"], qa_dataset, out, "--resume_from_checkpoint", str(out / "nope"))) == 2
 
 
 def test_batches_grouped_by_length(tiny_models, qa_dataset, tmp_path):
