@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from reachqa_builder.render.cache import atomic_write
+from reachqa_builder.fileio import atomic_write
 
 __all__ = ["atomic_write", "atomic_write_text", "atomic_write_json"]
 

@@ -23,7 +23,7 @@ from typing import Any, Iterator
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temp file in the same folder, fsync and ``os.replace``."""
-    from reachqa_builder.render.cache import atomic_write
+    from reachqa_builder.fileio import atomic_write
 
     atomic_write(Path(path), data)
 

@@ -27,7 +27,7 @@ import transformers
 from transformers import Trainer
 from transformers.trainer_utils import get_last_checkpoint
 
-from reachqa_builder.render.cache import atomic_write
+from reachqa_builder.fileio import atomic_write
 from training.collator import VisionQACollator
 from training.config import parse_args
 from training.data import load_splits

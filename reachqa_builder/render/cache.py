@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+from ..fileio import atomic_write
 from .envs import HERE, reachqa_home
 
 # Errors that depend on the machine or the moment, not on the script: never cached.
@@ -32,24 +32,6 @@ def renderer_fingerprint() -> str:
 
 def default_cache_dir() -> Path:
     return Path(os.environ.get("REACHQA_RENDER_CACHE") or reachqa_home() / "renders")
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same folder, fsync and os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 class RenderCache:
