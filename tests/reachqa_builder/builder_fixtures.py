@@ -100,15 +100,26 @@ def write_root(root: Path) -> Path:
     return root
 
 
+# Each test module imports these fixtures, which makes pytest register them once per module; this
+# memo keeps the session-wide ones built once per session.
+_SESSION: dict = {}
+
+
+def _once(key, make):
+    if key not in _SESSION:
+        _SESSION[key] = make()
+    return _SESSION[key]
+
+
 @pytest.fixture(scope="session")
 def render_cache(tmp_path_factory) -> str:
     """One render cache for the whole session, as users share one across configs."""
-    return str(tmp_path_factory.mktemp("render-cache"))
+    return _once(("render_cache", id(tmp_path_factory)), lambda: str(tmp_path_factory.mktemp("render-cache")))
 
 
 @pytest.fixture(scope="session")
 def source_root(tmp_path_factory) -> Path:
-    return write_root(tmp_path_factory.mktemp("source") / "data")
+    return _once(("source_root", id(tmp_path_factory)), lambda: write_root(tmp_path_factory.mktemp("source") / "data"))
 
 
 @pytest.fixture(scope="session")
@@ -119,13 +130,16 @@ def built_dataset(tmp_path_factory, source_root, render_cache):
 
     from reachqa_builder.cli import main
 
-    out = tmp_path_factory.mktemp("built") / "reachqa"
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        status = main(["build", "--config", "qa", "charts", "--data-dir", str(source_root), "--out", str(out),
-                       "--render-env", "current", "--render-cache-dir", render_cache,
-                       "--cache-dir", str(tmp_path_factory.mktemp("hf-cache")), "--no-progress"])
-    return out, status, buf.getvalue()
+    def build():
+        out = tmp_path_factory.mktemp("built") / "reachqa"
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            status = main(["build", "--config", "qa", "charts", "--data-dir", str(source_root), "--out", str(out),
+                           "--render-env", "current", "--render-cache-dir", render_cache,
+                           "--cache-dir", str(tmp_path_factory.mktemp("hf-cache")), "--no-progress"])
+        return out, status, buf.getvalue()
+
+    return _once(("built_dataset", id(tmp_path_factory)), build)
 
 
 @pytest.fixture(autouse=True)
