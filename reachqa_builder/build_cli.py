@@ -97,6 +97,9 @@ def run_build(args) -> int:
         print(f"reachqa build: error: {exc}", file=sys.stderr)
         return 2
     print(summary(results))
+    from .export import refresh_load_cache
+
+    refresh_load_cache(args.out, [r.config for r in results])
     print(f"load it with: datasets.load_dataset({str(Path(args.out))!r}, <config>)")
     return 0
 

@@ -159,6 +159,19 @@ ds = datasets.load_dataset("<this folder or repo id>", "{default}")
     return f"---\n{card_data.to_yaml()}\n---\n{body}"
 
 
+def refresh_load_cache(dataset_dir: str | Path, configs) -> None:
+    """Regenerate the ``datasets`` cache entries of ``load_dataset(<dataset_dir>, <config>)``.
+
+    ``datasets`` (5.x) keys the cache of a local folder on the folder's name and its card's
+    ``configs:``, not on the files, so after a rebuild ``load_dataset("reachqa")`` would still return
+    the previous rows. Loading each rebuilt config once with ``force_redownload`` replaces the stale
+    entry (whether the folder is later named by a relative or an absolute path).
+    """
+    root = str(Path(dataset_dir).resolve())
+    for name in configs:
+        datasets.load_dataset(root, name, download_mode="force_redownload", verification_mode="no_checks")
+
+
 def write_card(dataset_dir: str | Path) -> Path:
     """Write (atomically) the card of ``dataset_dir``."""
     root = Path(dataset_dir)
