@@ -35,3 +35,25 @@ def test_seed_charts_match_published_images(tmp_path):
     assert len(identical) >= 29, f"only {len(identical)} identical: {sorted(set(r.id for r in records) - set(identical))}"
     report = [json.loads(x) for x in (tmp_path / "render_report.jsonl").read_text().splitlines()]
     assert [x["id"] for x in report] == [s.stem for s in scripts]
+
+
+TEST_CODE = SEED.parent / "reachqa_test" / "code"
+
+
+def test_renders_match_the_original_tools_way(tmp_path):
+    """Warm forked workers give the same bytes as a fresh `python script.py` per script (the original tool)."""
+    import subprocess
+
+    from reachqa_builder.render.envs import get_environment
+
+    scripts = [p for p in sorted(TEST_CODE.glob("*.py"))[:30] if "random" not in p.read_text()][:8]
+    python = get_environment("faithful").python
+    for path in scripts:
+        code = path.read_text().replace("plt.show()", f"plt.savefig({str(tmp_path / (path.stem + '-ref.jpg'))!r}, dpi=200)")
+        (tmp_path / path.name).write_text(code)
+        subprocess.run([python, str(tmp_path / path.name)], cwd=tmp_path, check=True, capture_output=True,
+                       env={"MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin", "MPLCONFIGDIR": str(tmp_path / "mpl")})
+    records = render_scripts(scripts, tmp_path / "ours", env="faithful", use_cache=False, progress=False)
+    for rec in records:
+        assert rec.status == "ok", rec.error
+        assert Path(rec.image).read_bytes() == (tmp_path / f"{rec.id}-ref.jpg").read_bytes(), rec.id
