@@ -25,10 +25,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from .cache import RenderCache, atomic_write
+from ..fileio import atomic_write
+from .cache import RenderCache
 from .envs import ENV_NAMES, RenderEnvironmentError, create_faithful_env, get_environment
 from .pool import RenderInfrastructureError, WorkerPool
-from .sandbox import SandboxSettings, bwrap_path
+from .sandbox import SandboxSettings
 
 __all__ = ["render_scripts", "RenderRecord", "RenderEnvironmentError", "RenderInfrastructureError",
            "ENV_NAMES", "create_faithful_env", "SandboxSettings", "REPORT_NAME"]
@@ -149,6 +150,7 @@ def render_scripts(
     out.mkdir(parents=True, exist_ok=True)
     report_path = out / REPORT_NAME
     records: dict[str, RenderRecord] = {}
+    counts = {"ok": 0, "failed": 0, "cached": 0}
     report_fh = open(report_path, "w", encoding="utf-8") if report else None
 
     def finish(rec: RenderRecord, image: bytes | None) -> None:
@@ -160,10 +162,10 @@ def render_scripts(
         if report_fh is not None:
             report_fh.write(json.dumps(rec.report_line()) + "\n")
             report_fh.flush()
+        counts["ok" if rec.status == "ok" else "failed"] += 1
+        counts["cached"] += rec.cached
         bar.update(1)
-        bar.set_postfix(ok=sum(r.status == "ok" for r in records.values()),
-                        failed=sum(r.status != "ok" for r in records.values()),
-                        cached=sum(r.cached for r in records.values()), refresh=False)
+        bar.set_postfix(counts, refresh=False)
 
     from tqdm.auto import tqdm
 
@@ -247,7 +249,3 @@ def _close_pools() -> None:
     for pool in list(_POOLS.values()):
         pool.close()
     _POOLS.clear()
-
-
-def sandbox_available() -> bool:
-    return bwrap_path() is not None

@@ -38,10 +38,11 @@ def _shim_get_cmap() -> None:
         cm.register_cmap = register_cmap
 
 
-def _rename_kwarg(cls, method: str, old: str, new: str) -> None:
+def _rename_kwarg(owner, name: str, old: str, new: str) -> None:
+    """Accept keyword ``old`` again on ``owner.name`` (a method or a module function) as ``new``."""
     import inspect
 
-    original = getattr(cls, method)
+    original = getattr(owner, name)
     try:
         params = inspect.signature(original).parameters
     except (TypeError, ValueError):
@@ -50,33 +51,20 @@ def _rename_kwarg(cls, method: str, old: str, new: str) -> None:
         return  # nothing removed in this version
 
     @functools.wraps(original)
-    def wrapper(self, *args, **kwargs):
+    def wrapper(*args, **kwargs):
         if old in kwargs and new not in kwargs:
             kwargs[new] = kwargs.pop(old)
-        return original(self, *args, **kwargs)
+        return original(*args, **kwargs)
 
-    setattr(cls, method, wrapper)
+    setattr(owner, name, wrapper)
 
 
 def _shim_renamed_kwargs() -> None:
+    import matplotlib.pyplot as plt
     from matplotlib.axes import Axes
 
-    _rename_kwarg(Axes, "boxplot", "labels", "tick_labels")
-    _rename_kwarg(Axes, "bxp", "labels", "tick_labels")
-
-
-def _shim_pyplot_boxplot() -> None:
-    import matplotlib.pyplot as plt
-
-    original = plt.boxplot
-
-    @functools.wraps(original)
-    def boxplot(*args, **kwargs):
-        if "labels" in kwargs and "tick_labels" not in kwargs:
-            kwargs["tick_labels"] = kwargs.pop("labels")
-        return original(*args, **kwargs)
-
-    plt.boxplot = boxplot
+    for owner, name in ((Axes, "boxplot"), (Axes, "bxp"), (plt, "boxplot")):
+        _rename_kwarg(owner, name, "labels", "tick_labels")
 
 
 def _shim_style_names() -> None:
@@ -142,7 +130,7 @@ def _shim_list_hatch() -> None:
     Patch.set_hatch = set_hatch
 
 
-SHIMS = (_shim_get_cmap, _shim_renamed_kwargs, _shim_pyplot_boxplot, _shim_style_names, _shim_size1_positions,
+SHIMS = (_shim_get_cmap, _shim_renamed_kwargs, _shim_style_names, _shim_size1_positions,
          _shim_list_hatch)
 
 

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -63,6 +64,7 @@ def faithful_env_dir() -> Path:
     return reachqa_home() / "envs" / f"faithful-{lock_hash()}"
 
 
+@lru_cache(maxsize=None)
 def _interpreter_prefixes(python: str) -> tuple[str, ...]:
     out = subprocess.run([python, "-c", "import sys; print(sys.prefix); print(sys.base_prefix); print(sys.exec_prefix)"],
                          capture_output=True, text=True, check=True).stdout.split()
@@ -70,6 +72,7 @@ def _interpreter_prefixes(python: str) -> tuple[str, ...]:
     return tuple(sorted(set(out) | {os.path.dirname(os.path.dirname(r)) for r in real}))
 
 
+@lru_cache(maxsize=1)
 def _current_fingerprint() -> str:
     import matplotlib
     import numpy
@@ -101,27 +104,27 @@ def create_faithful_env(force: bool = False, quiet: bool = False) -> Path:
             return target
         if target.exists():
             shutil.rmtree(target)
-        tmp = target  # built in place (venvs and font caches record absolute paths); the marker says "done"
+        # Built in place (venvs and font caches record absolute paths); the marker says "done".
         steps = [
-            ([sys.executable, "-m", "venv", str(tmp)], "create the virtualenv"),
-            ([str(tmp / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
+            ([sys.executable, "-m", "venv", str(target)], "create the virtualenv"),
+            ([str(target / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
               "-q", "-r", str(LOCK_FILE)], f"install the pinned packages of {LOCK_FILE.name} (needs the package registry)"),
             # Build matplotlib's font cache once, so sandboxed workers find it read-only.
-            ([str(tmp / "bin" / "python"), "-c", "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot"],
+            ([str(target / "bin" / "python"), "-c", "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot"],
              "build the font cache"),
         ]
-        env = dict(os.environ, MPLCONFIGDIR=str(tmp / "mplconfig"))
+        env = dict(os.environ, MPLCONFIGDIR=str(target / "mplconfig"))
         for cmd, what in steps:
             if not quiet:
                 print(f"[reachqa] faithful render env: {what} ...", file=sys.stderr, flush=True)
             proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
             if proc.returncode != 0:
-                shutil.rmtree(tmp, ignore_errors=True)
+                shutil.rmtree(target, ignore_errors=True)
                 tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
                 raise RenderEnvironmentError(
                     f"could not create the faithful render environment at {target}: failed to {what}.\n{tail}\n"
                     "Use --env current to render with the installed matplotlib instead.")
-        (tmp / ".reachqa-complete").write_text(_lock_text())
+        (target / ".reachqa-complete").write_text(_lock_text())
     return target
 
 
