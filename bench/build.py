@@ -19,15 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tqdm import tqdm
 
+from _baseline import one_process_per_script
 from reachqa_builder.export import build_config
 from reachqa_builder.layout import find_splits, read_charts, read_code
 from reachqa_builder.render.envs import get_environment
@@ -44,29 +42,6 @@ def limited_copy(src: Path, dst: Path, limit: int) -> Path:
         os.symlink((src / rel).resolve(), dst / rel)
     (dst / "plot_info.jsonl").write_text("\n".join(lines) + "\n")
     return dst
-
-
-def one_process_per_script(python: str, charts, out_dir: Path, workers: int, timeout: float) -> tuple[float, int]:
-    """The original tool's way: a fresh interpreter per script. Returns (seconds, failures)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-
-    def run(chart) -> bool:
-        target = out_dir / f"{chart.id}.jpg"
-        save = f"plt.savefig({str(target)!r}, dpi=200)"
-        code = chart.code.replace("plt.show()", save) if "plt.show()" in chart.code else chart.code + f"\n{save}\n"
-        script = out_dir / f"{chart.id}.py"
-        script.write_text(code, encoding="utf-8")
-        env = dict(os.environ, MPLBACKEND="Agg")
-        try:
-            done = subprocess.run([python, str(script)], cwd=out_dir, capture_output=True, timeout=timeout, env=env)
-        except subprocess.TimeoutExpired:
-            return False
-        return done.returncode == 0 and target.exists()
-
-    start = time.perf_counter()
-    with ThreadPoolExecutor(workers) as pool:
-        ok = list(tqdm(pool.map(run, charts), total=len(charts), desc="baseline: one process per script"))
-    return time.perf_counter() - start, ok.count(False)
 
 
 def _load() -> str:
@@ -94,7 +69,7 @@ def main(argv=None) -> int:
         print(f"{len(charts)} charts from {args.data_dir}, env {args.env} ({environment.python}), "
               f"{args.workers} workers, {os.cpu_count()} CPUs", flush=True)
 
-        base_s, base_failed = one_process_per_script(environment.python, charts, tmp / "baseline", args.workers,
+        base_s, base_failed = one_process_per_script(environment.python, [(c.id, c.code) for c in charts], tmp / "baseline", args.workers,
                                                      args.timeout)
         base_load = _load()
         kw = dict(data_dir=str(data_dir), render_env=args.env, render_cache_dir=str(tmp / "render-cache"),

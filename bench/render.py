@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,23 +46,6 @@ print(json.dumps(times))
 """
 
 
-def baseline(python: str, scripts: list[Path], workers: int, out: Path) -> float:
-    def one(path: Path) -> int:
-        code = path.read_text().replace("plt.show()", f"plt.savefig({str(out / (path.stem + '.jpg'))!r}, dpi=200)")
-        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:
-            fh.write(code)
-        try:
-            return subprocess.run([python, fh.name], capture_output=True, timeout=120,
-                                  env=dict(os.environ, MPLBACKEND="Agg")).returncode
-        finally:
-            os.unlink(fh.name)
-
-    start = time.perf_counter()
-    with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(one, scripts))
-    return time.perf_counter() - start
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=100)
@@ -73,6 +55,7 @@ def main() -> None:
 
     import json
 
+    from _baseline import one_process_per_script
     from reachqa_builder.render import render_scripts
     from reachqa_builder.render.envs import get_environment
 
@@ -81,8 +64,8 @@ def main() -> None:
     print(f"{len(scripts)} scripts, env {args.env} ({env.python}), {args.workers} workers, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        (tmp / "base").mkdir()
-        t_base = baseline(env.python, scripts, args.workers, tmp / "base")
+        t_base, _ = one_process_per_script(env.python, [(p.stem, p.read_text()) for p in scripts], tmp / "base",
+                                           args.workers)
         print(f"baseline (process per script): {t_base:7.2f} s  {t_base / len(scripts) * 1000:6.0f} ms/chart")
 
         start = time.perf_counter()

@@ -191,7 +191,6 @@ def _run_in_child(job: dict, workdir: str, result_fd: int, vm_baseline: int) -> 
         _apply_limits(job, vm_baseline)
         _seed_everything(int(job.get("seed", 0)))
 
-        import matplotlib
         import matplotlib.pyplot as plt
         from matplotlib.figure import Figure
 
