@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator
 from .registry import Sample
 
 __all__ = ["read_json", "read_jsonl", "image_bytes", "load_hub_rows", "open_rows", "is_hub_id", "iter_data_json",
-           "resolve_source"]
+           "resolve_source", "local_release_file"]
 
 
 def read_json(path: str | os.PathLike) -> Any:
@@ -74,6 +74,14 @@ def resolve_source(source: str | None, default: str | None, name: str) -> str:
     if not src:
         raise ValueError(f"benchmark {name!r} has no default source; pass a local path ({name}=PATH)")
     return os.path.expanduser(src)
+
+
+def local_release_file(source: str | None, name: str, file: str) -> Path:
+    """The annotation file of a benchmark released only as files: ``source`` is that file or its folder."""
+    if source is None:
+        raise ValueError(f"{name} has no Hub source; pass the release folder: {name}=PATH")
+    root = Path(source)
+    return root if root.is_file() else root / file
 
 
 def load_hub_rows(hub_id: str, split: str, config: str | None = None, image_columns: tuple[str, ...] = ()):

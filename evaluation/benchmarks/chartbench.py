@@ -10,20 +10,16 @@ not on the Hub, so there is no Hub default.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Iterator
 
-from ._io import image_bytes, iter_data_json, read_jsonl
+from ._io import image_bytes, iter_data_json, local_release_file, read_jsonl
 from .registry import Sample, register
 
 
 @register("chartbench", subsets=("cr", "ve", "vc", "gc", "nqa"), relaxed=True,
           description="ChartBench test: yes/no judgements and number QA on unlabelled charts")
 def load_chartbench(source: str | None, *, file: str = "test.jsonl", **_) -> Iterator[Sample]:
-    if source is None:
-        raise ValueError("chartbench has no Hub source; pass the release folder: chartbench=PATH")
-    root = Path(source)
-    path = root if root.is_file() else root / file
+    path = local_release_file(source, "chartbench", file)
     root = path.parent
     if not path.is_file() and (root / "data.json").is_file():
         yield from iter_data_json(root, "chartbench", "nqa")

@@ -11,16 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-from ._io import image_bytes, iter_data_json, read_json
+from ._io import image_bytes, iter_data_json, local_release_file, read_json
 from .registry import Sample, register
 
 
 @register("chartx", subsets=("qa",), relaxed=True, description="ChartX: question answering over 18 chart types")
 def load_chartx(source: str | None, *, file: str = "ChartX_annotation.json", **_) -> Iterator[Sample]:
-    if source is None:
-        raise ValueError("chartx has no Hub source; pass the release folder: chartx=PATH")
-    root = Path(source)
-    path = root if root.is_file() else root / file
+    path = local_release_file(source, "chartx", file)
     root = path.parent
     if not path.is_file() and (root / "data.json").is_file():
         yield from iter_data_json(root, "chartx", "qa")
