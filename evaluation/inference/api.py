@@ -69,6 +69,7 @@ __all__ = [
 ]
 
 RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+FATAL_STATUS = frozenset({401, 403, 404})
 
 
 @dataclass
@@ -138,6 +139,18 @@ class APIError(Exception):
         return self.kind in ("timeout", "connection", "empty", "truncated", "bad_reply") or (
             self.status in RETRYABLE_STATUS
         )
+
+    @property
+    def fatal(self) -> bool:
+        """True when retrying later cannot help and the run should stop: a rejected key (401),
+        a forbidden model (403) or an unknown model / wrong endpoint (404)."""
+        return self.status in FATAL_STATUS
+
+    @property
+    def transient(self) -> bool:
+        """True for outages (connection errors, timeouts, 429, 5xx): the item stays pending and a
+        rerun retries it; never a reason to drop work for good."""
+        return self.kind in ("timeout", "connection") or self.status in RETRYABLE_STATUS
 
 
 @dataclass
