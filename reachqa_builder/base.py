@@ -25,6 +25,15 @@ logger = logging.getLogger("reachqa_builder.builder")
 REACHQA_REPO = "hewei2001/ReachQA"
 REACHQA_COMMIT = "b68bb44b519a8f1b80ee0d280c3dce49050d8222"
 REACHQA_ARCHIVE_URL = f"https://github.com/{REACHQA_REPO}/archive/{REACHQA_COMMIT}.zip"
+# the paper, as its authors cite it (README of the repository at REACHQA_COMMIT)
+CITATION = """\
+@article{he2024distill,
+  title={Distill Visual Chart Reasoning Ability from LLMs to MLLMs},
+  author={He, Wei and Xi, Zhiheng and Zhao, Wanxu and Fan, Xiaoran and Ding, Yiwen and Shan, Zifei and Gui, Tao and Zhang, Qi and Huang, Xuan-Jing},
+  journal={arXiv preprint arXiv:2410.18798},
+  year={2024}
+}
+"""
 SEED_DIR = Path(__file__).resolve().parent / "seed_charts"
 
 
@@ -35,6 +44,7 @@ class LoadedSplit:
     name: str
     charts: tuple[Chart, ...]
     qas: tuple[QA, ...] | None = None
+    root: Path | None = None  # the split folder it was read from
 
 
 @dataclass
@@ -54,17 +64,13 @@ class RenderReport:
         return self.rendered + self.cached
 
 
-def load_sources(config_name: str, data_root: str | Path, split: str | None = None,
-                 qa_overrides: dict[str, Path] | None = None) -> list[LoadedSplit]:
+def load_sources(config_name: str, data_root: str | Path, split: str | None = None) -> list[LoadedSplit]:
     """Read and check every split of ``data_root`` for ``config_name``.
 
-    For ``qa``, a split without a Q&A file is left out with a logged message (the released
-    train Q&A is not in the repository); if no split has Q&A it is an error.
+    For ``qa``, a split without a Q&A file is left out with a logged message (a copy of the
+    released data without the 20k train Q&A file, say); if no split has Q&A it is an error.
     """
     splits = find_splits(data_root, split)
-    for s in splits:
-        if qa_overrides and s.name in qa_overrides:
-            s.qa_file = Path(qa_overrides[s.name])
     loaded: list[LoadedSplit] = []
     for s in splits:
         if config_name == "qa" and s.qa_file is None:
@@ -76,7 +82,7 @@ def load_sources(config_name: str, data_root: str | Path, split: str | None = No
         for chart in charts:
             read_code(chart)
         qas = tuple(read_qa(s, {c.id for c in charts})) if config_name == "qa" else None
-        loaded.append(LoadedSplit(s.name, tuple(charts), qas))
+        loaded.append(LoadedSplit(s.name, tuple(charts), qas, s.root))
     if not loaded:
         raise LayoutError(f"{data_root}: no split has a Q&A file (instruction_data*.json), so the 'qa' config is empty")
     return loaded

@@ -6,7 +6,8 @@ Examples::
     reachqa build --config qa charts --data-dir ../shared/reachqa-data
     reachqa build --config qa --data-dir my-charts --split synthetic
     reachqa stats reachqa --json stats.json
-    reachqa push USER/reachqa --dry-run staged/                    # write what would be uploaded
+    reachqa push USER/reachqa --dry-run staged/                    # apply the push to a local folder
+    reachqa push USER/reachqa --config qa --split synthetic         # push one split, keep the others
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def _add_build_args(parser: argparse.ArgumentParser, *, out_default: str | None 
     g.add_argument("--workers", type=int, help="render workers (default: the renderer's choice)")
     g.add_argument("--timeout", type=float, default=60.0, help="seconds per script (default 60)")
     g.add_argument("--dpi", type=int, default=200, help="JPEG resolution (default 200)")
-    g.add_argument("--train-qa-url", help="train Q&A JSON to download when no --data-dir is given")
+    g.add_argument("--archive-url", help="ReachQA repository archive (zip) to download when no --data-dir is given "
+                                         "(default: $REACHQA_ARCHIVE_URL, else the GitHub archive at the pinned commit)")
     g.add_argument("--cache-dir", help="datasets cache folder (downloads)")
     g.add_argument("--max-shard-size", default="500MB", help="Parquet shard size (default 500MB)")
     g.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -59,7 +61,7 @@ def _build(args) -> list:
         results.append(build_config(
             config, args.out, data_dir=args.data_dir, cache_dir=args.cache_dir, max_shard_size=args.max_shard_size,
             split=args.split, render_env=args.render_env, render_cache_dir=args.render_cache_dir,
-            render_workers=args.workers, render_timeout=args.timeout, dpi=args.dpi, train_qa_url=args.train_qa_url,
+            render_workers=args.workers, render_timeout=args.timeout, dpi=args.dpi, archive_url=args.archive_url,
             progress=not args.no_progress,
         ))
     return results
@@ -86,7 +88,9 @@ def summary(results) -> str:
 def _errors():
     from .layout import LayoutError
 
-    return (LayoutError, FileNotFoundError, NotADirectoryError, FileExistsError, KeyError, ValueError)
+    from .archive import DownloadError
+
+    return (LayoutError, DownloadError, FileNotFoundError, NotADirectoryError, FileExistsError, KeyError, ValueError)
 
 
 def run_build(args) -> int:
@@ -136,34 +140,44 @@ def configure_stats(parser: argparse.ArgumentParser) -> None:
 
 
 def run_push(args) -> int:
-    from .push import push, stage
+    from .push import PLAN_NAME, dry_run, push
 
     _setup_logging()
+    configs = args.config or (["qa"] if args.data_dir else None)  # what a build with --data-dir made
     try:
-        if args.data_dir or args.config:
+        if args.data_dir:
             print(summary(_build(args)))
         if args.dry_run:
-            files = stage(args.out, args.dry_run, max_shard_size=args.max_shard_size)
-            print(f"dry run: {len(files)} files that would be uploaded to {args.repo_id} written to {args.dry_run}")
-            for f in files:
-                print(f"  {f.relative_to(args.dry_run)}")
+            plan = dry_run(args.out, args.dry_run, configs=configs, split=args.split,
+                           max_shard_size=args.max_shard_size)
+            print(f"dry run: the commit that would push {', '.join(plan.splits)} to {args.repo_id}, applied to "
+                  f"{args.dry_run} (operations in {Path(args.dry_run) / PLAN_NAME}):")
+            print(plan.describe())
             return 0
-        url = push(args.out, args.repo_id, private=args.private, token=args.token, max_shard_size=args.max_shard_size)
+        url, plan = push(args.out, args.repo_id, configs=configs, split=args.split, private=args.private,
+                         token=args.token, max_shard_size=args.max_shard_size)
     except _errors() as exc:
         print(f"reachqa push: error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # the Hub: no network, no token, no permission
         print(f"reachqa push: could not push to {args.repo_id}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-    print(f"pushed {args.out} to {url}")
+    print(f"pushed {', '.join(plan.splits)} of {args.out} to {url}:")
+    print(plan.describe())
     return 0
 
 
 def configure_push(parser: argparse.ArgumentParser) -> None:
-    """Publish a built dataset folder to the Hugging Face Hub with push_to_hub (configs, splits, card)."""
+    """Publish a built dataset folder, or some of its splits, to the Hugging Face Hub in one commit.
+
+    Only the pushed splits' files are replaced; the repository's other splits, configs and card
+    prose stay, and the card is merged. --config and --split choose what to push (default: all);
+    with --data-dir the selection is built first.
+    """
     parser.add_argument("repo_id", help="dataset repository, e.g. USER/reachqa")
     parser.add_argument("--private", action="store_true", default=None, help="create the repository private")
     parser.add_argument("--token", help="Hub token (default: the logged-in one)")
-    parser.add_argument("--dry-run", metavar="DIR", help="write the files that would be uploaded to DIR instead")
+    parser.add_argument("--dry-run", metavar="DIR", help="apply the push to DIR, a local folder standing for the "
+                                                         "repository (empty: a new one), instead of the Hub")
     _add_build_args(parser)
     parser.set_defaults(run=run_push)

@@ -5,7 +5,8 @@ Example::
     from reachqa_builder import ReachQA
     builder = ReachQA(config_name="qa", data_dir="../shared/reachqa-data", render_env="current")
     builder.download_and_prepare()
-    ds = builder.as_dataset()          # DatasetDict({"test": ...}) offline: no train Q&A
+    ds = builder.as_dataset()          # DatasetDict({"test": ...}): the released data has train Q&A
+                                       # only in the archive (no data_dir: downloads it, train + test)
 
 Configs: ``qa`` (default, one row per question), ``charts`` (one row per chart), ``seed`` (our
 own seed charts shipped in the package). Shared logic lives in :mod:`reachqa_builder.base`.
@@ -19,16 +20,9 @@ from typing import Optional
 
 import datasets
 
-from . import base
+from . import archive, base
 from .features import CONFIG_NAMES, DESCRIPTIONS, FEATURES
 
-_CITATION = """\
-@misc{he2024distill,
-  title={Distill Visual Chart Reasoning Ability from LLMs to MLLMs},
-  author={Wei He and Zhiheng Xi and Wanxu Zhao and Xiaoran Fan and Yiwen Ding and Zifei Shan and Tao Gui and Qi Zhang and Xuanjing Huang},
-  year={2024}, eprint={2410.18798}, archivePrefix={arXiv}, primaryClass={cs.CL}
-}
-"""
 _HOMEPAGE = f"https://github.com/{base.REACHQA_REPO}"
 
 
@@ -44,8 +38,10 @@ class ReachQAConfig(datasets.BuilderConfig):
         render_timeout: Seconds one script may run before it counts as failed.
         dpi: Resolution of the rendered JPEGs (the release used 200).
         split: For a single split folder, the split's name; for a data root, the one split to build.
-        train_qa_url: Where to download the train Q&A (instruction-data JSON) when no ``data_dir``
-            is given; the repository archive holds only the test Q&A.
+        archive_url: Where to download the ReachQA repository archive when no ``data_dir`` is given
+            (default: ``$REACHQA_ARCHIVE_URL``, else the GitHub archive at the pinned commit). The
+            archive holds both splits: 3,249 train charts with the 20k train Q&A, 500 test charts with
+            the 2k test Q&A.
         progress: Show render progress bars.
     """
 
@@ -55,7 +51,7 @@ class ReachQAConfig(datasets.BuilderConfig):
     render_timeout: float = field(default=60.0, metadata={"help": "seconds per script"})
     dpi: int = field(default=200, metadata={"help": "JPEG resolution"})
     split: Optional[str] = field(default=None, metadata={"help": "split name or the one split to build"})
-    train_qa_url: Optional[str] = field(default=None, metadata={"help": "train Q&A JSON to download"})
+    archive_url: Optional[str] = field(default=None, metadata={"help": "ReachQA repository archive (zip) to download"})
     progress: bool = field(default=True, metadata={"help": "show progress bars"})
 
     def __post_init__(self):
@@ -75,21 +71,23 @@ class ReachQA(datasets.GeneratorBasedBuilder):
 
     def _info(self):
         return datasets.DatasetInfo(description=DESCRIPTIONS[self.config.name], features=FEATURES[self.config.name],
-                                    homepage=_HOMEPAGE, citation=_CITATION)
+                                    homepage=_HOMEPAGE, citation=base.CITATION)
 
     def _split_generators(self, dl_manager):
         cfg = self.config
-        qa_overrides = {}
         if cfg.data_dir:
             root = Path(cfg.data_dir)
+            self.source_info = {"kind": "folder"}
         elif cfg.name == "seed":
             root = base.SEED_DIR
+            self.source_info = {"kind": "seed"}
         else:
-            extracted = Path(dl_manager.download_and_extract(base.REACHQA_ARCHIVE_URL))
-            root = extracted / f"ReachQA-{base.REACHQA_COMMIT}" / "data"
-            if cfg.train_qa_url:
-                qa_overrides["train"] = Path(dl_manager.download(cfg.train_qa_url))
-        splits = base.load_sources(cfg.name, root, cfg.split, qa_overrides)
+            url = archive.archive_url(cfg.archive_url)
+            cache = dl_manager.download_config.cache_dir or datasets.config.DOWNLOADED_DATASETS_PATH
+            root = archive.fetch_release(url, cache)
+            self.source_info = {"kind": "release", "url": url, "commit": base.REACHQA_COMMIT}
+        splits = base.load_sources(cfg.name, root, cfg.split)
+        self.split_roots = {s.name: s.root for s in splits}
         render_kwargs = dict(env=cfg.render_env, dpi=cfg.dpi, workers=cfg.render_workers, timeout=cfg.render_timeout,
                              cache_dir=cfg.render_cache_dir, progress=cfg.progress)
         self.render_reports = {}

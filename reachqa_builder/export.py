@@ -8,8 +8,9 @@ The folder has the Hub's layout, the same that ``push_to_hub`` writes::
       charts/train-00000-of-00002.parquet ...
 
 so ``datasets.load_dataset("reachqa", "charts")`` loads it with any ``datasets`` version, and
-``reachqa push`` can publish it unchanged. Building a second config into the same folder keeps the
-first; rebuilding a config replaces only that config's files.
+``reachqa push`` can publish it. Building a second config into the same folder keeps the first;
+building a split (``--split synthetic``) adds or replaces that split only, keeping the config's
+other splits and the card's entries for them (the card is merged, see :mod:`reachqa_builder.card`).
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ from pathlib import Path
 
 import datasets
 import pyarrow.parquet as pq
-from huggingface_hub import DatasetCardData
 
 from .base import RenderReport
 from .builder import ReachQA
-from .features import CONFIG_NAMES, DESCRIPTIONS
+from .card import SplitEntry, merge_card, parse_meta, split_card
+from .features import CONFIG_NAMES
+from .fileio import atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -50,15 +52,28 @@ def build_config(config_name: str, out_dir: str | Path, *, data_dir: str | None 
                  max_shard_size: str | int = "500MB", **config_kwargs) -> BuildResult:
     """Build ``config_name`` with :class:`ReachQA` and write it as Parquet under ``out_dir/<config>``.
 
-    ``config_kwargs`` are :class:`ReachQAConfig` fields (``render_env``, ``split``, ...).
-    The card in ``out_dir`` is rewritten to list every config found there.
+    ``config_kwargs`` are :class:`ReachQAConfig` fields (``render_env``, ``split``, ...). The
+    splits built replace those splits only: other splits of the config, other configs and their
+    entries in the card stay. The card is merged (:func:`reachqa_builder.card.merge_card`) before
+    any file in ``out_dir`` changes, so a split whose columns differ from the kept ones is refused
+    with nothing touched (its renders stay in the render cache).
     """
     if config_name not in CONFIG_NAMES:
         raise ValueError(f"unknown config {config_name!r}; choose one of {', '.join(CONFIG_NAMES)}")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"{out}: exists and is not a directory")
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
+    try:
+        return _build_into(config_name, out, data_dir, cache_dir, max_shard_size, config_kwargs)
+    except BaseException:
+        if created and not any(out.iterdir()):
+            out.rmdir()
+        raise
+
+
+def _build_into(config_name: str, out: Path, data_dir, cache_dir, max_shard_size, config_kwargs) -> BuildResult:
     builder = ReachQA(config_name=config_name, data_dir=data_dir, cache_dir=cache_dir, **config_kwargs)
     with tempfile.TemporaryDirectory(prefix=f".build-{config_name}-", dir=out) as tmp:
         staging = Path(tmp) / "prepared"
@@ -67,15 +82,76 @@ def build_config(config_name: str, out_dir: str | Path, *, data_dir: str | None 
         target = Path(tmp) / config_name
         target.mkdir()
         prefix = f"{builder.dataset_name}-"
+        built: dict[str, list[Path]] = {}
         for split_name, split_info in builder.info.splits.items():
             shards = sorted(staging.glob(f"{prefix}{split_name}.parquet")) or sorted(
                 staging.glob(f"{prefix}{split_name}-[0-9][0-9][0-9][0-9][0-9]-of-[0-9][0-9][0-9][0-9][0-9].parquet"))
+            built[split_name] = []
             for i, shard in enumerate(shards):
-                os.replace(shard, target / f"{split_name}-{i:05d}-of-{len(shards):05d}.parquet")
+                dest = target / f"{split_name}-{i:05d}-of-{len(shards):05d}.parquet"
+                os.replace(shard, dest)
+                built[split_name].append(dest)
             result.rows[split_name] = split_info.num_examples
+        entries = [split_entry(config_name, split, shards,
+                               build_record(builder, split, result.reports.get(split))) for split, shards in built.items()]
+        card = out / CARD_NAME
+        old_card = card.read_text(encoding="utf-8") if card.is_file() else None
+        text = merge_card(old_card, _unlisted_entries(out, old_card, exclude={e.key for e in entries}) + entries)
+        kept = {s: fs for s, fs in list_configs(out).get(config_name, {}).items() if s not in built}
+        for shards in kept.values():
+            for f in shards:
+                _link_or_copy(f, target / f.name)
         _swap_dir(target, out / config_name)
-    write_card(out)
+    atomic_write(card, text.encode("utf-8"))
     return result
+
+
+def _link_or_copy(src: Path, dest: Path) -> None:
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copy2(src, dest)
+
+
+def split_entry(config: str, split: str, shards: list[Path], build: dict | None = None) -> SplitEntry:
+    """The card entry of one split from its Parquet shards."""
+    features = datasets.Features.from_arrow_schema(pq.read_schema(shards[0]))
+    return SplitEntry(config, split, num_examples=sum(pq.ParquetFile(f).metadata.num_rows for f in shards),
+                      num_bytes=sum(f.stat().st_size for f in shards), features=features._to_yaml_list(), build=build)
+
+
+def folder_entries(dataset_dir: str | Path, card_text: str | None = None) -> list[SplitEntry]:
+    """Card entries of every split in ``dataset_dir``, with the build records ``card_text`` holds."""
+    builds = parse_meta(split_card(card_text)[0]).builds
+    return [split_entry(config, split, shards, builds.get(f"{config}/{split}"))
+            for config, splits in list_configs(dataset_dir).items() for split, shards in splits.items()]
+
+
+def _unlisted_entries(out: Path, card_text: str | None, exclude: set[str]) -> list[SplitEntry]:
+    """Entries of splits in the folder that its card does not list (a folder whose card was lost)."""
+    meta = parse_meta(split_card(card_text)[0])
+    listed = {f"{c}/{s['name']}" for c, info in meta.infos.items() for s in info.get("splits") or []}
+    return [e for e in folder_entries(out, card_text) if e.key not in listed and e.key not in exclude]
+
+
+def build_record(builder, split: str, report: RenderReport | None) -> dict:
+    """How one split was built, for the card: reachqa version, render environment, source, counts."""
+    from . import __version__
+    from .provenance import render_record, synthesis_record
+
+    cfg = builder.config
+    record = {"reachqa_version": __version__, "render": render_record(cfg.render_env, cfg.dpi),
+              "source": dict(getattr(builder, "source_info", {}))}
+    root = getattr(builder, "split_roots", {}).get(split)
+    if record["source"].get("kind") == "folder" and root is not None:
+        record["source"]["folder"] = Path(root).name
+    if report is not None:
+        record["charts"] = {"total": report.total, "ok": report.ok, "failed": len(report.failed),
+                            "dropped_qa": report.dropped_qa}
+    syn = synthesis_record(root) if root is not None else None
+    if syn is not None:
+        record["synthesis"] = syn
+    return record
 
 
 def _swap_dir(new: Path, dest: Path) -> None:
@@ -104,59 +180,20 @@ def list_configs(dataset_dir: str | Path) -> dict[str, dict[str, list[Path]]]:
     return found
 
 
+def built_configs(dataset_dir: str | Path) -> dict[str, dict[str, list[Path]]]:
+    """:func:`list_configs` of a built folder; a missing folder or one with no config is an error."""
+    root = Path(dataset_dir)
+    if not root.is_dir():
+        raise NotADirectoryError(f"{root}: not a directory (build one with `reachqa build`)")
+    configs = list_configs(root)
+    if not configs:
+        raise FileNotFoundError(f"{root}: no built config (no <config>/<split>-NNNNN-of-NNNNN.parquet)")
+    return configs
+
+
 def default_config(configs) -> str:
     configs = list(configs)
     return "qa" if "qa" in configs else configs[0]
-
-
-def card_text(dataset_dir: str | Path) -> str:
-    """The dataset card for the configs in ``dataset_dir``: ``configs:`` and ``dataset_info`` metadata, and prose."""
-    root = Path(dataset_dir)
-    configs = list_configs(root)
-    if not configs:
-        raise FileNotFoundError(f"{root}: no config folders with Parquet shards")
-    default = default_config(configs)
-    card_data = DatasetCardData(pretty_name="ReachQA", task_categories=["visual-question-answering"],
-                                language=["en"], tags=["charts", "reasoning", "synthetic"])
-    metadata_configs = {}
-    infos = {}
-    lines = ["| config | split | rows |", "| --- | --- | --- |"]
-    for name, splits in configs.items():
-        metadata_configs[name] = {"data_files": [{"split": s, "path": f"{name}/{s}-*"} for s in splits]}
-        if name == default:
-            metadata_configs[name]["default"] = True
-        split_infos = {}
-        features = None
-        for split, shards in splits.items():
-            n = sum(pq.ParquetFile(f).metadata.num_rows for f in shards)
-            nbytes = sum(f.stat().st_size for f in shards)
-            split_infos[split] = datasets.SplitInfo(name=split, num_bytes=nbytes, num_examples=n)
-            features = features or datasets.Features.from_arrow_schema(pq.read_schema(shards[0]))
-            lines.append(f"| {name} | {split} | {n} |")
-        infos[name] = datasets.DatasetInfo(features=features, splits=datasets.SplitDict(split_infos),
-                                           config_name=name)
-    datasets.utils.metadata.MetadataConfigs(metadata_configs).to_dataset_card_data(card_data)
-    datasets.info.DatasetInfosDict(infos).to_dataset_card_data(card_data)
-    described = "\n".join(f"- `{n}`: {DESCRIPTIONS.get(n, 'custom config')}" for n in configs)
-    body = f"""
-# ReachQA
-
-Reasoning-intensive charts rendered from matplotlib code, with recognition and reasoning
-questions, after "Distill Visual Chart Reasoning Ability from LLMs to MLLMs" (He et al., 2024,
-arXiv:2410.18798). Built with `reachqa build`; images are the JPEG bytes produced by the renderer.
-
-Configs (default: `{default}`):
-
-{described}
-
-{chr(10).join(lines)}
-
-```python
-import datasets
-ds = datasets.load_dataset("<this folder or repo id>", "{default}")
-```
-"""
-    return f"---\n{card_data.to_yaml()}\n---\n{body}"
 
 
 def refresh_load_cache(dataset_dir: str | Path, configs) -> None:
@@ -170,16 +207,3 @@ def refresh_load_cache(dataset_dir: str | Path, configs) -> None:
     root = str(Path(dataset_dir).resolve())
     for name in configs:
         datasets.load_dataset(root, name, download_mode="force_redownload", verification_mode="no_checks")
-
-
-def write_card(dataset_dir: str | Path) -> Path:
-    """Write (atomically) the card of ``dataset_dir``."""
-    root = Path(dataset_dir)
-    path = root / CARD_NAME
-    text = card_text(root)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=root, prefix=".card-", delete=False) as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(f.name, path)
-    return path

@@ -63,6 +63,26 @@ DESCRIPTIONS = {
     "seed": "reachqa's own seed charts, one or more per minor chart type.",
 }
 
+# What each column holds, for the dataset card: "*" applies to every config, a config's own entry
+# overrides it. A column added to FEATURES is described on the card once it has an entry here.
+COLUMN_DESCRIPTIONS = {
+    "*": {
+        "qa_id": "id of the question (`data_id` of the Q&A file, else `<chart_id>-qa-NN`)",
+        "chart_id": "id of the chart (`id` in `plot_info.jsonl`)",
+        "image": "the chart as rendered from `code`: JPEG bytes, unchanged",
+        "question": "the question about the chart",
+        "answer": "the reference answer",
+        "qa_type": "`Recognizing` or `Reasoning`",
+        "qa_model": "model that wrote the Q&A",
+        "level": "`Easy` (Self-Instruct) or `Hard` (Evol-Instruct)",
+        "plot_model": "model that wrote the chart code",
+        "major_chart_type": "one of the 10 major chart types",
+        "minor_chart_type": "one of the 32 minor chart types",
+        "code": "the matplotlib script the image was rendered from",
+        "extra": "further `plot_info` fields (e.g. synthesis provenance) as JSON, empty if none",
+    },
+}
+
 
 def _image(jpeg: bytes) -> dict:
     return {"bytes": jpeg, "path": None}

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from PIL import Image
 
-from .export import default_config, list_configs
+from .export import built_configs, default_config
 
 _PLOT_KINDS = {
     "line": {"plot", "step", "errorbar", "fill_between", "semilogy", "semilogx", "loglog"},
@@ -127,11 +127,7 @@ def _split_stats(files: list[Path]) -> dict:
 def dataset_stats(dataset_dir: str | Path, config: str | None = None) -> dict:
     """Statistics of one config of a built dataset folder (default: ``qa`` if built, else the first)."""
     root = Path(dataset_dir)
-    if not root.is_dir():
-        raise NotADirectoryError(f"{root}: not a directory (build one with `reachqa build`)")
-    configs = list_configs(root)
-    if not configs:
-        raise FileNotFoundError(f"{root}: no built config (no <config>/<split>-NNNNN-of-NNNNN.parquet)")
+    configs = built_configs(root)
     config = config or default_config(configs)
     if config not in configs:
         raise KeyError(f"{root}: config {config!r} is not built; built: {', '.join(configs)}")

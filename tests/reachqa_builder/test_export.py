@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
 
 import datasets
 import pytest
@@ -70,6 +71,56 @@ def test_second_config_keeps_the_first_and_rebuild_replaces_one(tmp_path, render
     assert datasets.load_dataset(str(out), "qa")["test"]["qa_id"] == ["reachqa-test-plot-t3-qa-01"]
     assert datasets.load_dataset(str(out), "charts")["test"].num_rows == 1
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no staging leftovers
+
+
+@pytest.mark.slow
+def test_building_a_split_into_an_existing_folder_keeps_the_other_splits(built_dataset, tmp_path, render_cache):
+    built, _, _ = built_dataset
+    out = tmp_path / "reachqa"
+    shutil.copytree(built, out)
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*.parquet")}
+    src = write_split(tmp_path / "synthetic-charts", {"t3": SCRIPTS["t3"]}, split="syn")
+    status, printed, err = _run(["build", "--config", "qa", "--data-dir", str(src), "--split", "synthetic",
+                                 "--out", str(out), "--render-env", "current", "--render-cache-dir", render_cache,
+                                 "--cache-dir", str(tmp_path / "hf"), "--no-progress"])
+    assert status == 0, err
+    assert "synthetic: 2 rows" in printed
+    for f, data in before.items():  # qa/test and charts untouched
+        assert (out / f).read_bytes() == data, f
+    assert {c: sorted(s) for c, s in list_configs(out).items()} == {"charts": ["test", "train"],
+                                                                     "qa": ["synthetic", "test"]}
+    meta = _card_meta(out)
+    qa_entry = next(c for c in meta["configs"] if c["config_name"] == "qa")
+    assert sorted(f["split"] for f in qa_entry["data_files"]) == ["synthetic", "test"] and qa_entry["default"]
+    builds = meta["reachqa"]["splits"]
+    assert set(builds) == {"qa/test", "qa/synthetic", "charts/test", "charts/train"}
+    assert builds["qa/synthetic"]["source"] == {"kind": "folder", "folder": "synthetic-charts"}
+    qa = datasets.load_dataset(str(out), "qa")
+    assert {s: qa[s].num_rows for s in qa} == {"test": 6, "synthetic": 2}
+    assert set(qa["synthetic"]["chart_id"]) == {chart_id("syn", "t3")}
+    assert datasets.load_dataset(str(out), "charts")["train"].num_rows == 2
+    # rebuilding the split replaces it (and only it)
+    (src / "instruction_data.json").write_text('[{"plot_id": "reachqa-syn-plot-t3", "question": "Q?", '
+                                               '"answer": "A", "QA_type": "Reasoning"}]')
+    assert _run(["build", "--config", "qa", "--data-dir", str(src), "--split", "synthetic", "--out", str(out),
+                 "--render-env", "current", "--render-cache-dir", render_cache, "--cache-dir", str(tmp_path / "hf"),
+                 "--no-progress"])[0] == 0
+    qa = datasets.load_dataset(str(out), "qa")
+    assert {s: qa[s].num_rows for s in qa} == {"test": 6, "synthetic": 1}
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_a_split_with_other_columns_is_refused_before_anything_changes(tmp_path):
+    from reachqa_builder.card import CardConflict, SplitEntry, merge_card
+
+    old = merge_card(None, [SplitEntry("qa", "test", 6, 100, [{"name": "question", "dtype": "string"}])])
+    new = SplitEntry("qa", "synthetic", 2, 50, [{"name": "question", "dtype": "string"},
+                                                 {"name": "verdict", "dtype": "string"}])
+    with pytest.raises(CardConflict, match="'synthetic' has other columns than the split.s. test"):
+        merge_card(old, [new])
+    # written together with the kept split, it is accepted
+    both = merge_card(old, [new, SplitEntry("qa", "test", 6, 100, new.features)])
+    assert "verdict" in both
 
 
 def _run(argv):
