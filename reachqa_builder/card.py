@@ -213,9 +213,10 @@ def _build_lines(key: str, build: dict) -> list[str]:
              + f") at {render.get('dpi', '?')} dpi"]
     charts = build.get("charts")
     if charts:
-        lines[-1] += (f"; {charts.get('ok', 0)} of {charts.get('total', 0)} charts rendered, "
-                      f"{charts.get('failed', 0)} failed and left out with their "
-                      f"{charts.get('dropped_qa', 0)} Q&A")
+        lines[-1] += f"; {charts.get('ok', 0)} of {charts.get('total', 0)} charts rendered"
+        if charts.get("failed"):
+            lines[-1] += (f", {charts['failed']} failed to render and were left out with their "
+                          f"{charts.get('dropped_qa', 0)} Q&A")
     syn = build.get("synthesis")
     if syn:
         lines += _synthesis_lines(syn)
@@ -252,7 +253,7 @@ def card_body(meta: CardMeta) -> str:
         "The charts are rendered from their code at build time by reachqa (a reimplementation of the paper's "
         "pipeline on the Hugging Face stack); images are the JPEG bytes the renderer wrote.",
         "",
-        f"- **Source**: https://github.com/{REACHQA_REPO} at commit `{REACHQA_COMMIT}`",
+        f"- **Released data and the paper's code**: https://github.com/{REACHQA_REPO} at commit `{REACHQA_COMMIT}`",
         f"- **License**: {LICENSE.upper()} (as the ReachQA data was released)",
         f"- **Paper**: {PAPER_URL}",
         "",
