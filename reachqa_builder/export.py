@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from .base import RenderReport
 from .builder import ReachQA
-from .card import SplitEntry, merge_card, parse_meta, split_card
+from .card import SplitEntry, listed_splits, merge_card, parse_meta, split_card
 from .features import CONFIG_NAMES
 from .fileio import atomic_write
 
@@ -96,7 +96,10 @@ def _build_into(config_name: str, out: Path, data_dir, cache_dir, max_shard_size
                                build_record(builder, split, result.reports.get(split))) for split, shards in built.items()]
         card = out / CARD_NAME
         old_card = card.read_text(encoding="utf-8") if card.is_file() else None
-        text = merge_card(old_card, _unlisted_entries(out, old_card, exclude={e.key for e in entries}) + entries)
+        present = {f"{c}/{s}" for c, splits in list_configs(out).items() for s in splits} | {e.key for e in entries}
+        missing = listed_splits(parse_meta(split_card(old_card)[0])) - present  # listed, but its files are gone
+        text = merge_card(old_card, _unlisted_entries(out, old_card, exclude={e.key for e in entries}) + entries,
+                          remove=sorted(missing))
         kept = {s: fs for s, fs in list_configs(out).get(config_name, {}).items() if s not in built}
         for shards in kept.values():
             for f in shards:
@@ -129,8 +132,7 @@ def folder_entries(dataset_dir: str | Path, card_text: str | None = None) -> lis
 
 def _unlisted_entries(out: Path, card_text: str | None, exclude: set[str]) -> list[SplitEntry]:
     """Entries of splits in the folder that its card does not list (a folder whose card was lost)."""
-    meta = parse_meta(split_card(card_text)[0])
-    listed = {f"{c}/{s['name']}" for c, info in meta.infos.items() for s in info.get("splits") or []}
+    listed = listed_splits(parse_meta(split_card(card_text)[0]))
     return [e for e in folder_entries(out, card_text) if e.key not in listed and e.key not in exclude]
 
 

@@ -109,6 +109,8 @@ def select(dataset_dir: str | Path, configs=None, split: str | None = None) -> d
         splits = {s: fs for s, fs in found[config].items() if split is None or s == split}
         if splits:
             chosen[config] = splits
+        elif configs:  # a config named on purpose must have the split
+            raise KeyError(f"{src}: no split {split!r} in config {config!r}; it has {', '.join(found[config])}")
     if not chosen:
         raise KeyError(f"{src}: no split {split!r} in {', '.join(configs or found)}")
     return chosen

@@ -107,3 +107,16 @@ def test_new_columns_are_described_from_the_features_table(monkeypatch):
     monkeypatch.setitem(features.COLUMN_DESCRIPTIONS, "qa", {"verdict": "the checkers' verdict"})
     body = _parts(merge_card(None, [_entry("test", 1, columns)]))[1]
     assert "| `verdict` | string | the checkers' verdict |" in body
+
+
+def test_removed_splits_leave_the_card_and_an_old_reachqa_body_is_replaced():
+    card = merge_card(None, [_entry("test", 5), SplitEntry("charts", "train", 3, 30, _entry("x", 1).features)])
+    merged = merge_card(card, [_entry("synthetic", 2)], remove=["qa/test", "charts/train"])
+    meta, _ = _parts(merged)
+    assert [c["config_name"] for c in meta["configs"]] == ["qa"]
+    assert [f["split"] for f in meta["configs"][0]["data_files"]] == ["synthetic"] and meta["configs"][0]["default"]
+    assert [i["config_name"] for i in meta["dataset_info"]] == ["qa"]
+    # the body reachqa 0.1.0 wrote (no markers) is ours: replaced, not kept beside the new one
+    old = "---\nlicense: mit\n---\n\n# ReachQA\n\nReasoning-intensive charts ... Built with `reachqa build`; ...\n"
+    body = _parts(merge_card(old, [_entry("test", 1)]))[1]
+    assert body.count("# ReachQA") == 1 and "Built with `reachqa build`" not in body
