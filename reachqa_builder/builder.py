@@ -3,10 +3,12 @@
 Example::
 
     from reachqa_builder import ReachQA
-    builder = ReachQA(config_name="qa", data_dir="../shared/reachqa-data", render_env="current")
+    builder = ReachQA(config_name="qa", render_env="current")  # no data_dir: the repository archive
     builder.download_and_prepare()
-    ds = builder.as_dataset()          # DatasetDict({"test": ...}): the released data has train Q&A
-                                       # only in the archive (no data_dir: downloads it, train + test)
+    ds = builder.as_dataset()          # DatasetDict({"train": 20k Q&A, "test": 2k Q&A})
+
+    # a local data/ root or split folder (a split without a Q&A file is left out of ``qa``)
+    ReachQA(config_name="qa", data_dir="../shared/reachqa-data", render_env="current")
 
 Configs: ``qa`` (default, one row per question), ``charts`` (one row per chart), ``seed`` (our
 own seed charts shipped in the package). Shared logic lives in :mod:`reachqa_builder.base`.
