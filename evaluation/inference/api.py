@@ -1,28 +1,30 @@
 """Async client for OpenAI-compatible chat servers (vLLM, SGLang, lmdeploy, hosted APIs).
 
 Every remote model call in reachqa (synthesis stages, MLLM raters, the OpenAI evaluation engine,
-the LLM judge) goes through :class:`APIClient`:
+the LLM judge) goes through :class:`APIClient`. Requests travel through the official
+``openai.AsyncOpenAI``, which owns the HTTP side: connections, timeouts, the key, retries of
+timeouts, connection errors, 408/409/429/5xx (``Retry-After`` honoured). On top, this module keeps
+what the package does not do:
 
-* one bound on requests in flight (:class:`RequestLimiter`, an ``asyncio.Semaphore`` plus optional
-  requests-per-minute and tokens-per-minute windows), shared by every caller of the client and, if
-  passed explicitly, by several clients (e.g. a generator and raters on different servers);
-* retries with exponential backoff and jitter on 429 (``Retry-After`` honoured), 408/409/5xx,
-  timeouts, connection resets, empty replies and, when a JSON schema is required, truncated
-  replies (``finish_reason == "length"``); other 4xx errors fail at once;
+* one bound on requests in flight (:class:`RequestLimiter`: a semaphore plus optional
+  requests-per-minute and tokens-per-minute windows) over every HTTP try, openai's retries
+  included, shareable by several clients (a generator and raters on different servers);
+* retries of status-200 replies that cannot be used (empty, not a chat completion, truncated
+  when a JSON schema is required), within the same ``max_retries`` budget, and the backoff
+  schedule of :class:`APIConfig` in place of openai's fixed one;
 * structured outputs: ``ChatRequest.response_schema`` is sent as a ``json_schema``
   ``response_format``; the reply is parsed tolerantly (code fences, prose around the JSON),
   validated with ``jsonschema`` and re-asked (with the validation error) a bounded number of times;
-* an on-disk reply cache keyed by the full request (:mod:`evaluation.inference.cache`);
-* usage counters (requests, retries by reason, cache hits, prompt/completion tokens).
+* an on-disk reply cache keyed by the full request (:mod:`evaluation.inference.cache`), usage
+  counters (requests, retries by reason, cache hits, tokens) and one error type, :class:`APIError`.
 
-API keys come from :class:`APIConfig` (CLI flags) or the ``OPENAI_API_KEY`` environment variable;
-they never appear in cache keys, logs, ``repr`` or exception messages.
+Keys come from :class:`APIConfig` or ``$OPENAI_API_KEY``, the server from ``base_url`` or
+``$OPENAI_BASE_URL``; keys never appear in cache keys, logs, ``repr`` or exception messages.
 
 Example::
 
     import asyncio
-    from evaluation.inference.api import APIClient, APIConfig
-    from evaluation.inference.types import ChatRequest
+    from evaluation.inference import APIClient, APIConfig, ChatRequest
 
     config = APIConfig(base_url="http://localhost:8000/v1", concurrency=32, cache_path="cache.sqlite")
     schema = {"type": "object", "properties": {"score": {"type": "integer"}}, "required": ["score"]}
@@ -43,8 +45,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import email.utils
+import contextvars
 import json
+import math
 import os
 import random
 import re
@@ -52,8 +55,10 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Awaitable, Iterable, Sequence
 
-import aiohttp
+import httpx2
 import jsonschema
+import openai
+from openai.types.chat import ChatCompletion
 
 from .cache import ReplyCache
 from .types import ChatRequest, ChatResponse
@@ -68,56 +73,61 @@ __all__ = [
     "validate_reply",
 ]
 
-RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+DEFAULT_BASE_URL = "http://localhost:8000/v1"
 FATAL_STATUS = frozenset({401, 403, 404})
+# replies with status 200 that cannot be used; openai accepts them, this module retries them
+REPLY_FAULTS = frozenset({"empty", "truncated", "bad_reply"})
 
 
 @dataclass
 class APIConfig:
-    """How to reach one OpenAI-compatible server and how hard to push it.
+    """How to reach one OpenAI-compatible server and how hard to push it (see each field's help).
 
-    Args:
-        base_url: the API root including ``/v1`` (``http://localhost:8000/v1``).
-        api_key: bearer token; ``None`` reads ``OPENAI_API_KEY`` (empty means no header).
-        concurrency: most requests in flight at once (ignored when a shared limiter is passed).
-        rpm: optional requests-per-minute limit.
-        tpm: optional tokens-per-minute limit (prompt estimate + ``max_tokens``, settled to the
-            reported usage when the reply arrives).
-        timeout: seconds allowed for one HTTP request.
-        max_retries: retries of one HTTP call on retryable failures (so ``max_retries + 1`` tries).
-        backoff_base: first backoff delay in seconds (doubles each retry, with jitter).
-        backoff_max: cap on one backoff delay (and on an honoured ``Retry-After``).
-        schema_retries: re-asks when a reply does not parse or validate against the schema.
-        structured: ``json_schema`` (send the schema), ``json_object`` (ask only for JSON) or
-            ``none`` (send no ``response_format``; rely on the prompt and the tolerant parser).
-        cache_path: SQLite reply cache file; ``None`` disables caching.
-        no_cache: bypass the cache (no reads, no writes).
+    ``max_retries`` is one budget per call for openai's retries (timeouts, connection errors,
+    408/409/429/5xx) and this module's (unusable replies): at most ``max_retries + 1`` HTTP tries.
+    Delays follow ``backoff_base * 2**retry`` capped at ``backoff_max``, with jitter; a server's
+    ``Retry-After`` is honoured as openai does (up to two minutes; a longer one is not retried).
+    ``timeout`` bounds each phase of one HTTP try (connect, send, wait for bytes), as in openai.
     """
 
-    base_url: str = field(default="http://localhost:8000/v1", metadata={"help": "API root, with /v1"})
-    api_key: str | None = field(default=None, repr=False, metadata={"help": "key (default: $OPENAI_API_KEY)"})
-    concurrency: int = field(default=16, metadata={"help": "requests in flight at most"})
+    base_url: str | None = field(default=None, metadata={
+        "help": f"API root, with /v1 (default: $OPENAI_BASE_URL, else {DEFAULT_BASE_URL})"})
+    api_key: str | None = field(default=None, repr=False, metadata={
+        "help": "key (default: $OPENAI_API_KEY; empty: no Authorization header)"})
+    concurrency: int = field(default=16, metadata={
+        "help": "requests in flight at most (ignored when a shared RequestLimiter is passed)"})
     rpm: float | None = field(default=None, metadata={"help": "requests per minute limit"})
-    tpm: float | None = field(default=None, metadata={"help": "tokens per minute limit"})
-    timeout: float = field(default=600.0, metadata={"help": "seconds per HTTP request"})
-    max_retries: int = field(default=6, metadata={"help": "retries per call on retryable failures"})
+    tpm: float | None = field(default=None, metadata={
+        "help": "tokens per minute limit (prompt estimate + max_tokens, settled to the reported usage)"})
+    timeout: float = field(default=600.0, metadata={"help": "seconds per HTTP request phase"})
+    max_retries: int = field(default=6, metadata={"help": "retries per call on outages and unusable replies"})
     backoff_base: float = field(default=1.0, metadata={"help": "first backoff delay (s)"})
     backoff_max: float = field(default=60.0, metadata={"help": "largest backoff delay (s)"})
     schema_retries: int = field(default=2, metadata={"help": "re-asks on invalid structured replies"})
-    structured: str = field(default="json_schema", metadata={"help": "json_schema | json_object | none"})
+    structured: str = field(default="json_schema", metadata={
+        "help": "json_schema (send the schema) | json_object (ask for JSON) | none (no response_format)"})
     cache_path: str | None = field(default=None, metadata={"help": "SQLite reply cache (None: off)"})
     no_cache: bool = field(default=False, metadata={"help": "bypass the reply cache"})
 
     def __post_init__(self) -> None:
+        if self.base_url is None:
+            self.base_url = os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
         if self.structured not in ("json_schema", "json_object", "none"):
             raise ValueError(f"structured must be json_schema, json_object or none, got {self.structured!r}")
         if self.concurrency < 1:
             raise ValueError(f"concurrency must be >= 1, got {self.concurrency}")
-        if not re.match(r"^https?://", self.base_url or ""):
+        if self.max_retries < 0:
+            raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
+        if not re.match(r"^https?://", self.base_url):
             raise ValueError(f"base_url must start with http:// or https://, got {self.base_url!r}")
 
     def resolved_key(self) -> str:
         return self.api_key if self.api_key is not None else os.environ.get("OPENAI_API_KEY", "")
+
+    def backoff(self, retry: int) -> float:
+        """Seconds to wait before retry number ``retry`` (0-based): ``backoff_base * 2**retry``
+        capped at ``backoff_max``, times a jitter factor in [0.5, 1)."""
+        return min(self.backoff_max, self.backoff_base * 2 ** min(retry, 60)) * (0.5 + random.random() / 2)
 
 
 class APIError(Exception):
@@ -136,9 +146,8 @@ class APIError(Exception):
 
     @property
     def retryable(self) -> bool:
-        return self.kind in ("timeout", "connection", "empty", "truncated", "bad_reply") or (
-            self.status in RETRYABLE_STATUS
-        )
+        """True when another try may succeed: an outage (:attr:`transient`) or an unusable reply."""
+        return self.transient or self.kind in REPLY_FAULTS
 
     @property
     def fatal(self) -> bool:
@@ -148,9 +157,10 @@ class APIError(Exception):
 
     @property
     def transient(self) -> bool:
-        """True for outages (connection errors, timeouts, 429, 5xx): the item stays pending and a
-        rerun retries it; never a reason to drop work for good."""
-        return self.kind in ("timeout", "connection") or self.status in RETRYABLE_STATUS
+        """True for outages (connection errors, timeouts, 408/409/429, 5xx): the item stays pending
+        and a rerun retries it; never a reason to drop work for good."""
+        status = self.status or 0  # the statuses openai retries
+        return self.kind in ("timeout", "connection") or status in (408, 409, 429) or status >= 500
 
 
 @dataclass
@@ -269,11 +279,17 @@ class RequestLimiter:
         self.in_flight += 1
         return ticket
 
-    def release(self, ticket: list[float] | None, actual_tokens: int | None) -> None:
-        if ticket is not None and actual_tokens is not None:
-            ticket[1] = float(actual_tokens)  # settle the estimate to the reported usage
+    def release(self, ticket: list[float] | None, actual_tokens: int | None = None) -> None:
+        """Free the slot taken by :meth:`acquire` (and settle its token estimate, if known)."""
+        self.settle(ticket, actual_tokens)
         self.in_flight -= 1
         self._sem.release()
+
+    @staticmethod
+    def settle(ticket: list[float] | None, actual_tokens: int | None) -> None:
+        """Replace a request's token estimate in the tpm window by the usage the server reported."""
+        if ticket is not None and actual_tokens is not None:
+            ticket[1] = float(actual_tokens)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -343,18 +359,68 @@ def _estimate_tokens(req: ChatRequest) -> int:
     return chars // 4 + 800 * images + int(req.max_tokens)
 
 
-def _retry_after(headers: Any) -> float | None:
-    value = headers.get("Retry-After") if headers is not None else None
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
+# ---------------------------------------------------------------------------------------------
+# The layer under openai: every HTTP attempt (first try or one of openai's retries) passes through
+# the limiter and the usage counters; openai's retry delays follow APIConfig.backoff.
+
+
+@dataclass
+class _Call:
+    """One logical call in progress (one :meth:`APIClient._complete`), seen by the HTTP layer."""
+
+    client: "APIClient"
+    est_tokens: int
+    attempts: int = 0                 # HTTP tries so far
+    last_failure: str | None = None   # why the previous try failed (the next one retries it)
+    ticket: list[float] | None = None  # tpm ticket of the latest try, settled to reported usage
+
+
+_CALL: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("reachqa_api_call", default=None)
+
+
+class _MeteredHTTPClient(openai.DefaultAsyncHttpxClient):
+    """openai's default HTTP client; inside a call, each request it sends takes a limiter slot
+    (and rate budget) and is counted, with the reason it is retried."""
+
+    async def send(self, request: httpx2.Request, **kwargs: Any) -> httpx2.Response:
+        call = _CALL.get()
+        if call is None:  # list_models and other requests outside chat(): not metered
+            return await super().send(request, **kwargs)
+        usage, limiter = call.client.usage, call.client.limiter
+        if call.last_failure is not None:
+            usage.retries[call.last_failure] += 1
+            call.last_failure = None
+        call.ticket = await limiter.acquire(call.est_tokens)
+        call.attempts += 1
+        usage.requests += 1
         try:
-            when = email.utils.parsedate_to_datetime(value)
-            return max(0.0, when.timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
+            response = await super().send(request, **kwargs)
+        except httpx2.TimeoutException:
+            call.last_failure = "timeout"
+            raise
+        except httpx2.RequestError:
+            call.last_failure = "connection"
+            raise
+        finally:
+            limiter.release(call.ticket)
+        if response.status_code >= 400:
+            call.last_failure = f"http_{response.status_code}"
+        return response
+
+
+class _AsyncOpenAI(openai.AsyncOpenAI):
+    """``openai.AsyncOpenAI`` with the backoff of the call's :class:`APIConfig` between retries.
+
+    openai has no public setting for its delays (0.5 s doubling to 8 s); this overrides the one
+    method that computes them. A ``Retry-After`` the server sent is still honoured by openai.
+    """
+
+    def _calculate_retry_timeout(self, remaining_retries: int, options: Any, response_headers: Any = None) -> float:
+        call = _CALL.get()
+        retry_after = self._parse_retry_after_header(response_headers)
+        if call is None or (retry_after is not None and 0 < retry_after < math.inf):
+            return super()._calculate_retry_timeout(remaining_retries, options, response_headers)
+        return call.client.config.backoff(call.attempts - 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,35 +443,32 @@ class APIClient:
         self.endpoint = config.base_url.rstrip("/")
         self.limiter = limiter or RequestLimiter(config.concurrency, config.rpm, config.tpm)
         self.cache = cache if cache is not None else ReplyCache(config.cache_path, enabled=not config.no_cache)
-        if config.no_cache:
-            self._read_cache = False
-        else:
-            self._read_cache = self.cache.enabled
+        self._read_cache = self.cache.enabled and not config.no_cache
         self.usage = usage or Usage()
         self._key = config.resolved_key()
-        self._session: aiohttp.ClientSession | None = None
-        self._session_loop: asyncio.AbstractEventLoop | None = None
+        # without a key, openai needs a placeholder and the header omitted per request
+        self._headers = None if self._key else {"Authorization": openai.Omit()}
+        self._openai: _AsyncOpenAI | None = None
+        self._openai_loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
         return f"APIClient(endpoint={self.endpoint!r}, concurrency={self.limiter.concurrency})"
 
-    # -- session --------------------------------------------------------------------------
+    # -- the openai client, one per event loop ----------------------------------------------
 
-    async def _get_session(self) -> aiohttp.ClientSession:
+    def _client(self) -> _AsyncOpenAI:
         loop = asyncio.get_running_loop()
-        if self._session is None or self._session.closed or self._session_loop is not loop:
-            headers = {"Content-Type": "application/json"}
-            if self._key:
-                headers["Authorization"] = f"Bearer {self._key}"
-            conn = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300)
-            self._session = aiohttp.ClientSession(headers=headers, connector=conn)
-            self._session_loop = loop
-        return self._session
+        if self._openai is None or self._openai_loop is not loop:
+            self._openai = _AsyncOpenAI(api_key=self._key or "no-key", base_url=self.endpoint,
+                                        timeout=self.config.timeout, max_retries=self.config.max_retries,
+                                        http_client=_MeteredHTTPClient())
+            self._openai_loop = loop
+        return self._openai
 
     async def close(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-        self._session = None
+        if self._openai is not None and self._openai_loop is asyncio.get_running_loop():
+            await self._openai.close()
+        self._openai = None
 
     async def __aenter__(self) -> "APIClient":
         return self
@@ -418,20 +481,29 @@ class APIClient:
             text = text.replace(self._key, "***")
         return text
 
+    def _error(self, exc: openai.OpenAIError) -> APIError:
+        """The :class:`APIError` for an exception of the openai package (key redacted)."""
+        if isinstance(exc, openai.APITimeoutError):
+            return APIError("timeout", f"no reply within {self.config.timeout:g} s")
+        if isinstance(exc, openai.APIConnectionError):
+            cause = exc.__cause__ or exc
+            return APIError("connection", self._redact(f"{type(cause).__name__}: {cause}"))
+        if isinstance(exc, openai.APIStatusError):  # openai keeps only a JSON body's message; add any other body
+            text = f"{exc.message} {exc.body if isinstance(exc.body, str) else ''}"
+            return APIError(f"http_{exc.status_code}", self._redact(text)[:300].strip(), exc.status_code,
+                            retry_after=self._client()._parse_retry_after_header(exc.response.headers))
+        if isinstance(exc, openai.APIResponseValidationError):
+            return APIError("bad_reply", self._redact(str(exc)))
+        return APIError("client", self._redact(f"{type(exc).__name__}: {exc}"))
+
     # -- public calls ---------------------------------------------------------------------
 
     async def list_models(self) -> list[str]:
         """The model ids the server reports at ``GET /models``."""
-        session = await self._get_session()
         try:
-            async with session.get(f"{self.endpoint}/models",
-                                   timeout=aiohttp.ClientTimeout(total=self.config.timeout)) as resp:
-                body = await resp.text()
-                if resp.status != 200:
-                    raise APIError(f"http_{resp.status}", self._redact(_error_message(body)), resp.status)
-                return [m["id"] for m in json.loads(body).get("data", [])]
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise APIError("connection", self._redact(f"{type(exc).__name__}: {exc}")) from None
+            return [m.id async for m in self._client().models.list(extra_headers=self._headers)]
+        except openai.OpenAIError as exc:
+            raise self._error(exc) from None
 
     async def chat(self, req: ChatRequest) -> ChatResponse:
         """One chat completion: cached, rate-limited, retried, and for schema requests parsed
@@ -533,80 +605,52 @@ class APIClient:
         raise APIError("invalid_json", self._redact(str(last)), attempts=self.config.schema_retries + 1)
 
     async def _complete(self, req: ChatRequest, require_complete: bool) -> ChatResponse:
-        """One logical call: HTTP tries with backoff until a usable reply or a final error."""
+        """One logical call: openai's tries, then ours while the reply is unusable, all within
+        ``max_retries`` retries; returns a usable reply or raises the final :class:`APIError`."""
         body = self._payload(req)
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        est = _estimate_tokens(req)
-        last: APIError | None = None
-        for attempt in range(self.config.max_retries + 1):
-            try:
-                return await self._post_once(data, est, require_complete)
-            except APIError as exc:
-                exc.attempts = attempt + 1
-                last = exc
-                if not exc.retryable or attempt >= self.config.max_retries:
-                    raise
-                self.usage.retries[exc.kind] += 1
-                if exc.retry_after is not None:
-                    delay = min(exc.retry_after, self.config.backoff_max)
-                else:
-                    delay = min(self.config.backoff_max, self.config.backoff_base * (2 ** attempt))
-                    delay *= 0.5 + random.random() / 2  # jitter
-                await asyncio.sleep(delay)
-        raise last  # pragma: no cover  (loop always returns or raises)
-
-    async def _post_once(self, data: bytes, est: int, require_complete: bool) -> ChatResponse:
-        session = await self._get_session()
-        ticket = await self.limiter.acquire(est)
-        actual: int | None = None
+        call = _Call(client=self, est_tokens=_estimate_tokens(req))
+        token = _CALL.set(call)
         try:
-            self.usage.requests += 1
-            try:
-                async with session.post(f"{self.endpoint}/chat/completions", data=data,
-                                        timeout=aiohttp.ClientTimeout(total=self.config.timeout)) as r:
-                    text = await r.text()
-                    status, headers = r.status, r.headers
-            except asyncio.TimeoutError:
-                raise APIError("timeout", f"no reply within {self.config.timeout:g} s") from None
-            except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, ConnectionError) as exc:
-                raise APIError("connection", self._redact(f"{type(exc).__name__}: {exc}")) from None
-            if status != 200:
-                raise APIError(f"http_{status}", self._redact(_error_message(text)), status,
-                               retry_after=_retry_after(headers))
-            try:
-                obj = json.loads(text)
-                choice = obj["choices"][0]
-                content = choice["message"].get("content")
-                finish = choice.get("finish_reason")
-            except (ValueError, KeyError, IndexError, TypeError, AttributeError):
-                raise APIError("bad_reply", f"not a chat completion: {self._redact(text[:200])!r}") from None
-            usage = obj.get("usage") or {}
-            pt, ct = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
-            self.usage.prompt_tokens += pt
-            self.usage.completion_tokens += ct
-            actual = pt + ct if usage else None
-            if content is None or not str(content).strip():
-                raise APIError("empty", f"the server returned an empty reply (finish_reason={finish})")
-            if require_complete and finish == "length":
-                raise APIError("truncated", "the reply was cut off at max_tokens (finish_reason=length)")
-            return ChatResponse(text=str(content), finish_reason=finish, prompt_tokens=pt, completion_tokens=ct)
+            client = self._client()
+            while True:
+                try:
+                    return await self._create(client, body, call, require_complete)
+                except APIError as exc:
+                    exc.attempts = call.attempts
+                    tries_left = self.config.max_retries + 1 - call.attempts
+                    if exc.kind not in REPLY_FAULTS or tries_left <= 0:
+                        raise
+                    call.last_failure = exc.kind
+                    await asyncio.sleep(self.config.backoff(call.attempts - 1))
+                    client = self._client().with_options(max_retries=tries_left - 1)
         finally:
-            self.limiter.release(ticket, actual)
+            _CALL.reset(token)
 
-
-def _error_message(body: str) -> str:
-    try:
-        err = json.loads(body).get("error")
-        if isinstance(err, dict):
-            return str(err.get("message") or err)
-        if err:
-            return str(err)
-    except (ValueError, AttributeError):
-        pass
-    return body[:300]
-
-
-def client_from_args(base_url: str, api_key: str | None = None, **kwargs: Any) -> APIClient:
-    """Shorthand: ``APIClient(APIConfig(base_url=..., api_key=..., **kwargs))``."""
-    return APIClient(APIConfig(base_url=base_url, api_key=api_key, **kwargs))
-
+    async def _create(self, client: _AsyncOpenAI, body: dict[str, Any], call: _Call,
+                      require_complete: bool) -> ChatResponse:
+        """One ``chat.completions.create`` (with openai's retries) turned into a ChatResponse."""
+        rest = dict(body)
+        model, messages = rest.pop("model"), rest.pop("messages")
+        try:
+            completion = await client.chat.completions.create(
+                model=model, messages=messages, extra_body=rest, extra_headers=self._headers)
+        except openai.OpenAIError as exc:
+            raise self._error(exc) from None
+        try:  # a non-JSON body comes back as its text; a JSON one without choices lacks attributes
+            if not isinstance(completion, ChatCompletion):
+                raise TypeError
+            choice = completion.choices[0]
+            content, finish = choice.message.content, choice.finish_reason
+        except (AttributeError, IndexError, TypeError):
+            raise APIError("bad_reply", f"not a chat completion: {self._redact(str(completion)[:200])!r}") from None
+        usage = getattr(completion, "usage", None)
+        pt = int(getattr(usage, "prompt_tokens", 0) or 0)
+        ct = int(getattr(usage, "completion_tokens", 0) or 0)
+        self.usage.prompt_tokens += pt
+        self.usage.completion_tokens += ct
+        self.limiter.settle(call.ticket, pt + ct if usage is not None else None)
+        if content is None or not str(content).strip():
+            raise APIError("empty", f"the server returned an empty reply (finish_reason={finish})")
+        if require_complete and finish == "length":
+            raise APIError("truncated", "the reply was cut off at max_tokens (finish_reason=length)")
+        return ChatResponse(text=str(content), finish_reason=finish, prompt_tokens=pt, completion_tokens=ct)
