@@ -33,7 +33,7 @@ def make_engine(kind: str, *, model: str, adapter: str | None = None, batch_size
 
         if adapter:
             raise ValueError("--adapter applies to local engines; serve the adapter with your server instead")
-        config = APIConfig(base_url=base_url or "http://localhost:8000/v1", api_key=api_key,
+        config = APIConfig(base_url=base_url or None, api_key=api_key,  # None: $OPENAI_BASE_URL or localhost
                            concurrency=concurrency, cache_path=cache_path, **extra)
         return OpenAIEngine(config, model)
     raise ValueError(f"unknown engine {kind!r}; choose from {', '.join(ENGINES)}")

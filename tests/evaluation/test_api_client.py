@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import logging
 import threading
 import time
 from dataclasses import replace
@@ -12,7 +13,7 @@ from dataclasses import replace
 import pytest
 from PIL import Image
 
-from evaluation.inference.api import APIClient, APIConfig, APIError, RequestLimiter, parse_json_reply
+from evaluation.inference.api import APIClient, APIConfig, APIError, RequestLimiter, Usage, parse_json_reply
 from evaluation.inference.cache import ReplyCache
 from evaluation.inference.types import ChatRequest, ChatResponse, user_message
 from tests.openai_server import Fault, Reply
@@ -126,6 +127,47 @@ def test_retries_exhausted_raise_with_reason(openai_server, api_config):
     assert ei.value.kind == "http_503" and ei.value.status == 503
     assert ei.value.attempts == api_config.max_retries + 1
     assert "overloaded" in str(ei.value)
+    assert ei.value.transient and ei.value.retryable and not ei.value.fatal
+
+
+@pytest.mark.parametrize("kind", ["reset", "timeout", "429"])
+def test_outages_outlasting_the_retries_are_transient(openai_server, api_config, kind):
+    # a caller keeps such items pending for a later run instead of dropping them
+    openai_server.hang_seconds = 3.0
+    openai_server.faults.extend([Fault(kind, retry_after=0.01 if kind == "429" else None)] * 10)
+    config = replace(api_config, timeout=0.5, max_retries=2)
+    with pytest.raises(APIError) as ei:
+        run(call(config, req()))
+    expected = {"reset": "connection", "timeout": "timeout", "429": "http_429"}[kind]
+    assert ei.value.kind == expected and ei.value.attempts == 3 and len(openai_server.requests) == 3
+    assert ei.value.transient and not ei.value.fatal
+
+
+def test_unusable_replies_and_outages_share_one_retry_budget(openai_server, api_config):
+    # max_retries=3: four HTTP tries in all, whichever layer retries
+    openai_server.faults.extend([Fault("503"), Fault("empty")] * 5)
+    usage = Usage()
+    with pytest.raises(APIError) as ei:
+        run(call(replace(api_config, max_retries=3), req(), usage=usage))
+    assert len(openai_server.requests) == 4 and ei.value.attempts == 4
+    assert ei.value.kind == "empty" and ei.value.retryable and not ei.value.transient
+    assert usage.retries == {"http_503": 2, "empty": 1} and usage.requests == 4 and usage.failures == 1
+    openai_server.reset_log()
+    openai_server.faults.clear()
+    openai_server.faults.extend([Fault("empty")] + [Fault("503")] * 10)
+    with pytest.raises(APIError) as ei:
+        run(call(replace(api_config, max_retries=3), req()))
+    assert len(openai_server.requests) == 4 and ei.value.attempts == 4 and ei.value.kind == "http_503"
+
+
+def test_backoff_follows_the_config_not_the_package_default(openai_server, api_config):
+    # openai alone would wait 0.375-0.5 s before its first retry; the config asks for 0.6-1.2 s
+    openai_server.faults.append(Fault("503"))
+    t0 = time.monotonic()
+    resp, client = run(call(replace(api_config, backoff_base=1.2, backoff_max=1.2), req()))
+    assert time.monotonic() - t0 >= 0.6
+    times = [r.time for r in openai_server.requests]
+    assert resp.text == "ok" and times[1] - times[0] >= 0.6 and client.usage.retries["http_503"] == 1
 
 
 def test_wrong_key_fails_at_once_and_key_never_leaks(openai_server, api_config, tmp_path):
@@ -134,6 +176,7 @@ def test_wrong_key_fails_at_once_and_key_never_leaks(openai_server, api_config, 
     with pytest.raises(APIError) as ei:
         run(call(config, req()))
     assert ei.value.kind == "http_401" and len(openai_server.requests) == 1  # not retried
+    assert ei.value.fatal and not ei.value.transient and not ei.value.retryable
     assert secret not in str(ei.value) and secret not in repr(config)
     # a server that echoes the key in an error message: redacted
     openai_server.api_key = None
@@ -148,6 +191,26 @@ def test_wrong_key_fails_at_once_and_key_never_leaks(openai_server, api_config, 
     assert secret.encode() not in blob
     resp, client = run(call(replace(config, api_key="other"), req("x")))
     assert resp.cached and client.usage.requests == 0
+
+
+def test_key_never_in_logs(openai_server, api_config, caplog):
+    # openai and its HTTP library log each request and retry at DEBUG level
+    secret = "sk-log-secret-456"
+    openai_server.api_key = secret
+    openai_server.faults.append(Fault("500"))
+    with caplog.at_level(logging.DEBUG):
+        resp, _ = run(call(replace(api_config, api_key=secret), req()))
+    assert resp.text == "ok" and "Retrying" in caplog.text and secret not in caplog.text
+
+
+def test_server_from_environment(openai_server, api_config, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.url)
+    config = APIConfig(api_key="test-key", max_retries=0)
+    assert config.base_url == openai_server.url
+    resp, _ = run(call(config, req()))
+    assert resp.text == "ok" and len(openai_server.requests) == 1
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    assert APIConfig().base_url == "http://localhost:8000/v1"
 
 
 def test_key_from_environment(openai_server, api_config, monkeypatch):
@@ -196,15 +259,23 @@ def test_requests_per_window_limit(openai_server, api_config):
 def test_tokens_per_window_limit(openai_server, api_config):
     config = replace(api_config, no_cache=True)
 
+    limiter = RequestLimiter(8, tpm=150, window=0.5)
+
     async def main():
-        client = APIClient(config, limiter=RequestLimiter(8, tpm=150, window=0.5))
-        await client.chat_many([req(f"q{i}", max_tokens=100) for i in range(3)])
-        await client.close()
+        async with APIClient(config, limiter=limiter) as client:
+            out = await client.chat_many([req(f"q{i}", max_tokens=100) for i in range(3)])
+        return out, client
 
     t0 = time.monotonic()
-    run(main())
-    # each estimate is ~100 tokens: one fits a 150-token window at a time (settled to ~2 after)
-    assert time.monotonic() - t0 >= 0.45
+    out, client = run(main())
+    # each estimate is ~100 tokens: one fits a 150-token window at a time
+    assert time.monotonic() - t0 >= 0.9
+    assert [r.text for r in out] == ["ok"] * 3
+    times = sorted(r.time for r in openai_server.requests)
+    assert times[1] - times[0] >= 0.45 and times[2] - times[1] >= 0.45
+    # the window holds what the server reported (2 tokens a reply), not the estimates
+    assert client.usage.tokens == 6
+    assert limiter._tpm.events and all(amount == 2 for _, amount in limiter._tpm.events)
 
 
 def test_cache_hits_and_no_cache(openai_server, api_config):
@@ -253,8 +324,9 @@ def test_sync_wrapper_and_models(openai_server, api_config):
     assert [r.text for r in out] == ["ok", "ok"]
     openai_server.models = ("alpha", "beta")
     assert run(_models(api_config)) == ["alpha", "beta"]
-    with pytest.raises(APIError, match="does not exist"):
+    with pytest.raises(APIError, match="does not exist") as ei:
         client.chat_sync(req("d"))  # model "test-model" not served: 404, not retried
+    assert ei.value.kind == "http_404" and ei.value.fatal and len(openai_server.requests) == 4
 
 
 async def _models(config):
@@ -290,4 +362,5 @@ def test_bad_request_is_not_retried(openai_server, api_config):
     with pytest.raises(APIError) as ei:
         run(call(api_config, req()))
     assert ei.value.status == 400 and len(openai_server.requests) == 1
-    assert json.dumps(ei.value.message)
+    assert json.dumps(ei.value.message) and "injected" in ei.value.message
+    assert not (ei.value.fatal or ei.value.transient or ei.value.retryable)
