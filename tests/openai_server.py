@@ -73,6 +73,7 @@ class Received:
     authorized: bool
     time: float
     fault: str | None = None
+    authorization: str | None = None  # the Authorization header as sent (None: no header)
 
     @property
     def model(self) -> str:
@@ -251,7 +252,8 @@ class OpenAIServer:
             body = await request.json()
         except (ValueError, UnicodeDecodeError):
             return _error(400, "We could not parse the JSON body of your request.", "invalid_request_error", None)
-        rec = Received(body=body, authorized=self._authorized(request), time=time.time())
+        rec = Received(body=body, authorized=self._authorized(request), time=time.time(),
+                       authorization=request.headers.get("Authorization"))
         with self._lock:
             self.requests.append(rec)
             n = len(self.requests)

@@ -58,7 +58,6 @@ from typing import Any, Awaitable, Iterable, Sequence
 import httpx2
 import jsonschema
 import openai
-from openai.types.chat import ChatCompletion
 
 from .cache import ReplyCache
 from .types import ChatRequest, ChatResponse
@@ -628,27 +627,27 @@ class APIClient:
 
     async def _create(self, client: _AsyncOpenAI, body: dict[str, Any], call: _Call,
                       require_complete: bool) -> ChatResponse:
-        """One ``chat.completions.create`` (with openai's retries) turned into a ChatResponse."""
-        rest = dict(body)
-        model, messages = rest.pop("model"), rest.pop("messages")
+        """One ``POST /chat/completions`` through openai (its retries included) -> ChatResponse.
+
+        The body goes as built (``client.post``, openai's way to send any request): the typed
+        ``chat.completions.create`` would re-walk every message and image part to send the same bytes.
+        """
         try:
-            completion = await client.chat.completions.create(
-                model=model, messages=messages, extra_body=rest, extra_headers=self._headers)
+            response = await client.post("/chat/completions", body=body, cast_to=httpx2.Response,
+                                         options={"headers": self._headers} if self._headers else {})
         except openai.OpenAIError as exc:
             raise self._error(exc) from None
-        try:  # a non-JSON body comes back as its text; a JSON one without choices lacks attributes
-            if not isinstance(completion, ChatCompletion):
-                raise TypeError
-            choice = completion.choices[0]
-            content, finish = choice.message.content, choice.finish_reason
-        except (AttributeError, IndexError, TypeError):
-            raise APIError("bad_reply", f"not a chat completion: {self._redact(str(completion)[:200])!r}") from None
-        usage = getattr(completion, "usage", None)
-        pt = int(getattr(usage, "prompt_tokens", 0) or 0)
-        ct = int(getattr(usage, "completion_tokens", 0) or 0)
+        try:
+            obj = response.json()
+            choice = obj["choices"][0]
+            content, finish = choice["message"].get("content"), choice.get("finish_reason")
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            raise APIError("bad_reply", f"not a chat completion: {self._redact(response.text[:200])!r}") from None
+        usage = obj.get("usage") or {}
+        pt, ct = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
         self.usage.prompt_tokens += pt
         self.usage.completion_tokens += ct
-        self.limiter.settle(call.ticket, pt + ct if usage is not None else None)
+        self.limiter.settle(call.ticket, pt + ct if usage else None)
         if content is None or not str(content).strip():
             raise APIError("empty", f"the server returned an empty reply (finish_reason={finish})")
         if require_complete and finish == "length":

@@ -203,6 +203,17 @@ def test_key_never_in_logs(openai_server, api_config, caplog):
     assert resp.text == "ok" and "Retrying" in caplog.text and secret not in caplog.text
 
 
+def test_no_key_sends_no_authorization_header(openai_server, api_config, monkeypatch):
+    # local servers started without --api-key: openai itself insists on a key, the client does not
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    openai_server.api_key = None
+    resp, _ = run(call(replace(api_config, api_key="", no_cache=True), req()))
+    assert resp.text == "ok" and openai_server.requests[-1].authorization is None
+    monkeypatch.setenv("OPENAI_API_KEY", "from-env")
+    run(call(replace(api_config, api_key=None, no_cache=True), req()))
+    assert openai_server.requests[-1].authorization == "Bearer from-env"
+
+
 def test_server_from_environment(openai_server, api_config, monkeypatch):
     monkeypatch.setenv("OPENAI_BASE_URL", openai_server.url)
     config = APIConfig(api_key="test-key", max_retries=0)
