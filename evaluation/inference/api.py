@@ -491,8 +491,6 @@ class APIClient:
             text = f"{exc.message} {exc.body if isinstance(exc.body, str) else ''}"
             return APIError(f"http_{exc.status_code}", self._redact(text)[:300].strip(), exc.status_code,
                             retry_after=self._client()._parse_retry_after_header(exc.response.headers))
-        if isinstance(exc, openai.APIResponseValidationError):
-            return APIError("bad_reply", self._redact(str(exc)))
         return APIError("client", self._redact(f"{type(exc).__name__}: {exc}"))
 
     # -- public calls ---------------------------------------------------------------------
