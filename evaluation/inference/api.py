@@ -372,6 +372,7 @@ class _Call:
     attempts: int = 0                 # HTTP tries so far
     last_failure: str | None = None   # why the previous try failed (the next one retries it)
     ticket: list[float] | None = None  # tpm ticket of the latest try, settled to reported usage
+    held: bool = False                # a slot taken before openai built the request, for its first try
 
 
 _CALL: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("reachqa_api_call", default=None)
@@ -389,7 +390,10 @@ class _MeteredHTTPClient(openai.DefaultAsyncHttpxClient):
         if call.last_failure is not None:
             usage.retries[call.last_failure] += 1
             call.last_failure = None
-        call.ticket = await limiter.acquire(call.est_tokens)
+        if call.held:  # the first try of a create(): its slot was taken before openai's work on it
+            call.held = False
+        else:  # one of openai's retries
+            call.ticket = await limiter.acquire(call.est_tokens)
         call.attempts += 1
         usage.requests += 1
         try:
@@ -610,6 +614,8 @@ class APIClient:
         try:
             client = self._client()
             while True:
+                # the slot is taken here, not in the HTTP layer, so calls waiting for one spend no CPU
+                call.ticket, call.held = await self.limiter.acquire(call.est_tokens), True
                 try:
                     return await self._create(client, body, call, require_complete)
                 except APIError as exc:
@@ -620,6 +626,10 @@ class APIClient:
                     call.last_failure = exc.kind
                     await asyncio.sleep(self.config.backoff(call.attempts - 1))
                     client = self._client().with_options(max_retries=tries_left - 1)
+                finally:
+                    if call.held:  # openai failed before sending anything
+                        call.held = False
+                        self.limiter.release(call.ticket)
         finally:
             _CALL.reset(token)
 
