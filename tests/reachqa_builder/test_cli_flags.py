@@ -1,0 +1,53 @@
+"""Flags generated from a settings dataclass (reachqa_builder.cli_flags)."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from typing import Optional
+
+import pytest
+
+from reachqa_builder.cli_flags import add_dataclass_flags, dataclass_from_args
+
+
+@dataclass
+class Settings:
+    model: str = field(default="gpt", metadata={"help": "model name"})
+    max_retries: int = field(default=3, metadata={"help": "retries", "flags": ("--retries",)})
+    timeout: Optional[float] = field(default=None, metadata={"help": "seconds"})
+    env: str = field(default="faithful", metadata={"help": "render env", "choices": ("faithful", "current")})
+    cache: bool = field(default=True, metadata={"help": "use the cache"})
+    verbose: bool = field(default=False, metadata={"help": "say more"})
+    rater: list[str] = field(default_factory=list, metadata={"help": "rater; repeat"})
+    api_key: Optional[str] = field(default=None, metadata={"help": "key"})
+
+
+def parse(argv):
+    p = argparse.ArgumentParser()
+    add_dataclass_flags(p, Settings)
+    return dataclass_from_args(Settings, p.parse_args(argv))
+
+
+def test_defaults_come_from_the_dataclass():
+    assert parse([]) == Settings()
+
+
+def test_types_switches_lists_and_aliases():
+    s = parse(["--model", "m", "--retries", "5", "--timeout", "2.5", "--no-cache", "--verbose",
+               "--rater", "a", "--rater", "b", "--env", "current"])
+    assert s == Settings(model="m", max_retries=5, timeout=2.5, env="current", cache=False, verbose=True,
+                         rater=["a", "b"])
+
+
+def test_choices_are_enforced(capsys):
+    with pytest.raises(SystemExit):
+        parse(["--env", "other"])
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_secret_defaults_are_not_shown_in_help():
+    p = argparse.ArgumentParser()
+    add_dataclass_flags(p, Settings, defaults={"api_key": "sk-secret"})
+    assert "sk-secret" not in p.format_help()
+    assert "(default: 3)" in p.format_help()
