@@ -258,6 +258,8 @@ def _relaxed_applies(benchmark: str, mode: str) -> bool | None:
 
 
 def run_judge(args: argparse.Namespace) -> int:
+    if not args.no_judge and not args.judge_model:
+        return _fail("judge", "--judge-model is required (or --no-judge for the relaxed rule only)")
     try:
         records = _gather(args.inputs, args.format, args.benchmark)
     except USER_ERRORS as exc:
