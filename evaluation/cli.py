@@ -277,8 +277,8 @@ def _judge_and_report(args: argparse.Namespace, records: list[dict], command: st
         return _fail(command, "--judge-model is required (or --no-judge for the relaxed rule only)")
     unknown = set()
     for r in records:
-        r.pop("judge", None)
-        r.pop("relaxed", None)
+        for stale in ("judge", "judge_analysis", "judge_reply", "judge_error", "relaxed", "extracted"):
+            r.pop(stale, None)  # a judged.jsonl given as input is judged afresh
         applies = _relaxed_applies(r["benchmark"], args.relaxed)
         if applies is None:
             unknown.add(r["benchmark"])
