@@ -254,3 +254,15 @@ def test_json_verdicts_and_summary():
     s = summarize_verdicts(["correct", "invalid", "incorrect", "invalid"])
     assert s == {"accuracy": 0.25, "accuracy_scored": 0.5, "n": 4, "correct": 1, "scored": 2, "invalid": 2}
     assert "paper" in get_protocol("paper").description.lower()
+
+
+def test_metric_runs_inside_an_event_loop(openai_server, tmp_path):
+    """A notebook calls compute() with a loop running: the metric still answers."""
+    import asyncio
+
+    openai_server.reply = grading_judge
+
+    async def inside():
+        return _judge(openai_server, tmp_path, cache_path=None)
+
+    assert asyncio.run(inside())["verdicts"] == ["correct", "incorrect", "correct", "correct"]

@@ -90,7 +90,15 @@ def complete_all(bodies: list[dict[str, Any]], *, base_url: str, api_key: str | 
             await client.close()
 
     if todo:
-        asyncio.run(run())
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(run())
+        else:  # called from inside an event loop (a notebook): run ours in a worker thread
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(1) as pool:
+                pool.submit(asyncio.run, run()).result()
     for i in todo:
         if texts[i] is not None:
             store.put(keys[i], texts[i])
