@@ -6,6 +6,7 @@ pass a real checkpoint on a GPU for meaningful figures.
 
     .venv/bin/python bench/infer.py                       # tiny model, CPU
     .venv/bin/python bench/infer.py --model llava-hf/llava-1.5-7b-hf --n 64 --batch-size 16 --max-new-tokens 128
+    .venv-vllm/bin/python bench/infer.py --model llava-hf/llava-1.5-7b-hf --n 64 --batch-size 16 --vllm   # GPU
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def main() -> int:
     p.add_argument("--max-new-tokens", type=int, default=32)
     p.add_argument("--device", default="auto")
     p.add_argument("--dtype", default="auto")
+    p.add_argument("--vllm", action="store_true",
+                   help="also time the vllm engine on the same requests (GPU + the .venv-vllm environment)")
     args = p.parse_args()
 
     from tests.evaluation.conftest import make_chart
@@ -73,6 +76,24 @@ def main() -> int:
     print(f"reachqa   batched (batch {args.batch_size:>3})   : {args.n / t_batch:8.2f} samples/s  ({t_batch:.2f} s)")
     print(f"ratio (batched / one at a time) : {t_one / t_batch:8.2f}x")
     print(f"identical answers               : {same}/{args.n}")
+    if args.vllm:  # not run in this repository yet (no GPU was lent); see bench/README.md
+        from evaluation.inference.vllm_engine import VLLMEngine, VLLMEngineConfig
+
+        engine.close()
+        import gc
+
+        import torch
+        gc.collect()
+        torch.cuda.empty_cache()  # hand the transformers model's memory to vLLM
+        llm = VLLMEngine(VLLMEngineConfig(model=model, dtype=args.dtype, progress=False))
+        llm.generate(requests[:2])
+        start = time.perf_counter()
+        fast = llm.generate(requests)
+        t_vllm = time.perf_counter() - start
+        print(f"vllm      LLM.chat, all at once     : {args.n / t_vllm:8.2f} samples/s  ({t_vllm:.2f} s)")
+        print(f"ratio (vllm / batched)          : {t_batch / t_vllm:8.2f}x   (vllm / one at a time: "
+              f"{t_one / t_vllm:.2f}x)")
+        print(f"same answers as batched         : {sum(a.text == b.text for a, b in zip(fast, batched))}/{args.n}")
     return 0
 
 

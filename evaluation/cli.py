@@ -1,30 +1,40 @@
-"""The ``reachqa infer`` and ``reachqa judge`` sub-commands."""
+"""The ``reachqa infer``, ``reachqa judge`` and ``reachqa evaluate`` sub-commands.
+
+Every expected failure (a missing benchmark file, an unknown name, a judge that cannot be reached,
+bad input) ends with one ``reachqa <command>: ...`` line on stderr and a non-zero exit status,
+never a traceback; work already done (predictions, cached verdicts) is kept.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import json
 import os
 import sys
 from pathlib import Path
 
-DEFAULT_SUFFIX = "Let's think step by step."
+from .runner import DEFAULT_SUFFIX
+
+INVALID_WARN_SHARE = 0.05  # warn when more than this share of judged items has no verdict
+
+# errors a user can cause and fix: reported as one line
+USER_ERRORS = (FileNotFoundError, ValueError, KeyError, RuntimeError, ImportError, OSError)
 
 
-def configure_infer(parser: argparse.ArgumentParser) -> None:
-    """Answer benchmark questions with a model (transformers, vLLM or an OpenAI-compatible server).
+def _fail(command: str, exc: BaseException | str, code: int = 2) -> int:
+    text = exc if isinstance(exc, str) else (str(exc) or type(exc).__name__)
+    print(f"reachqa {command}: {' '.join(text.split())}", file=sys.stderr)
+    return code
 
-    Example:
-      reachqa infer --model runs/llava-reachqa-merged --benchmarks reachqa,chartqa=data/ChartQA/test \\
-          --engine transformers --out preds/
-    Benchmarks: reachqa, chartqa, charxiv, chartbench, chartx, mathvista, mathvision; NAME=PATH reads
-    a local copy in the benchmark's release layout. Predictions go to OUT/<benchmark>.jsonl, one
-    line per answer; running the same command again resumes where it stopped.
-    """
-    p = parser
+
+# -- infer ----------------------------------------------------------------------------------------
+
+def _add_infer_args(p: argparse.ArgumentParser, with_out: bool = True) -> None:
     p.add_argument("--model", required=True, help="model folder / Hub id (transformers, vllm) or served model name (openai)")
     p.add_argument("--benchmarks", required=True, help="comma-separated names, each optionally NAME=PATH")
-    p.add_argument("--out", required=True, help="output folder for <benchmark>.jsonl prediction files")
+    if with_out:
+        p.add_argument("--out", required=True, help="output folder for <benchmark>.jsonl prediction files")
     p.add_argument("--engine", choices=("transformers", "vllm", "openai"), default="transformers")
     p.add_argument("--adapter", default=None, help="PEFT LoRA adapter folder (transformers, vllm)")
     p.add_argument("--model-name", default=None, help="name recorded in predictions (default: last part of --model)")
@@ -41,55 +51,128 @@ def configure_infer(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--batch-size", type=int, default=8, help="requests per generate call (transformers)")
     g.add_argument("--device", default="auto")
     g.add_argument("--dtype", default="auto")
+    g.add_argument("--trust-remote-code", action="store_true",
+                   help="allow the model's own code from its folder / the Hub (transformers, vllm)")
     g.add_argument("--tensor-parallel-size", type=int, default=1, help="GPUs (vllm)")
     g = p.add_argument_group("openai engine")
-    g.add_argument("--base-url", default=os.environ.get("OPENAI_BASE_URL", "http://localhost:8000/v1"))
+    g.add_argument("--base-url", default=os.environ.get("OPENAI_BASE_URL", "http://localhost:8000/v1"),
+                   help="the model server's API root with /v1")
     g.add_argument("--api-key", default=None, help="default: $OPENAI_API_KEY")
     g.add_argument("--concurrency", type=int, default=16, help="requests in flight")
     g.add_argument("--cache", default=None, help="SQLite reply cache for the openai engine")
     p.add_argument("--no-progress", action="store_true")
-    p.set_defaults(run=run_infer)
+
+
+def configure_infer(parser: argparse.ArgumentParser) -> None:
+    """Answer benchmark questions with a model (transformers, vLLM or an OpenAI-compatible server).
+
+    Example:
+      reachqa infer --model runs/llava-reachqa-merged --benchmarks reachqa,chartqa=data/ChartQA/test \\
+          --engine transformers --out preds/
+    Benchmarks: reachqa, chartqa, charxiv, chartbench, chartx, mathvista, mathvision; NAME=PATH reads
+    a local copy in the benchmark's release layout. Predictions go to OUT/<benchmark>.jsonl, one
+    line per answer; running the same command again resumes where it stopped. Each run is appended
+    to OUT/infer_summary.json.
+    """
+    _add_infer_args(parser)
+    parser.set_defaults(run=run_infer)
+
+
+def _append_summary(path: Path, runs: list[dict]) -> None:
+    from .io_utils import atomic_write_json
+
+    old: list[dict] = []
+    if path.is_file():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            data = {}
+        if isinstance(data, dict) and isinstance(data.get("runs"), list):
+            common = {k: v for k, v in data.items() if k != "runs"}  # the older one-run layout
+            old = [{**common, **r} for r in data["runs"] if isinstance(r, dict)]
+    atomic_write_json(path, {"runs": old + runs})
 
 
 def run_infer(args: argparse.Namespace) -> int:
+    try:
+        return _infer(args)
+    except USER_ERRORS as exc:
+        return _fail("infer", exc)
+
+
+def _infer(args: argparse.Namespace) -> int:
     from .benchmarks import load_benchmark, parse_benchmark_list
     from .inference.engines import make_engine
-    from .io_utils import atomic_write_json
     from .runner import GenerationSettings, run_benchmark
 
     try:
         benchmarks = parse_benchmark_list(args.benchmarks)
     except (KeyError, ValueError) as exc:
-        print(f"reachqa infer: {exc}", file=sys.stderr)
-        return 2
+        return _fail("infer", exc)
     if args.max_new_tokens < 1 or args.batch_size < 1:
-        print("reachqa infer: --max-new-tokens and --batch-size must be >= 1", file=sys.stderr)
-        return 2
+        return _fail("infer", "--max-new-tokens and --batch-size must be >= 1")
     settings = GenerationSettings(prompt_suffix=args.prompt_suffix, max_new_tokens=args.max_new_tokens,
                                   system_prompt=args.system_prompt)
     model_name = args.model_name or Path(args.model.rstrip("/")).name
-    engine = make_engine(args.engine, model=args.model, adapter=args.adapter, batch_size=args.batch_size,
-                         device=args.device, dtype=args.dtype, base_url=args.base_url, api_key=args.api_key,
-                         concurrency=args.concurrency, cache_path=args.cache,
-                         tensor_parallel_size=args.tensor_parallel_size, progress=not args.no_progress)
     out = Path(args.out)
     subsets = [s.strip() for s in args.subsets.split(",")] if args.subsets else None
     options = {"render_env": args.render_env, "image_cache": args.image_cache}
     if args.split:
         options["split"] = args.split
-    summary = []
+    # read the first sample of each benchmark before loading a model: missing data fails fast
+    for name, source in benchmarks:
+        next(iter(load_benchmark(name, source, subsets=subsets, limit=1, **options)), None)
+    extra = {"trust_remote_code": True} if args.trust_remote_code and args.engine != "openai" else {}
+    engine = make_engine(args.engine, model=args.model, adapter=args.adapter, batch_size=args.batch_size,
+                         device=args.device, dtype=args.dtype, base_url=args.base_url, api_key=args.api_key,
+                         concurrency=args.concurrency, cache_path=args.cache,
+                         tensor_parallel_size=args.tensor_parallel_size, progress=not args.no_progress, **extra)
+    runs = []
+    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     for name, source in benchmarks:
         samples = load_benchmark(name, source, subsets=subsets, limit=args.limit, **options)
         stats = run_benchmark(engine, name, samples, out / f"{name}.jsonl", model_name=model_name,
                               settings=settings, chunk_size=max(64, args.batch_size * 4),
-                              progress=not args.no_progress)
+                              progress=not args.no_progress, adapter=args.adapter)
         print(f"{name}: {stats['written']} new, {stats['skipped']} already done, {stats['failed']} failed "
               f"({stats['samples_per_second']} samples/s) -> {stats['path']}")
-        summary.append(stats)
-    atomic_write_json(out / "infer_summary.json", {"model": args.model, "engine": args.engine,
-                                                    "prompt_suffix": args.prompt_suffix,
-                                                    "max_new_tokens": args.max_new_tokens, "runs": summary})
-    return 1 if any(s["failed"] for s in summary) else 0
+        runs.append({"date": started, "model": args.model, "model_name": model_name, "engine": args.engine,
+                     "adapter": args.adapter, "prompt_suffix": args.prompt_suffix,
+                     "max_new_tokens": args.max_new_tokens, "limit": args.limit, **stats})
+    _append_summary(out / "infer_summary.json", runs)
+    failed = sum(r["failed"] for r in runs)
+    if failed:
+        print(f"reachqa infer: {failed} requests failed for good and were not written; run the command again "
+              f"to retry them", file=sys.stderr)
+    return 1 if failed else 0
+
+
+# -- judge ----------------------------------------------------------------------------------------
+
+def _add_judge_args(p: argparse.ArgumentParser, short_server_flags: bool) -> None:
+    """Judge options; ``reachqa judge`` also takes --base-url / --api-key / --concurrency / --cache
+    for the judge's server, ``reachqa evaluate`` only the --judge-* spellings (its --base-url is the
+    model server's)."""
+    def flags(name: str) -> list[str]:
+        return [f"--{name}", f"--judge-{name}"] if short_server_flags else [f"--judge-{name}"]
+
+    g = p.add_argument_group("judge")
+    g.add_argument("--judge-model", default=None, help="judge model name on the server (e.g. gpt-4o-2024-08-06)")
+    g.add_argument("--judge-protocol", choices=("paper", "json"), default="paper",
+                   help="paper: the ReachQA authors' protocol (analysis + 'Correctness: Yes/No', temperature 0, "
+                        "top_p 0.95); json: reachqa's JSON-schema verdict on the final answer")
+    g.add_argument(*flags("base-url"), dest="judge_base_url", default=None,
+                   help="judge API root with /v1 (default: $OPENAI_BASE_URL, else OpenAI)")
+    g.add_argument(*flags("api-key"), dest="judge_api_key", default=None, help="default: $OPENAI_API_KEY")
+    g.add_argument(*flags("concurrency"), dest="judge_concurrency", type=int, default=16)
+    g.add_argument(*flags("cache"), dest="judge_cache", default=None,
+                   help="judge reply cache (default: ~/.cache/reachqa/judge-cache.sqlite)")
+    g.add_argument("--max-retries", type=int, default=6, help="judge retries per request on faults")
+    g.add_argument("--timeout", type=float, default=120.0, help="seconds per judge request")
+    g.add_argument("--judge-max-tokens", type=int, default=None, help="judge reply budget (default: the protocol's)")
+    g.add_argument("--no-judge", action="store_true", help="only the relaxed rule, no LLM judge")
+    g.add_argument("--relaxed", choices=("auto", "all", "none"), default="auto",
+                   help="where the relaxed rule applies: auto (benchmarks with short answers), all, none")
 
 
 def configure_judge(parser: argparse.ArgumentParser) -> None:
@@ -98,51 +181,60 @@ def configure_judge(parser: argparse.ArgumentParser) -> None:
     Example:
       reachqa judge preds/ --judge-model gpt-4o-2024-08-06 --base-url https://api.openai.com/v1 --out report/
     Inputs: folders of reachqa prediction files (*.jsonl), or other tools' outputs (--format swift,
-    vlmevalkit, lmms-eval). Writes OUT/judged.jsonl (every item with its verdicts), OUT/report.md
-    and OUT/report.json (accuracy per benchmark and subset; judge and relaxed rule side by side).
+    vlmevalkit, lmms-eval; detected when left out). Writes OUT/judged.jsonl (every item with its
+    verdicts), OUT/report.md and OUT/report.json (the paper's table, accuracy per benchmark and
+    subset, judge and relaxed rule side by side). Exit status 1 when nothing could be scored or the
+    judge cannot be reached; a warning when more than 5% of verdicts are invalid.
     """
     p = parser
     p.add_argument("inputs", nargs="+", help="prediction folders or files")
     p.add_argument("--out", required=True, help="report folder")
     p.add_argument("--format", default="auto", choices=("auto", "reachqa", "swift", "vlmevalkit", "lmms-eval"),
                    help="input format (auto: reachqa .jsonl files, else detected)")
-    p.add_argument("--benchmark", default=None, help="benchmark name for imported files (default: file name)")
-    p.add_argument("--judge-model", default=None, help="judge model name on the server")
-    p.add_argument("--base-url", default=None, help="judge API root with /v1 (default: $OPENAI_BASE_URL)")
-    p.add_argument("--api-key", default=None, help="default: $OPENAI_API_KEY")
-    p.add_argument("--concurrency", type=int, default=16)
-    p.add_argument("--cache", default=None, help="verdict cache file (default: ~/.cache/reachqa/judge-cache.sqlite)")
-    p.add_argument("--no-judge", action="store_true", help="only the relaxed rule, no LLM judge")
-    p.add_argument("--relaxed", choices=("auto", "all", "none"), default="auto",
-                   help="where the relaxed rule applies: auto (benchmarks with short answers), all, none")
+    p.add_argument("--benchmark", default=None,
+                   help="benchmark of imported files (default: what the file records, else its name)")
+    _add_judge_args(p, short_server_flags=True)
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(run=run_judge)
 
 
-def _gather(args: argparse.Namespace) -> list[dict]:
+def _is_reachqa_file(path: Path) -> bool:
+    from .predictions import REQUIRED_FIELDS
+
+    with open(path, encoding="utf-8") as fh:
+        first = next((ln for ln in fh if ln.strip()), "")
+    try:
+        rec = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(rec, dict) and all(k in rec for k in REQUIRED_FIELDS)
+
+
+def _gather(inputs: list[str], fmt: str, benchmark: str | None) -> list[dict]:
     from .importers import import_predictions
-    from .predictions import iter_prediction_files, read_predictions
+    from .predictions import read_predictions
 
     records: list[dict] = []
-    for item in args.inputs:
+    for item in inputs:
         path = Path(item)
-        if args.format in ("auto", "reachqa") and (path.is_dir() and any(path.glob("*.jsonl"))
-                                                  or path.suffix == ".jsonl" and args.format == "reachqa"):
-            for f in iter_prediction_files(path):
-                records.extend(read_predictions(f))
-        elif args.format == "reachqa":
-            raise ValueError(f"{path}: no reachqa prediction files (*.jsonl)")
+        if not path.exists():
+            raise FileNotFoundError(f"no prediction file or folder at {path}")
+        ours = [f for f in (sorted(path.glob("*.jsonl")) if path.is_dir() else [path])
+                if f.suffix == ".jsonl" and _is_reachqa_file(f)] if fmt in ("auto", "reachqa") else []
+        if ours and (fmt == "reachqa" or not path.is_dir() or len(ours) == len(list(path.glob("*.jsonl")))):
+            for f in ours:
+                recs = read_predictions(f)
+                if benchmark:
+                    for r in recs:
+                        r["benchmark"] = benchmark
+                records.extend(recs)
+        elif fmt == "reachqa":
+            raise ValueError(f"{path}: no reachqa prediction files (*.jsonl records with "
+                             f"id, benchmark, subset, question, answer, prediction)")
         else:
-            try:
-                records.extend(read_predictions(path) if path.suffix == ".jsonl" and args.format == "auto"
-                               else import_predictions(path, None if args.format == "auto" else args.format,
-                                                       args.benchmark))
-            except ValueError:
-                if args.format != "auto" or path.suffix != ".jsonl":
-                    raise
-                records.extend(import_predictions(path, None, args.benchmark))
+            records.extend(import_predictions(path, None if fmt == "auto" else fmt, benchmark))
     if not records:
-        raise ValueError("no predictions found in " + ", ".join(args.inputs))
+        raise ValueError("no predictions found in " + ", ".join(inputs))
     seen = set()
     for r in records:
         key = (r["benchmark"], str(r["id"]))
@@ -152,7 +244,8 @@ def _gather(args: argparse.Namespace) -> list[dict]:
     return records
 
 
-def _relaxed_applies(benchmark: str, mode: str) -> bool:
+def _relaxed_applies(benchmark: str, mode: str) -> bool | None:
+    """True / False, or None for a benchmark the registry does not know (auto mode)."""
     if mode != "auto":
         return mode == "all"
     from .benchmarks import get_benchmark
@@ -161,45 +254,120 @@ def _relaxed_applies(benchmark: str, mode: str) -> bool:
     try:
         return get_benchmark(benchmark).relaxed
     except UnknownBenchmarkError:
-        return False
+        return None
 
 
 def run_judge(args: argparse.Namespace) -> int:
+    if not args.no_judge and not args.judge_model:
+        return _fail("judge", "--judge-model is required (or --no-judge for the relaxed rule only)")
+    try:
+        records = _gather(args.inputs, args.format, args.benchmark)
+    except USER_ERRORS as exc:
+        return _fail("judge", exc)
+    return _judge_and_report(args, records, "judge")
+
+
+def _judge_and_report(args: argparse.Namespace, records: list[dict], command: str) -> int:
     from .io_utils import atomic_write_text
-    from .judge import DEFAULT_CACHE, JudgeConfig, judge_items
+    from .judge import DEFAULT_CACHE, JudgeConfig, JudgeUnavailable, judge_items
     from .relaxed import extract_final_answer, relaxed_match
-    from .report import markdown_table, write_report
+    from .report import collect_meta, markdown_report, write_report
 
     if not args.no_judge and not args.judge_model:
-        print("reachqa judge: --judge-model is required (or --no-judge for the relaxed rule only)", file=sys.stderr)
-        return 2
-    try:
-        records = _gather(args)
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"reachqa judge: {exc}", file=sys.stderr)
-        return 2
+        return _fail(command, "--judge-model is required (or --no-judge for the relaxed rule only)")
+    unknown = set()
     for r in records:
-        r.pop("judge", None)
-        r.pop("relaxed", None)
-        if _relaxed_applies(r["benchmark"], args.relaxed):
+        for stale in ("judge", "judge_analysis", "judge_reply", "judge_error", "relaxed", "extracted"):
+            r.pop(stale, None)  # a judged.jsonl given as input is judged afresh
+        applies = _relaxed_applies(r["benchmark"], args.relaxed)
+        if applies is None:
+            unknown.add(r["benchmark"])
+        elif applies:
             r["extracted"] = extract_final_answer(r["prediction"])
             r["relaxed"] = relaxed_match(r["extracted"], r["answer"])
+    if unknown:
+        print(f"reachqa {command}: warning: {', '.join(sorted(unknown))} not a registered benchmark: no relaxed "
+              f"accuracy for it (pass --benchmark NAME, or --relaxed all)", file=sys.stderr)
     fingerprint = None
     if not args.no_judge:
-        config = JudgeConfig(judge_model=args.judge_model, base_url=args.base_url, api_key=args.api_key,
-                             concurrency=args.concurrency, cache_path=args.cache or DEFAULT_CACHE,
-                             progress=not args.no_progress)
-        result = judge_items([r["question"] for r in records], [r["answer"] for r in records],
-                             [r["prediction"] for r in records], config)
-        for r, v, a, e in zip(records, result.verdicts, result.analyses, result.errors):
-            r["judge"], r["judge_analysis"] = v, a
+        try:
+            config = JudgeConfig(judge_model=args.judge_model, protocol=args.judge_protocol,
+                                 base_url=args.judge_base_url, api_key=args.judge_api_key,
+                                 concurrency=args.judge_concurrency, cache_path=args.judge_cache or DEFAULT_CACHE,
+                                 max_retries=args.max_retries, timeout=args.timeout,
+                                 max_tokens=args.judge_max_tokens, progress=not args.no_progress)
+            result = judge_items([r["question"] for r in records], [r["answer"] for r in records],
+                                 [r["prediction"] for r in records], config)
+        except JudgeUnavailable as exc:
+            return _fail(command, f"{exc}; nothing was judged", 1)
+        except ValueError as exc:
+            return _fail(command, exc)
+        for r, v, a, reply, e in zip(records, result.verdicts, result.analyses, result.replies, result.errors):
+            r["judge"], r["judge_analysis"], r["judge_reply"] = v, a, reply
             if e:
                 r["judge_error"] = e
         fingerprint = result.fingerprint
-        print(f"judge: {result.scored} scored, {result.invalid} invalid; requests {result.usage.get('requests')}, "
-              f"cache hits {result.usage.get('cache_hits')}", file=sys.stderr)
+        print(f"judge ({fingerprint['protocol']} protocol): {result.scored} scored, {result.invalid} invalid; "
+              f"requests {result.usage.get('requests')}, cache hits {result.usage.get('cache_hits')}", file=sys.stderr)
     out = Path(args.out)
     atomic_write_text(out / "judged.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
-    summary = write_report(out, records, fingerprint)
-    print(markdown_table(summary), end="")
+    summary = write_report(out, records, fingerprint, collect_meta(records, fingerprint, list(getattr(args, "inputs", []))))
+    print(markdown_report(summary), end="")
+    judged = [r for r in records if "judge" in r]
+    invalid = [r for r in judged if r["judge"] == "invalid"]
+    scored = len(judged) - len(invalid) + sum(r.get("relaxed") is not None for r in records if "judge" not in r)
+    if not args.no_judge and len(judged) and len(invalid) == len(judged):
+        first = next((r.get("judge_error") for r in invalid if r.get("judge_error")), "no reason recorded")
+        return _fail(command, f"the judge scored none of {len(judged)} items (first error: {first[:200]})", 1)
+    if args.no_judge and not scored:
+        return _fail(command, "nothing was scored: the relaxed rule applies to none of these benchmarks "
+                              "(pass --benchmark NAME or --relaxed all)", 1)
+    if judged and len(invalid) > INVALID_WARN_SHARE * len(judged):
+        first = next((r.get("judge_error") for r in invalid if r.get("judge_error")), "")
+        print(f"reachqa {command}: warning: {len(invalid)} of {len(judged)} verdicts "
+              f"({100 * len(invalid) / len(judged):.1f}%) are invalid and count as not correct; e.g. {first[:160]}",
+              file=sys.stderr)
     return 0
+
+
+# -- evaluate -------------------------------------------------------------------------------------
+
+def configure_evaluate(parser: argparse.ArgumentParser) -> None:
+    """Inference, judging and the report in one command (resumable: rerun it after an interruption).
+
+    Example:
+      reachqa evaluate --model runs/llava-reachqa-merged --benchmarks reachqa,chartqa=data/ChartQA \\
+          --judge-model gpt-4o-2024-08-06 --judge-base-url https://api.openai.com/v1 --out eval/
+    Writes OUT/predictions/<benchmark>.jsonl and OUT/predictions/infer_summary.json (as `reachqa
+    infer`), then OUT/judged.jsonl, OUT/report.md and OUT/report.json (as `reachqa judge`) for the
+    named benchmarks. --base-url / --api-key are the model server's (--engine openai); the judge's
+    are --judge-base-url / --judge-api-key.
+    """
+    parser.add_argument("--out", required=True, help="evaluation folder")
+    _add_infer_args(parser, with_out=False)
+    _add_judge_args(parser, short_server_flags=False)
+    parser.set_defaults(run=run_evaluate)
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from .benchmarks import parse_benchmark_list
+    from .predictions import read_predictions
+
+    if not args.no_judge and not args.judge_model:
+        return _fail("evaluate", "--judge-model is required (or --no-judge for the relaxed rule only)")
+    try:
+        names = [name for name, _ in parse_benchmark_list(args.benchmarks)]
+    except (KeyError, ValueError) as exc:
+        return _fail("evaluate", exc)
+    out = Path(args.out)
+    infer_args = argparse.Namespace(**{**vars(args), "out": str(out / "predictions")})
+    infer_code = run_infer(infer_args)
+    if infer_code == 2:
+        return infer_code
+    files = [out / "predictions" / f"{n}.jsonl" for n in names]
+    records = [r for f in files if f.is_file() for r in read_predictions(f)]
+    if not records:
+        return _fail("evaluate", "inference wrote no predictions; nothing to judge", 1)
+    judge_args = argparse.Namespace(**{**vars(args), "inputs": [str(f) for f in files if f.is_file()]})
+    judge_code = _judge_and_report(judge_args, records, "evaluate")
+    return judge_code or infer_code

@@ -1,54 +1,37 @@
-"""The LLM judge: does a model's final answer agree with the ground truth?
+"""The LLM judge of ``reachqa judge``: does a model's answer agree with the ground truth?
 
-Each item is one request through the shared :class:`~evaluation.inference.api.APIClient` at
-temperature 0, with a JSON-schema verdict (``{"analysis": ..., "correct": "yes" | "no"}``). The
-client retries faults and caches replies on disk (keyed by the whole request), so judging the
-same inputs twice sends no requests the second time. An item whose request fails for good, or
-whose reply never satisfies the schema, is ``invalid``: counted and reported, never scored wrong.
-Accuracy is over the scored items; the result also carries a fingerprint (judge model, prompt
-hash) so reports from different judges are not mixed up.
+What the judge is asked and how replies are read is the ``llm_judge`` metric's
+:mod:`~evaluation.metrics.llm_judge.judge_protocol` (``paper`` by default: the ReachQA authors'
+protocol; ``json``: reachqa's JSON-schema variant). Requests go through the shared
+:class:`~evaluation.inference.api.APIClient`, which retries faults and caches replies on disk
+(keyed by the whole request), so judging the same inputs twice sends no requests the second time.
+
+An item whose request fails for good, or whose reply has no readable verdict, is ``invalid``:
+counted and reported. The paper's accuracy counts it as not correct over all items
+(``accuracy``); ``accuracy_scored`` is over the items with a verdict. Before sending everything,
+the first item is judged alone: a judge that cannot be reached (connection refused, unknown host)
+or refuses us (401/403/404) stops the run with :class:`JudgeUnavailable` instead of failing every
+item one by one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 from .inference.api import APIClient, APIConfig, APIError
 from .inference.types import ChatRequest
+from .metrics.llm_judge.judge_protocol import PROTOCOLS, analysis_of, get_protocol, summarize_verdicts
 
-__all__ = ["JUDGE_SCHEMA", "JudgeConfig", "JudgeResult", "judge_items", "judge_fingerprint", "judge_request"]
-
-JUDGE_SYSTEM = "You grade answers to questions about charts. You are strict, brief and consistent."
-
-JUDGE_TEMPLATE = """A model answered a question about a chart. You cannot see the chart. Decide whether the \
-model's final answer agrees with the ground truth.
-
-Rules:
-- Only the final answer matters; do not grade the reasoning steps.
-- Different wording, units written out, or rounding consistent with the ground truth are fine.
-- A final answer that is wrong, missing, hedged between options, or that adds claims contradicting \
-the ground truth is not correct.
-
-Question: {question}
-Ground truth: {answer}
-Model answer: {prediction}
-
-Reply with JSON: "analysis" (one or two sentences comparing the final answer with the ground truth) \
-and "correct" ("yes" or "no")."""
-
-JUDGE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {"analysis": {"type": "string"}, "correct": {"type": "string", "enum": ["yes", "no"]}},
-    "required": ["analysis", "correct"],
-    "additionalProperties": False,
-}
+__all__ = ["JudgeConfig", "JudgeResult", "JudgeUnavailable", "judge_items", "judge_request", "PROTOCOLS"]
 
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "reachqa", "judge-cache.sqlite")
+
+
+class JudgeUnavailable(RuntimeError):
+    """The judge server cannot be used at all (unreachable, or it rejects the key / model)."""
 
 
 @dataclass
@@ -56,15 +39,21 @@ class JudgeConfig:
     """Where the judge runs and how."""
 
     judge_model: str = field(metadata={"help": "judge model name as the server knows it (e.g. gpt-4o-2024-08-06)"})
+    protocol: str = field(default="paper", metadata={"help": "paper (the ReachQA authors' protocol) | json"})
     base_url: str | None = field(default=None, metadata={"help": "API root with /v1 (default: $OPENAI_BASE_URL)"})
     api_key: str | None = field(default=None, repr=False, metadata={"help": "key (default: $OPENAI_API_KEY)"})
     concurrency: int = field(default=16, metadata={"help": "judge requests in flight"})
-    max_tokens: int = field(default=512, metadata={"help": "token budget of one verdict"})
+    max_tokens: int | None = field(default=None, metadata={"help": "reply budget (default: the protocol's)"})
     timeout: float = field(default=120.0, metadata={"help": "seconds per request"})
     max_retries: int = field(default=6, metadata={"help": "retries per request on faults"})
     backoff_base: float = field(default=1.0, metadata={"help": "first retry delay (s)"})
-    cache_path: str | None = field(default=DEFAULT_CACHE, metadata={"help": "verdict cache (SQLite); None disables"})
+    cache_path: str | None = field(default=DEFAULT_CACHE, metadata={"help": "reply cache (SQLite); None disables"})
     progress: bool = field(default=True, metadata={"help": "show a progress bar"})
+
+    def __post_init__(self) -> None:
+        get_protocol(self.protocol)  # fails early with the valid names
+        if self.max_retries < 0 or self.timeout <= 0:
+            raise ValueError("max_retries must be >= 0 and timeout > 0")
 
     def api_config(self) -> APIConfig:
         base_url = self.base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
@@ -76,35 +65,47 @@ class JudgeConfig:
 class JudgeResult:
     verdicts: list[str]            # "correct" | "incorrect" | "invalid", per item
     analyses: list[str]
+    replies: list[str | None]      # the judge's raw reply text, per item
     errors: list[str | None]
     fingerprint: dict[str, Any]
     usage: dict[str, Any]
 
     @property
+    def summary(self) -> dict[str, Any]:
+        return summarize_verdicts(self.verdicts)
+
+    @property
     def scored(self) -> int:
-        return sum(v != "invalid" for v in self.verdicts)
+        return self.summary["scored"]
 
     @property
     def invalid(self) -> int:
-        return len(self.verdicts) - self.scored
+        return self.summary["invalid"]
 
     @property
     def accuracy(self) -> float:
-        return sum(v == "correct" for v in self.verdicts) / self.scored if self.scored else 0.0
+        """The paper's: correct over all items (invalid counts as not correct)."""
+        return self.summary["accuracy"] or 0.0
+
+    @property
+    def accuracy_scored(self) -> float | None:
+        return self.summary["accuracy_scored"]
 
 
-def judge_fingerprint(judge_model: str) -> dict[str, Any]:
-    blob = json.dumps({"system": JUDGE_SYSTEM, "template": JUDGE_TEMPLATE, "schema": JUDGE_SCHEMA}, sort_keys=True)
-    return {"judge_model": judge_model, "prompt_sha256": hashlib.sha256(blob.encode()).hexdigest()[:16],
-            "temperature": 0.0}
+def judge_fingerprint(judge_model: str, protocol: str = "paper") -> dict[str, Any]:
+    return get_protocol(protocol).fingerprint(judge_model)
 
 
-def judge_request(question: str, answer: str, prediction: str, judge_model: str, max_tokens: int = 512) -> ChatRequest:
-    user = JUDGE_TEMPLATE.format(question=question.strip(), answer=str(answer).strip(),
-                                 prediction=str(prediction).strip() or "(empty)")
-    return ChatRequest(messages=[{"role": "system", "content": JUDGE_SYSTEM}, {"role": "user", "content": user}],
-                       model=judge_model, temperature=0.0, top_p=1.0, max_tokens=max_tokens,
-                       response_schema=JUDGE_SCHEMA, schema_name="verdict")
+def judge_request(question: str, answer: str, prediction: str, judge_model: str, protocol: str = "paper",
+                  max_tokens: int | None = None) -> ChatRequest:
+    proto = get_protocol(protocol)
+    return ChatRequest(messages=proto.messages(question, answer, prediction), model=judge_model,
+                       temperature=proto.temperature, top_p=proto.top_p, max_tokens=max_tokens or proto.max_tokens,
+                       response_schema=proto.schema, schema_name="verdict")
+
+
+def _unusable(exc: APIError) -> bool:
+    return exc.fatal or exc.kind == "connection"
 
 
 def judge_items(questions: Sequence[str], references: Sequence[str], predictions: Sequence[str],
@@ -115,40 +116,64 @@ def judge_items(questions: Sequence[str], references: Sequence[str], predictions
                          f"{len(questions)}, {len(references)}, {len(predictions)}")
     if not config.judge_model:
         raise ValueError("judge_model is required (the judge's model name on the server)")
-    requests = [judge_request(q, r, p, config.judge_model, config.max_tokens)
+    proto = get_protocol(config.protocol)
+    requests = [judge_request(q, r, p, config.judge_model, config.protocol, config.max_tokens)
                 for q, r, p in zip(questions, references, predictions)]
     verdicts = ["invalid"] * len(requests)
     analyses = [""] * len(requests)
+    replies: list[str | None] = [None] * len(requests)
     errors: list[str | None] = [None] * len(requests)
+
+    api = config.api_config()
+
+    async def ask(client: APIClient, i: int) -> None:
+        errors[i] = None
+        try:
+            reply = await client.chat(requests[i])
+        except APIError as exc:
+            errors[i] = str(exc)[:300]
+            raise
+        replies[i] = reply.text
+        got = reply.parsed if proto.schema is not None and reply.parsed is not None else reply.text
+        verdicts[i] = proto.parse(got)
+        analyses[i] = analysis_of(proto.name, got)
+        if verdicts[i] == "invalid":
+            errors[i] = f"no verdict in the reply: {reply.text[:200]!r}"
+
+    async def preflight() -> None:
+        """The first item alone, with at most 2 retries: stop early when the judge is unusable."""
+        async with APIClient(replace(api, max_retries=min(2, api.max_retries))) as client:
+            try:
+                await ask(client, 0)
+            except APIError as exc:
+                if exc.fatal or exc.kind == "connection":
+                    status = "" if exc.status is None else f" {exc.status}"
+                    raise JudgeUnavailable(f"the judge at {api.base_url} cannot be used "
+                                           f"({exc.kind}{status}): {exc.message[:200]}") from None
 
     async def run() -> dict[str, Any]:
         bar = None
-        if config.progress and len(requests) > 1:
+        if config.progress and len(requests) > 2:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(requests), desc="judge", unit="item")
-        async with APIClient(config.api_config()) as client:
-            async def one(i: int) -> None:
+        async with APIClient(api) as client:
+            async def guarded(i: int) -> None:
                 try:
-                    reply = await client.chat(requests[i])
-                    parsed = reply.parsed if isinstance(reply.parsed, dict) else {}
-                    verdict = str(parsed.get("correct", "")).lower()
-                    if verdict in ("yes", "no"):
-                        verdicts[i] = "correct" if verdict == "yes" else "incorrect"
-                        analyses[i] = str(parsed.get("analysis", ""))
-                    else:
-                        errors[i] = f"bad_verdict: {reply.text[:200]!r}"
-                except APIError as exc:
-                    errors[i] = str(exc)[:300]
+                    await ask(client, i)
+                except APIError:
+                    pass
                 finally:
                     if bar is not None:
                         bar.update(1)
 
-            await asyncio.gather(*(one(i) for i in range(len(requests))))
+            await asyncio.gather(*(guarded(i) for i in range(len(requests)) if replies[i] is None))
             usage = client.usage.summary()
         if bar is not None:
             bar.close()
         return usage
 
+    if requests:
+        asyncio.run(preflight())
     usage = asyncio.run(run())
-    return JudgeResult(verdicts, analyses, errors, judge_fingerprint(config.judge_model), usage)
+    return JudgeResult(verdicts, analyses, replies, errors, proto.fingerprint(config.judge_model), usage)

@@ -47,8 +47,9 @@ def build_request(sample: Sample, model: str, settings: GenerationSettings) -> C
 
 def run_benchmark(engine: Any, benchmark: str, samples: Iterable[Sample], out_path: str | Path, *,
                   model_name: str, settings: GenerationSettings | None = None, chunk_size: int = 64,
-                  progress: bool = True) -> dict[str, Any]:
-    """Answer every sample not yet in ``out_path``; returns counts and throughput."""
+                  progress: bool = True, adapter: str | None = None) -> dict[str, Any]:
+    """Answer every sample not yet in ``out_path``; returns counts and throughput. ``adapter`` (a
+    LoRA folder, if any) is recorded in every prediction."""
     settings = settings or GenerationSettings()
     started = time.perf_counter()
     written = skipped = 0
@@ -74,7 +75,7 @@ def run_benchmark(engine: Any, benchmark: str, samples: Iterable[Sample], out_pa
                     "answer": sample.answer, "prediction": reply.text, "model": model_name,
                     "engine": getattr(engine, "name", type(engine).__name__), "finish_reason": reply.finish_reason,
                     "prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
-                    "prompt_suffix": settings.prompt_suffix,
+                    "prompt_suffix": settings.prompt_suffix, "adapter": adapter,
                 })
             n = len(pending) - sum(isinstance(r, Exception) for r in replies)
             if bar is not None:

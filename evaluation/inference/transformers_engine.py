@@ -33,6 +33,8 @@ class TransformersEngineConfig:
     batch_size: int = field(default=8, metadata={"help": "requests per generate() call"})
     attn_implementation: str | None = field(default=None, metadata={"help": "eager | sdpa | flash_attention_2 (default: the model's)"})
     progress: bool = field(default=True, metadata={"help": "show a progress bar"})
+    trust_remote_code: bool = field(default=False, metadata={"help": "allow model code from the checkpoint "
+                                                                     "folder / the Hub (models that need it)"})
 
     def __post_init__(self) -> None:
         if self.batch_size < 1:
@@ -82,10 +84,10 @@ class TransformersEngine:
             dtype = torch.bfloat16 if self.device.type == "cuda" else torch.float32
         else:
             dtype = getattr(torch, config.dtype)
-        self.processor = AutoProcessor.from_pretrained(config.model)
+        self.processor = AutoProcessor.from_pretrained(config.model, trust_remote_code=config.trust_remote_code)
         self.tokenizer = getattr(self.processor, "tokenizer", self.processor)
         self.tokenizer.padding_side = "left"
-        kwargs: dict[str, Any] = {"dtype": dtype}
+        kwargs: dict[str, Any] = {"dtype": dtype, "trust_remote_code": config.trust_remote_code}
         if config.attn_implementation:
             kwargs["attn_implementation"] = config.attn_implementation
         model = AutoModelForImageTextToText.from_pretrained(config.model, **kwargs)

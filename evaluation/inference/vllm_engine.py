@@ -34,6 +34,7 @@ class VLLMEngineConfig:
     dtype: str = field(default="auto", metadata={"help": "auto | bfloat16 | float16"})
     seed: int = field(default=0, metadata={"help": "engine seed"})
     progress: bool = field(default=True, metadata={"help": "show vLLM's progress bar"})
+    trust_remote_code: bool = field(default=False, metadata={"help": "allow model code from the checkpoint / Hub"})
 
 
 class VLLMEngine:
@@ -47,7 +48,8 @@ class VLLMEngine:
         self.config = config
         kwargs: dict[str, Any] = dict(model=config.model, tensor_parallel_size=config.tensor_parallel_size,
                                       gpu_memory_utilization=config.gpu_memory_utilization, dtype=config.dtype,
-                                      seed=config.seed, limit_mm_per_prompt={"image": config.max_images})
+                                      seed=config.seed, limit_mm_per_prompt={"image": config.max_images},
+                                      trust_remote_code=config.trust_remote_code)
         if config.max_model_len:
             kwargs["max_model_len"] = config.max_model_len
         if config.adapter:

@@ -1,4 +1,6 @@
-"""The LLM judge metric against the local OpenAI-compatible server: verdicts, cache, faults."""
+"""The LLM judge: the paper's protocol by default, the JSON protocol as an option, verdict parsing
+checked against the ReachQA authors' reading, through ``evaluate.load`` and ``judge_items``
+against the local OpenAI-compatible server."""
 
 from __future__ import annotations
 
@@ -7,8 +9,11 @@ import re
 import evaluate
 import pytest
 
-from evaluation.judge import JUDGE_SCHEMA, JudgeConfig, judge_fingerprint, judge_items
+from evaluation.judge import JudgeConfig, JudgeUnavailable, judge_fingerprint, judge_items
 from evaluation.metrics import metric_path
+from evaluation.metrics.llm_judge.judge_protocol import (JSON_SCHEMA, PARSING_DIFFERENCES, get_protocol,
+                                                         parse_json_verdict, parse_paper_verdict,
+                                                         summarize_verdicts)
 from evaluation.relaxed import extract_final_answer, relaxed_match
 from tests.openai_server import Fault, Reply
 
@@ -18,36 +23,81 @@ PREDICTIONS = ["Counting them, the answer is 3.", "The tallest bar reaches 6, so
                "It is Blue.", "Adding up: 5 + 7 = 12. The answer is 12."]
 
 
+def _fields(req):
+    """(ground truth, prediction) from a judge request of either protocol."""
+    text = req.last_user_text
+    if req.schema is not None:
+        return re.search(r"Ground truth: (.*)", text).group(1), re.search(r"Model answer: (.*)", text).group(1)
+    truth = re.search(r"## Ground Truth: (.*)", text).group(1)
+    pred = re.search(r"## Prediction: (.*?)\n\n", text, re.DOTALL).group(1)
+    return truth, pred
+
+
 def grading_judge(req):
-    """A scripted judge: reads the prompt it was sent and compares the final answer numerically
-    or as text (a stand-in for the LLM that still depends on the request)."""
-    assert req.schema == JUDGE_SCHEMA and req.body["temperature"] == 0.0
-    truth = re.search(r"Ground truth: (.*)", req.last_user_text).group(1)
-    pred = re.search(r"Model answer: (.*)", req.last_user_text).group(1)
+    """A scripted judge: reads the prompt it was sent and compares the final answer numerically or
+    as text (a stand-in for the LLM that still depends on the request); answers in the format the
+    request's protocol asks for."""
+    assert req.body["temperature"] == 0.0
+    truth, pred = _fields(req)
     answer = extract_final_answer(pred).removeprefix("It is ").strip()
     ok = relaxed_match(answer, truth, tolerance=0.0)
-    return {"analysis": f"final answer {answer!r} vs {truth!r}", "correct": "yes" if ok else "no"}
+    if req.schema is not None:
+        assert req.schema == JSON_SCHEMA and req.body["top_p"] == 1.0
+        return {"analysis": f"final answer {answer!r} vs {truth!r}", "correct": "Yes" if ok else "no"}
+    assert req.body["top_p"] == 0.95 and "response_format" not in req.body
+    return f"Analysis: the final answer {answer!r} vs {truth!r}.\nCorrectness: {'Yes' if ok else 'No'}"
 
 
 def _judge(openai_server, tmp_path, **kw):
     judge = evaluate.load(metric_path("llm_judge"))
     args = dict(predictions=PREDICTIONS, references=REFERENCES, questions=QUESTIONS, judge_model="judge-1",
                 base_url=openai_server.url, api_key="test-key", cache_path=str(tmp_path / "verdicts.sqlite"),
-                backoff_base=0.01, timeout=5.0)
+                timeout=5.0, max_retries=3)
     args.update(kw)
     return judge.compute(**args)
 
 
-def test_verdicts_accuracy_and_fingerprint(openai_server, tmp_path):
+def test_paper_protocol_is_the_default(openai_server, tmp_path):
     openai_server.reply = grading_judge
     out = _judge(openai_server, tmp_path)
     assert out["verdicts"] == ["correct", "incorrect", "correct", "correct"]
-    assert out["accuracy"] == 0.75 and out["scored"] == 4 and out["invalid"] == 0
-    assert out["fingerprint"] == judge_fingerprint("judge-1")
-    assert out["fingerprint"]["judge_model"] == "judge-1" and len(out["fingerprint"]["prompt_sha256"]) == 16
-    assert len(openai_server.requests) == 4
+    assert out["accuracy"] == 0.75 and out["accuracy_scored"] == 0.75 and out["scored"] == 4 and out["invalid"] == 0
+    assert out["fingerprint"] == judge_fingerprint("judge-1", "paper")
+    assert out["fingerprint"]["protocol"] == "paper" and out["fingerprint"]["top_p"] == 0.95
     sent = openai_server.requests[0]
-    assert sent.model == "judge-1" and sent.images == []
+    assert sent.model == "judge-1" and sent.images == [] and sent.messages[0]["role"] == "system"
+    assert sent.body["max_tokens"] == 4096
+    prompt = sent.last_user_text
+    # the authors' substance: no credit for wrong / over / under answers, variation accepted, the format
+    for phrase in ("wrong answer earns nothing", "over-answering", "under-answering", "some variation is acceptable",
+                   "Correctness: (Yes or No)", "## Question: How many bars?", "## Ground Truth: 3"):
+        assert phrase in prompt
+    assert "Counting them, the answer is 3." in prompt  # the whole prediction, not an extracted answer
+
+
+def test_json_protocol_option_accepts_any_case(openai_server, tmp_path):
+    openai_server.reply = grading_judge  # replies "Yes" with a capital Y
+    out = _judge(openai_server, tmp_path, protocol="json")
+    assert out["verdicts"] == ["correct", "incorrect", "correct", "correct"] and out["invalid"] == 0
+    assert out["fingerprint"]["protocol"] == "json"
+    assert openai_server.requests[0].schema == JSON_SCHEMA
+    with pytest.raises(ValueError, match="unknown protocol"):
+        _judge(openai_server, tmp_path, protocol="strict")
+
+
+def test_invalid_verdicts_count_as_wrong_over_all_items(openai_server, tmp_path):
+    def reply(req):
+        if "How many bars?" in req.last_user_text:
+            return "Analysis: hard to say.\nCorrectness: unclear"
+        if "highest value" in req.last_user_text:
+            return "I think the prediction is fine."
+        return grading_judge(req)
+
+    openai_server.reply = reply
+    out = _judge(openai_server, tmp_path)
+    assert out["verdicts"] == ["invalid", "invalid", "correct", "correct"]
+    assert out["invalid"] == 2 and out["scored"] == 2
+    assert out["accuracy"] == 0.5 and out["accuracy_scored"] == 1.0  # paper: 2 of 4; over scored: 2 of 2
 
 
 def test_second_compute_makes_no_requests(openai_server, tmp_path):
@@ -60,26 +110,51 @@ def test_second_compute_makes_no_requests(openai_server, tmp_path):
     assert len(openai_server.requests) == n + 4
 
 
-def test_faults_are_retried(openai_server, tmp_path):
+def test_metric_faults_are_retried(openai_server, tmp_path):
     openai_server.reply = grading_judge
-    openai_server.faults.extend([Fault("429", retry_after=0.01), Fault("500"), Fault("reset"), Fault("garbage")])
+    openai_server.faults.extend([Fault("429", retry_after=0.01), Fault("500"), Fault("reset")])
     out = _judge(openai_server, tmp_path)
     assert out["verdicts"] == ["correct", "incorrect", "correct", "correct"] and out["invalid"] == 0
     assert len(openai_server.requests) >= 4 + 3
 
 
-def test_unscorable_items_are_invalid_not_wrong(openai_server, tmp_path):
+def test_metric_wrong_key_gives_invalid_items(openai_server, tmp_path):
+    out = _judge(openai_server, tmp_path, api_key="wrong", cache_path=None)
+    assert out["verdicts"] == ["invalid"] * 4 and out["accuracy"] == 0.0 and out["accuracy_scored"] is None
+    assert all("401" in e or "Authentication" in e for e in out["errors"])
+
+
+# -- the command's judge (shared API client) -----------------------------------------------------
+
+def _config(openai_server, tmp_path, **kw):
+    args = dict(judge_model="judge-1", base_url=openai_server.url, api_key="test-key",
+                cache_path=str(tmp_path / "c.sqlite"), progress=False, backoff_base=0.01, timeout=5.0, max_retries=2)
+    args.update(kw)
+    return JudgeConfig(**args)
+
+
+def test_judge_items_both_protocols(openai_server, tmp_path):
+    openai_server.reply = grading_judge
+    for protocol in ("paper", "json"):
+        result = judge_items(QUESTIONS, REFERENCES, PREDICTIONS, _config(openai_server, tmp_path, protocol=protocol))
+        assert result.verdicts == ["correct", "incorrect", "correct", "correct"]
+        assert result.fingerprint["protocol"] == protocol and result.accuracy == 0.75
+        assert "final answer" in result.analyses[0] and result.replies[0]
+
+
+def test_judge_items_truncated_and_unreadable_are_invalid(openai_server, tmp_path):
     def reply(req):
         if "How many bars?" in req.last_user_text:
-            return Reply("the server always fails here", finish_reason="length")  # truncated every time
+            return Reply("Analysis: the prediction", finish_reason="length")  # cut off before the verdict
         if "highest value" in req.last_user_text:
-            return {"analysis": "unsure", "correct": "maybe"}  # never fits the schema
+            return "Correctness: maybe"
         return grading_judge(req)
 
     openai_server.reply = reply
-    out = _judge(openai_server, tmp_path, max_retries=1)
-    assert out["verdicts"] == ["invalid", "invalid", "correct", "correct"]
-    assert out["invalid"] == 2 and out["scored"] == 2 and out["accuracy"] == 1.0
+    result = judge_items(QUESTIONS, REFERENCES, PREDICTIONS, _config(openai_server, tmp_path))
+    assert result.verdicts == ["invalid", "invalid", "correct", "correct"]
+    assert result.accuracy == 0.5 and result.accuracy_scored == 1.0 and result.invalid == 2
+    assert "no verdict" in result.errors[1]
 
 
 def test_defaults_from_environment(openai_server, tmp_path, monkeypatch):
@@ -91,9 +166,12 @@ def test_defaults_from_environment(openai_server, tmp_path, monkeypatch):
     assert result.verdicts == ["correct"] and openai_server.requests[-1].authorized
 
 
-def test_wrong_key_gives_invalid_items(openai_server, tmp_path):
-    out = _judge(openai_server, tmp_path, api_key="wrong", cache_path=None)
-    assert out["verdicts"] == ["invalid"] * 4 and out["accuracy"] == 0.0
+def test_unusable_judge_stops_after_the_first_item(openai_server, tmp_path):
+    with pytest.raises(JudgeUnavailable, match="http_401"):
+        judge_items(QUESTIONS, REFERENCES, PREDICTIONS, _config(openai_server, tmp_path, api_key="wrong"))
+    assert len(openai_server.requests) == 1
+    with pytest.raises(JudgeUnavailable, match="connection"):
+        judge_items(QUESTIONS, REFERENCES, PREDICTIONS, _config(openai_server, tmp_path, base_url="http://127.0.0.1:9/v1"))
 
 
 def test_input_errors():
@@ -101,3 +179,90 @@ def test_input_errors():
         judge_items(["q"], ["a"], ["p"], JudgeConfig(judge_model=None, cache_path=None))
     with pytest.raises(ValueError, match="differ in length"):
         judge_items(["q"], ["a", "b"], ["p"], JudgeConfig(judge_model="j", cache_path=None))
+    with pytest.raises(ValueError, match="unknown judge protocol"):
+        JudgeConfig(judge_model="j", protocol="strict")
+
+
+# -- verdict parsing against the authors' reading ------------------------------------------------
+
+def authors_reading(reply: str) -> int:
+    """The ReachQA authors' verdict parsing, re-implemented from hewei2001/ReachQA
+    ``openai_llm_evaluation.py`` (``post_process_model_response``): search (ignoring case, across
+    lines) for "Correctness:" and take everything after the first one; 1 if it contains "yes"
+    (ignoring case), else 0 if it contains "no", else -1; no marker gives -1."""
+    m = re.search(r"Correctness:\s*(.*)", reply, re.IGNORECASE | re.DOTALL)
+    if m is None:
+        return -1
+    rest = m.group(1).strip().lower()
+    return 1 if "yes" in rest else 0 if "no" in rest else -1
+
+
+AS_INT = {"correct": 1, "incorrect": 0, "invalid": -1}
+
+# reply, our verdict, the rule that explains a difference from the authors' reading (None: same)
+REPLIES = [
+    ("Analysis: The prediction says 12, as does the ground truth.\nCorrectness: Yes", 1, None),
+    ("Analysis: 6 is not 7.\nCorrectness: No", 0, None),
+    ("correctness: yes", 1, None),
+    ("CORRECTNESS: NO", 0, None),
+    ("**Correctness:** Yes", 1, None),
+    ("Correctness: **No**", 0, None),
+    ("Correctness:\nYes", 1, None),
+    ("Correctness: Yes.", 1, None),
+    ("Correctness: (Yes)", 1, None),
+    ("Analysis: it says yes, but the truth is no.\nCorrectness: No", 0, None),
+    ("The prediction is right.", -1, None),
+    ("", -1, None),
+    ("Correctness: Partially", -1, None),
+    ("Correctness: Incorrect", -1, None),
+    ("Correctness: The prediction is correct, so Yes", 1, None),
+    ("Analysis: fine\nCorrectness - Yes", -1, None),
+    ("Correctness: YES, fully consistent", 1, None),
+    ("Analysis: The ground truth is 5.\n\nCorrectness: no.", 0, None),
+    ("Correctness: No. A yes would need 15.", 0, "first-word"),
+    ("Correctness: Not correct", -1, "whole-word"),
+    ("Correctness: Nope", -1, "whole-word"),
+    ("Correctness: unknown", -1, "whole-word"),
+    ("Correctness: (Yes or No)\nAnalysis: wrong value.\nCorrectness: No", 0, "last-marker"),
+    ("Correctness: yes\nCorrectness: no", 0, "last-marker"),
+    ("Correctness: No\nNote: one could also read the question as yes/no.", 0, "verdict-line"),
+    ("Correctness: -\nThe prediction says yes.", -1, "verdict-line"),
+]
+
+
+@pytest.mark.parametrize("reply,ours,rule", REPLIES)
+def test_verdict_parsing_against_the_authors(reply, ours, rule):
+    got = AS_INT[parse_paper_verdict(reply)]
+    assert got == ours
+    theirs = authors_reading(reply)
+    if rule is None:
+        assert got == theirs, "undocumented difference from the authors' reading"
+    else:
+        assert got != theirs and rule in PARSING_DIFFERENCES
+
+
+def test_every_parsing_difference_is_exercised():
+    assert {r for _, _, r in REPLIES if r} == set(PARSING_DIFFERENCES)
+    agree = sum(r is None for _, _, r in REPLIES)
+    assert agree >= 15 and len(REPLIES) - agree == 8
+
+
+def test_json_verdicts_and_summary():
+    assert parse_json_verdict({"analysis": "", "correct": "Yes"}) == "correct"
+    assert parse_json_verdict('```json\n{"analysis": "x", "correct": "NO"}\n```') == "incorrect"
+    assert parse_json_verdict({"correct": "maybe"}) == "invalid" and parse_json_verdict("no json") == "invalid"
+    s = summarize_verdicts(["correct", "invalid", "incorrect", "invalid"])
+    assert s == {"accuracy": 0.25, "accuracy_scored": 0.5, "n": 4, "correct": 1, "scored": 2, "invalid": 2}
+    assert "paper" in get_protocol("paper").description.lower()
+
+
+def test_metric_runs_inside_an_event_loop(openai_server, tmp_path):
+    """A notebook calls compute() with a loop running: the metric still answers."""
+    import asyncio
+
+    openai_server.reply = grading_judge
+
+    async def inside():
+        return _judge(openai_server, tmp_path, cache_path=None)
+
+    assert asyncio.run(inside())["verdicts"] == ["correct", "incorrect", "correct", "correct"]

@@ -90,3 +90,46 @@ def test_bad_messages_are_named():
         to_processor_messages([{"content": "hi"}])
     with pytest.raises(ValueError, match="batch_size"):
         TransformersEngineConfig(model="x", batch_size=0)
+
+
+def _remote_code_checkpoint(tiny_model, tmp_path):
+    """The tiny LLaVA turned into a checkpoint that ships its own model code (``auto_map``), like
+    the original InternVL2 releases."""
+    import json
+    import shutil
+
+    folder = tmp_path / "remote-llava"
+    shutil.copytree(tiny_model, folder)
+    (folder / "configuration_remote.py").write_text(
+        "from transformers import LlavaConfig\n\n\nclass RemoteLlavaConfig(LlavaConfig):\n"
+        "    model_type = 'reachqa_remote_llava'\n")
+    (folder / "modeling_remote.py").write_text(
+        "from transformers import LlavaForConditionalGeneration\n\nfrom .configuration_remote import RemoteLlavaConfig"
+        "\n\n\nclass RemoteLlava(LlavaForConditionalGeneration):\n    config_class = RemoteLlavaConfig\n")
+    cfg = json.loads((folder / "config.json").read_text())
+    cfg["model_type"] = "reachqa_remote_llava"
+    cfg["architectures"] = ["RemoteLlava"]
+    cfg["auto_map"] = {"AutoConfig": "configuration_remote.RemoteLlavaConfig",
+                       "AutoModelForImageTextToText": "modeling_remote.RemoteLlava"}
+    (folder / "config.json").write_text(json.dumps(cfg))
+    return folder
+
+
+def test_trust_remote_code(tiny_model, tmp_path, charts, capsys):
+    from reachqa_builder.cli import main
+    from tests.evaluation import benchmark_fixtures as fx
+
+    folder = _remote_code_checkpoint(tiny_model, tmp_path)
+    engine = TransformersEngine(TransformersEngineConfig(model=str(folder), trust_remote_code=True, progress=False))
+    assert type(engine.model).__name__ == "RemoteLlava"  # the checkpoint's own class
+    (reply,) = engine.generate(_requests(charts)[:1])
+    assert reply.text and reply.completion_tokens > 0
+
+    cq = fx.write_chartqa_release(tmp_path / "ChartQA", charts)
+    args = ["infer", "--model", str(folder), "--benchmarks", f"chartqa={cq}", "--out", str(tmp_path / "p"),
+            "--max-new-tokens", "3", "--limit", "1", "--no-progress"]
+    assert main(args) == 2  # refused without the flag: one line, no traceback
+    err = capsys.readouterr().err
+    ours = [ln for ln in err.splitlines() if ln.startswith("reachqa infer:")]
+    assert len(ours) == 1 and "trust_remote_code" in ours[0] and "Traceback" not in err
+    assert main(args + ["--trust-remote-code"]) == 0

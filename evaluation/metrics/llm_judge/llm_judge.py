@@ -1,42 +1,56 @@
-"""LLM judge accuracy: an OpenAI-compatible model grades final answers against the ground truth."""
+"""LLM judge accuracy: an OpenAI-compatible model grades answers against the ground truth."""
+
+import os
 
 import datasets
 import evaluate
 
-from evaluation.judge import DEFAULT_CACHE, JudgeConfig, judge_items
+from .judge_protocol import PROTOCOLS, get_protocol, summarize_verdicts
+from .openai_judge import complete_all
 
 _DESCRIPTION = """
-An LLM judge reads the question, the ground truth and a model's (possibly step-by-step) answer,
-and says whether the final answer is correct. It runs at temperature 0 with a JSON-schema verdict
-through any OpenAI-compatible server; faults are retried and verdicts are cached on disk, so
-computing the same inputs again sends no requests. Items the judge could not score (requests that
-failed for good, replies that never fit the schema) are counted as `invalid` and left out of
-`accuracy`, never scored as wrong. This follows the evaluation protocol of the ReachQA paper
-(yes/no correctness of the final answer, temperature 0).
+An LLM judge reads the question, the ground truth and a model's prediction (the chart is not
+shown) and says whether the prediction is correct. Two protocols:
+
+- `paper` (default): the ReachQA paper's evaluation. No credit for wrong answers, over-answers or
+  under-answers; other forms of the same answer are accepted; the judge writes a short analysis and
+  a `Correctness: Yes/No` line (read case-insensitively), at temperature 0 and top_p 0.95.
+  `accuracy` is the paper's: correct verdicts over all items, an unreadable or missing verdict
+  counting as not correct.
+- `json`: reachqa's own variant (not the paper's): a JSON-schema verdict
+  `{"analysis", "correct": "yes"|"no"}` on the final answer only, temperature 0, top_p 1.
+
+Requests go through any OpenAI-compatible server with the `openai` package (retries, timeout,
+bounded concurrency); replies are cached on disk when `cache_path` is set, so computing the same
+inputs again sends no requests. `invalid` counts items without a verdict (failed requests,
+unreadable replies); `accuracy_scored` is the share correct among the other items.
 """
 
 _KWARGS_DESCRIPTION = """
 Args:
-    predictions (`list` of `str`): model answers.
+    predictions (`list` of `str`): model answers (whole step-by-step replies are fine).
     references (`list` of `str`): ground-truth answers.
     questions (`list` of `str`): the questions asked.
     judge_model (`str`): the judge's model name on the server (required).
+    protocol (`str`, default "paper"): "paper" or "json".
     base_url (`str`, optional): API root with /v1; default `$OPENAI_BASE_URL`, else OpenAI's.
     api_key (`str`, optional): default `$OPENAI_API_KEY`.
-    concurrency (`int`, default 16): judge requests in flight.
-    cache_path (`str`, default ~/.cache/reachqa/judge-cache.sqlite): verdict cache; None disables.
-    max_retries (`int`, default 6), timeout (`float`, default 120): fault handling per request.
+    concurrency (`int`, default 16): requests in flight.
+    cache_path (`str`, optional): SQLite reply cache; default None (no cache).
+    max_retries (`int`, default 6), timeout (`float`, default 120): per request.
+    max_tokens (`int`, optional): reply budget (default: the protocol's, 4096 for paper).
 
 Returns:
-    accuracy (`float`): share of scored items judged correct.
+    accuracy (`float`): correct over all items (invalid verdicts count as not correct).
+    accuracy_scored (`float` or None): correct over items with a verdict.
     scored (`int`), invalid (`int`): items with and without a verdict.
     verdicts (`list` of `str`): "correct", "incorrect" or "invalid", per item.
-    fingerprint (`dict`): judge model, prompt hash, temperature.
+    fingerprint (`dict`): judge model, protocol, prompt hash, temperature, top_p, description.
 
 Examples:
-    >>> judge = evaluate.load("evaluation/metrics/llm_judge")
-    >>> result = judge.compute(predictions=["... so the answer is 12."], references=["12"],
-    ...                        questions=["How many bars?"], judge_model="gpt-4o-2024-08-06",
+    >>> judge = evaluate.load("llm_judge")  # the folder of this metric  # doctest: +SKIP
+    >>> result = judge.compute(predictions=["3 + 4 = 7. The answer is 7."], references=["7"],
+    ...                        questions=["What is the sum of the two bars?"], judge_model="gpt-4o-2024-08-06",
     ...                        base_url="http://localhost:8000/v1")  # doctest: +SKIP
     >>> result["accuracy"], result["verdicts"]  # doctest: +SKIP
     (1.0, ['correct'])
@@ -62,14 +76,29 @@ class LlmJudge(evaluate.Metric):
             features=datasets.Features({"predictions": datasets.Value("string"),
                                         "references": datasets.Value("string"),
                                         "questions": datasets.Value("string")}),
+            reference_urls=["https://github.com/hewei2001/ReachQA", "https://arxiv.org/abs/2410.18798"],
         )
 
-    def _compute(self, predictions, references, questions, judge_model=None, base_url=None, api_key=None,
-                 concurrency=16, cache_path=DEFAULT_CACHE, max_retries=6, timeout=120.0, backoff_base=1.0,
-                 progress=False):
-        config = JudgeConfig(judge_model=judge_model, base_url=base_url, api_key=api_key, concurrency=concurrency,
-                             cache_path=cache_path, max_retries=max_retries, timeout=timeout,
-                             backoff_base=backoff_base, progress=progress)
-        result = judge_items(questions, references, predictions, config)
-        return {"accuracy": result.accuracy, "scored": result.scored, "invalid": result.invalid,
-                "verdicts": result.verdicts, "fingerprint": result.fingerprint}
+    def _compute(self, predictions, references, questions, judge_model=None, protocol="paper", base_url=None,
+                 api_key=None, concurrency=16, cache_path=None, max_retries=6, timeout=120.0, max_tokens=None):
+        if not judge_model:
+            raise ValueError("judge_model is required (the judge's model name on the server)")
+        if protocol not in PROTOCOLS:
+            raise ValueError(f"unknown protocol {protocol!r}; choose from {', '.join(PROTOCOLS)}")
+        proto = get_protocol(protocol)
+        bodies = []
+        for q, r, p in zip(questions, references, predictions):
+            body = {"model": judge_model, "messages": proto.messages(q, r, p), "temperature": proto.temperature,
+                    "top_p": proto.top_p, "max_tokens": max_tokens or proto.max_tokens}
+            if proto.schema is not None:
+                body["response_format"] = {"type": "json_schema",
+                                           "json_schema": {"name": "verdict", "schema": proto.schema}}
+            bodies.append(body)
+        base_url = base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
+        texts, errors, counts = complete_all(bodies, base_url=base_url, api_key=api_key, concurrency=concurrency,
+                                             timeout=timeout, max_retries=max_retries, cache_path=cache_path)
+        verdicts = [proto.parse(t) if t is not None else "invalid" for t in texts]
+        summary = summarize_verdicts(verdicts)
+        return {"accuracy": summary["accuracy"] or 0.0, "accuracy_scored": summary["accuracy_scored"],
+                "scored": summary["scored"], "invalid": summary["invalid"], "verdicts": verdicts,
+                "fingerprint": proto.fingerprint(judge_model), "errors": errors, "requests": counts}

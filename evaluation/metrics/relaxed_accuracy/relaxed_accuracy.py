@@ -3,13 +3,18 @@
 import datasets
 import evaluate
 
-from evaluation.relaxed import extract_final_answer, relaxed_match
+from .relaxed_rule import extract_final_answer, relaxed_match
 
 _DESCRIPTION = """
-Relaxed accuracy is the share of predictions that match their reference under the ChartQA rule:
-numbers (including "x%", read as x/100, and "1,234") count as right within a relative tolerance
-of the reference (5% by default); anything else must equal the reference ignoring case. A zero
-reference needs a numeric zero; negative references use their absolute value.
+Relaxed accuracy is the share of predictions that match their reference under the ChartQA rule
+(pix2struct's `relaxed_correctness`, which lmms-eval and VLMEvalKit follow): when both read as
+numbers ("x%" as x/100), the prediction is right within a relative tolerance of the reference (5%
+by default); anything else must equal the reference ignoring case. Digit groups split by ", " or
+a space ("71, 708") are not one number. Where this metric differs from pix2struct, a named rule
+says so: whitespace (surrounding spaces, markdown and a final full stop ignored), thousands ("1,234"
+is a number), zero-target (compared numerically), percent ("%" on one side only also accepts the
+bare number), currency (leading "$" ignored), non-finite ("nan"/"inf" are text), underscore
+("1_000" is text).
 """
 
 _KWARGS_DESCRIPTION = """
@@ -18,14 +23,14 @@ Args:
     references (`list` of `str`): ground-truth answers.
     tolerance (`float`, default 0.05): largest relative error counted as right.
     extract_answer (`bool`, default False): first reduce each prediction to its final answer
-        (a boxed value, the text after "answer is"/"final answer:", else the last line), for
-        step-by-step replies.
+        (the last \\boxed{} value, the text after "final answer:" / "answer is" / "answer:", else
+        the last line; a leading "approximately" is dropped), for step-by-step replies.
 
 Returns:
     relaxed_accuracy (`float`): share of right predictions, in [0, 1].
 
 Examples:
-    >>> metric = evaluate.load("evaluation/metrics/relaxed_accuracy")
+    >>> metric = evaluate.load("relaxed_accuracy")  # the folder of this metric
     >>> metric.compute(predictions=["10.4", "50%", "Blue", "0"], references=["10", "0.5", "blue", "0.0"])
     {'relaxed_accuracy': 1.0}
     >>> metric.compute(predictions=["-10.6", "7"], references=["-10", "0"])
@@ -54,10 +59,13 @@ class RelaxedAccuracy(evaluate.Metric):
             inputs_description=_KWARGS_DESCRIPTION,
             features=datasets.Features({"predictions": datasets.Value("string"),
                                         "references": datasets.Value("string")}),
-            reference_urls=["https://github.com/vis-nlp/ChartQA"],
+            reference_urls=["https://github.com/vis-nlp/ChartQA",
+                            "https://github.com/google-research/pix2struct/blob/main/pix2struct/metrics.py"],
         )
 
     def _compute(self, predictions, references, tolerance=0.05, extract_answer=False):
+        if len(predictions) != len(references):
+            raise ValueError(f"{len(predictions)} predictions but {len(references)} references")
         if not predictions:
             return {"relaxed_accuracy": 0.0}
         hits = 0
