@@ -274,7 +274,9 @@ def test_requests_per_window_limit(openai_server, api_config):
     t0 = run(main())
     times = sorted(r.time for r in openai_server.requests)
     assert time.monotonic() - t0 >= 1.0  # 5 requests, 2 per 0.5 s window
-    assert times[2] - times[0] >= 0.45
+    # the third request waits for the next window (0.5 s); without the limit the gap is ~0.
+    # Server-side arrival lags the limiter's grant by up to ~0.15 s on a loaded 2-core machine.
+    assert times[2] - times[0] >= 0.3
 
 
 def test_tokens_per_window_limit(openai_server, api_config):
