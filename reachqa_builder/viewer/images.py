@@ -16,9 +16,17 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..fileio import atomic_write
 
 THUMB_WIDTH = 360
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write via a temp file and ``os.replace`` (readers never see half a file). No fsync: everything
+    the viewer writes can be made again, and thousands of fsyncs made a site build disk-bound."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 def default_thumb_cache() -> Path:
@@ -80,7 +88,7 @@ class ImageStore:
         rel = f"img/{sha[:2]}/{sha}.{_ext(data)}"
         target = self.site_dir / rel
         if not (target.is_file() and target.stat().st_size == len(data)):
-            atomic_write(target, data)
+            write_file(target, data)
         self.paths[sha] = rel
         self._thumbnail(sha, data)
         return sha
@@ -91,7 +99,7 @@ class ImageStore:
     def _thumbnail(self, sha: str, data: bytes) -> None:
         target = self.site_dir / self.thumb_path(sha)
         cached = self.cache_dir / f"{sha}-w{self.thumb_width}.jpg"
-        if cached.is_file():
+        if cached.is_file() and cached.stat().st_size > 0:
             self.thumbs_cached += 1
         else:
             try:
@@ -99,7 +107,7 @@ class ImageStore:
             except Exception as exc:  # noqa: BLE001 - any decoder failure: counted, reported
                 self.undecodable.append(f"{sha[:12]}: {type(exc).__name__}: {exc}")
                 return
-            atomic_write(cached, thumb)
+            write_file(cached, thumb)
             self.thumbs_made += 1
         if target.is_file() and target.stat().st_size == cached.stat().st_size:
             return

@@ -17,8 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..fileio import atomic_write
-from .images import ImageStore
+from .images import ImageStore, write_file
 from .model import ChartView, QAView
 
 PAGES = {"data": ("data.html", "chart.html"), "eval": ("eval.html",), "synthesis": ("synthesis.html",)}
@@ -112,7 +111,7 @@ class SiteWriter:
         target = self.out / rel
         if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
             return
-        atomic_write(target, data)
+        write_file(target, data)
 
     def _thumb(self, sha: str) -> str:
         return self.images.thumb_path(sha) if self.images.has_thumb(sha) else ""

@@ -102,6 +102,24 @@ def _iter_rows(shards: list[Path], columns: list[str]) -> Iterator[dict[str, Any
             yield from batch.to_pylist()
 
 
+def _first_images(shards: list[Path], wanted: set[str]) -> Iterator[tuple[str, bytes | None]]:
+    """``(chart_id, image bytes)`` for the first row of each wanted chart; only those images become
+    Python objects (the qa config repeats a chart's image on each of its questions)."""
+    import pyarrow.parquet as pq
+
+    wanted = set(wanted)
+    for shard in shards:
+        for batch in pq.ParquetFile(shard).iter_batches(batch_size=256, columns=["chart_id", "image"]):
+            ids = batch.column("chart_id").to_pylist()
+            images = batch.column("image")
+            for i, cid in enumerate(ids):
+                if cid in wanted:
+                    wanted.discard(cid)
+                    yield cid, _image_bytes(images[i].as_py())
+            if not wanted:
+                return
+
+
 def _image_bytes(value: Any) -> bytes | None:
     if isinstance(value, dict):
         if value.get("bytes"):
@@ -157,10 +175,8 @@ def read_dataset(folder: str | Path, add_image: AddImage) -> tuple[list[ChartVie
             # images of charts known only from the qa config: one read of the image column
             missing = {cid for (s, cid), c in charts.items() if s == split and not c.image}
             if missing:
-                for row in _iter_rows(shards, ["chart_id", "image"]):
-                    if row["chart_id"] in missing:
-                        charts[(split, row["chart_id"])].image = add_image(_image_bytes(row.get("image")))
-                        missing.discard(row["chart_id"])
+                for cid, image in _first_images(shards, missing):
+                    charts[(split, cid)].image = add_image(image)
     return list(charts.values()), qas
 
 

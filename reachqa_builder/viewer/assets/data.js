@@ -1,7 +1,8 @@
 /* The data page: a paged grid of chart thumbnails, filtered in the page over a compact index. */
 "use strict";
 (function () {
-  var el = RQ.el, D = window.REACHQA_INDEX, C = D.charts, Q = D.qa, PAGE = 48;
+  var el = RQ.el, D = window.REACHQA_INDEX, C = D.charts, Q = D.qa;
+  var PAGE = parseInt((location.search.match(/[?&]page_size=(\d+)/) || [0, "48"])[1], 10) || 48;  /* cards per page */
   var nCharts = C.id.length, nQA = Q.q.length;
   var qLower = Q.q.map(function (s) { return s.toLowerCase(); });
   var state = { page: 0, shown: [], firstQA: null, matches: null };
