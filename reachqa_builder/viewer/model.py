@@ -44,6 +44,7 @@ class QAView:
     qa_type: str = ""
     qa_model: str = ""
     fields: dict[str, Any] = field(default_factory=dict)
+    split: str = ""  # the chart's split where the source says it ("" = look the chart up by id alone)
 
 
 def concise_answer(answer: str, final_answer: str | None = None) -> str:

@@ -124,7 +124,7 @@ class SiteWriter:
             by_id.setdefault(c.id, n)
         qa_chart, per_chart = [], [[] for _ in charts]
         for q in qas:
-            n = by_id.get(q.chart_id)
+            n = order.get((q.split, q.chart_id), by_id.get(q.chart_id))
             if n is None:
                 raise ValueError(f"Q&A {q.id!r} names chart {q.chart_id!r}, which is not among the charts")
             qa_chart.append(n)

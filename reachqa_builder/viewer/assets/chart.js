@@ -9,7 +9,8 @@
       var v = obj[k];
       if (v === "" || v === null || v === undefined) return;
       dl.appendChild(el("dt", { text: k }));
-      dl.appendChild(el("dd", null, typeof v === "object" ? el("pre", { text: RQ.json(v) }) : String(v)));
+      var flat = Array.isArray(v) && v.every(function (x) { return x === null || typeof x !== "object"; });
+      dl.appendChild(el("dd", null, flat ? v.join(", ") : typeof v === "object" ? el("pre", { text: RQ.json(v) }) : String(v)));
     });
     return dl;
   }
