@@ -1,0 +1,212 @@
+"""Write the static site: HTML pages and assets from the package, data as JavaScript files.
+
+Browsers refuse ``fetch()`` of ``file://`` URLs, so every piece of data is a ``.js`` file that a
+``<script>`` tag loads: ``data/index.js`` (a compact column index of charts and Q&A, filtered in
+the page), ``data/chart/<n>.js`` (one chart's code, Q&A and provenance, loaded by the chart page),
+``data/eval.js`` and ``data/synthesis.js``. The site opens from disk and needs no server; every
+text from the data is inserted with ``textContent`` (never parsed as HTML).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .images import ImageStore, write_file
+from .model import ChartView, QAView
+
+PAGES = {"data": ("data.html", "chart.html"), "eval": ("eval.html",), "synthesis": ("synthesis.html",)}
+ASSETS = ("viewer.css", "common.js", "data.js", "chart.js", "eval.js", "synthesis.js")
+# a field becomes a select filter when it has at most this many distinct values
+MAX_CHOICES = 24
+
+
+@dataclass
+class SiteReport:
+    """What was written, for the command's closing lines and the benchmark."""
+
+    out: Path
+    pages: list[str] = field(default_factory=list)
+    charts: int = 0
+    qa: int = 0
+    eval_items: int = 0
+    images: int = 0
+    thumbs_made: int = 0
+    thumbs_cached: int = 0
+    undecodable: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def size_bytes(self, sub: str = "") -> int:
+        root = self.out / sub if sub else self.out
+        return sum(f.stat().st_size for f in root.rglob("*") if f.is_file()) if root.exists() else 0
+
+
+def js_data(var: str, value: Any) -> bytes:
+    """``window.VAR = <json>;`` (JSON is valid JavaScript)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return f"window.{var} = {text};\n".encode("utf-8")
+
+
+def _asset_text(name: str) -> bytes:
+    return resources.files(__package__).joinpath("assets", name).read_bytes()
+
+
+def _facets(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """For each extra field: ``{"kind": "choice", "values": [...]}`` or ``{"kind": "number", min, max}``."""
+    seen: dict[str, set] = {}
+    for fields in rows:
+        for k, v in fields.items():
+            if isinstance(v, (dict, list)):
+                continue
+            seen.setdefault(k, set()).add(v)
+    out = {}
+    for k, values in sorted(seen.items()):
+        nums = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if len(values) <= MAX_CHOICES:
+            out[k] = {"kind": "choice", "values": sorted(map(str, values))}
+        elif len(nums) == len(values):
+            out[k] = {"kind": "number", "min": min(nums), "max": max(nums)}
+    return out
+
+
+def _column(rows: list[dict[str, Any]], facets: dict[str, Any]) -> dict[str, list]:
+    cols = {}
+    for k, spec in facets.items():
+        if spec["kind"] == "choice":
+            cols[k] = [None if r.get(k) is None else str(r.get(k)) for r in rows]
+        else:
+            cols[k] = [r.get(k) for r in rows]
+    return cols
+
+
+def _flat_provenance(prov: dict[str, Any]) -> dict[str, Any]:
+    """Provenance values worth filtering on: the mean rating and other top-level numbers/labels."""
+    out = {}
+    for k, v in prov.items():
+        if isinstance(v, bool) or isinstance(v, (int, float)) or (isinstance(v, str) and len(v) <= 40):
+            if k not in ("prompt_version", "pipeline_id", "evolved_from"):
+                out[f"provenance.{k}"] = v
+    return out
+
+
+class SiteWriter:
+    """Collects the parts of a site and writes them into ``out``."""
+
+    def __init__(self, out: str | Path, thumb_cache: str | Path | None = None) -> None:
+        self.out = Path(out)
+        if self.out.exists() and not self.out.is_dir():
+            raise NotADirectoryError(f"{self.out}: exists and is not a folder")
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.images = ImageStore(self.out, Path(thumb_cache) if thumb_cache else None)
+        self.report = SiteReport(self.out)
+        self.title = ""
+        self._started = time.perf_counter()
+
+    def _write(self, rel: str, data: bytes) -> None:
+        target = self.out / rel
+        if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
+            return
+        write_file(target, data)
+
+    def _thumb(self, sha: str) -> str:
+        return self.images.thumb_path(sha) if self.images.has_thumb(sha) else ""
+
+    def add_data(self, charts: list[ChartView], qas: list[QAView], source: str) -> None:
+        """The data page's index and one detail file per chart."""
+        order = {(c.split, c.id): n for n, c in enumerate(charts)}
+        by_id: dict[str, int] = {}
+        for n, c in enumerate(charts):
+            by_id.setdefault(c.id, n)
+        qa_chart, per_chart = [], [[] for _ in charts]
+        for q in qas:
+            n = order.get((q.split, q.chart_id), by_id.get(q.chart_id))
+            if n is None:
+                raise ValueError(f"Q&A {q.id!r} names chart {q.chart_id!r}, which is not among the charts")
+            qa_chart.append(n)
+            per_chart[n].append(q)
+        chart_fields = [dict(_flat_provenance(c.provenance), **{k: v for k, v in c.fields.items()}) for c in charts]
+        chart_facets = _facets(chart_fields)
+        qa_facets = _facets([q.fields for q in qas])
+        index = {
+            "source": source,
+            "charts": {
+                "id": [c.id for c in charts], "split": [c.split for c in charts],
+                "major": [c.major_chart_type for c in charts], "minor": [c.minor_chart_type for c in charts],
+                "level": [c.level for c in charts], "model": [c.plot_model for c in charts],
+                "thumb": [self._thumb(c.image) for c in charts], "nqa": [len(p) for p in per_chart],
+                "fields": _column(chart_fields, chart_facets),
+            },
+            "chart_facets": chart_facets,
+            "qa": {"chart": qa_chart, "q": [q.question for q in qas], "type": [q.qa_type for q in qas],
+                   "fields": _column([q.fields for q in qas], qa_facets)},
+            "qa_facets": qa_facets,
+        }
+        self._write("data/index.js", js_data("REACHQA_INDEX", index))
+        for c in charts:
+            n = order[(c.split, c.id)]
+            detail = {
+                "n": n, "id": c.id, "split": c.split, "major": c.major_chart_type, "minor": c.minor_chart_type,
+                "level": c.level, "plot_model": c.plot_model, "code": c.code,
+                "image": self.images.paths.get(c.image, ""), "provenance": c.provenance, "fields": c.fields,
+                "qa": [{"id": q.id, "question": q.question, "answer": q.answer, "concise": q.concise,
+                        "type": q.qa_type, "model": q.qa_model, "fields": q.fields} for q in per_chart[n]],
+            }
+            text = json.dumps(detail, ensure_ascii=False, separators=(",", ":"))
+            self._write(f"data/chart/{n}.js", f"reachqaChart({text});\n".encode("utf-8"))
+        self.report.pages += ["data"]
+        self.report.charts, self.report.qa = len(charts), len(qas)
+
+    def add_evaluation(self, runs: list[dict[str, Any]], images: dict[str, str]) -> None:
+        """``runs``: one or two results of :func:`sources.read_evaluation`; ``images``: item id -> sha."""
+        out_runs = []
+        for run in runs:
+            items = []
+            for r in run["items"]:
+                sha = images.get(str(r["id"])) or ""
+                items.append({
+                    "id": str(r["id"]), "benchmark": r["benchmark"], "subset": str(r.get("subset") or "all"),
+                    "question": r["question"], "answer": str(r["answer"]), "prediction": r["prediction"],
+                    "extracted": r.get("extracted"), "judge": r.get("judge"), "relaxed": r.get("relaxed"),
+                    "analysis": r.get("judge_analysis") or "", "error": r.get("judge_error") or "",
+                    "model": r.get("model") or "", "image": self.images.paths.get(sha, ""), "thumb": self._thumb(sha),
+                })
+            out_runs.append({"label": run.get("label") or run["source"], "source": run["source"],
+                             "judged": run["judged"], "report": run.get("report"), "items": items})
+        self._write("data/eval.js", js_data("REACHQA_EVAL", {"runs": out_runs}))
+        self.report.pages += ["eval"]
+        self.report.eval_items = sum(len(r["items"]) for r in out_runs)
+
+    def add_synthesis(self, report: dict[str, Any]) -> None:
+        for stage in report["stages"]:
+            for exs in stage["examples"].values():
+                for ex in exs:
+                    sha = ex.pop("image", "")
+                    ex["image"], ex["thumb"] = self.images.paths.get(sha, ""), self._thumb(sha)
+        self._write("data/synthesis.js", js_data("REACHQA_SYNTHESIS", report))
+        self.report.pages += ["synthesis"]
+
+    def finish(self, title: str) -> SiteReport:
+        """Copy the pages and assets, write ``data/site.js`` (what pages exist) and ``index.html``."""
+        for name in ASSETS:
+            self._write(f"assets/{name}", _asset_text(name))
+        pages = [p for p in ("data", "eval", "synthesis") if p in self.report.pages]
+        for page in pages:
+            for html in PAGES[page]:
+                self._write(html, _asset_text(html))
+        self._write("data/site.js", js_data("REACHQA_SITE", {"title": title, "pages": pages}))
+        self._write("index.html", _asset_text(f"{pages[0]}.html") if pages else b"")
+        self.report.images = len(self.images.paths)
+        self.report.thumbs_made, self.report.thumbs_cached = self.images.thumbs_made, self.images.thumbs_cached
+        self.report.undecodable = list(self.images.undecodable)
+        self.report.seconds = time.perf_counter() - self._started
+        return self.report
+
+
+def clear_generated(out: Path) -> None:
+    """Remove data files of an earlier build (images stay: they are content-named and reused)."""
+    shutil.rmtree(out / "data", ignore_errors=True)
