@@ -21,7 +21,7 @@ import json
 import os
 import sys
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -29,10 +29,12 @@ from ..fileio import atomic_write
 from .cache import RenderCache
 from .envs import ENV_NAMES, RenderEnvironmentError, create_faithful_env, get_environment
 from .pool import RenderInfrastructureError, WorkerPool
-from .sandbox import SandboxSettings
+from .sandbox import UNSAFE_WARNING, SandboxSettings, SandboxUnavailableError
+from .verify import check_jpeg, confined_output_path
 
 __all__ = ["render_scripts", "RenderRecord", "RenderEnvironmentError", "RenderInfrastructureError",
-           "ENV_NAMES", "create_faithful_env", "SandboxSettings", "REPORT_NAME"]
+           "ENV_NAMES", "create_faithful_env", "SandboxSettings", "SandboxUnavailableError", "REPORT_NAME",
+           "get_environment"]
 
 REPORT_NAME = "render_report.jsonl"
 _warned_no_sandbox = False
@@ -50,6 +52,8 @@ class RenderRecord:
         sha256: hash of the JPEG bytes, when rendered.
         image: path of the JPEG in the output folder, when rendered.
         cached: True when the result came from the render cache.
+        extra: further fields found after the chart was saved (``_worker.after_save``); empty
+            unless a check adds some.
     """
 
     id: str
@@ -59,9 +63,13 @@ class RenderRecord:
     sha256: str | None = None
     image: str | None = None
     cached: bool = False
+    extra: dict = field(default_factory=dict)
 
     def report_line(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if k != "image"}
+        line = {k: v for k, v in asdict(self).items() if k not in ("image", "extra")}
+        if self.extra:
+            line["extra"] = self.extra
+        return line
 
 
 def _load_scripts(scripts) -> list[tuple[str, str | None, str | None]]:
@@ -114,6 +122,7 @@ def render_scripts(
     report: bool = True,
     desc: str = "rendering",
     keep_workers: bool = True,
+    unsafe_no_sandbox: bool = False,
 ) -> list[RenderRecord]:
     """Render chart scripts to ``out_dir/<id>.jpg``; return one :class:`RenderRecord` per script.
 
@@ -129,18 +138,28 @@ def render_scripts(
         cache_dir: render cache folder (default ``$REACHQA_RENDER_CACHE`` or ``~/.cache/reachqa/renders``).
         use_cache: read and write the render cache.
         progress: show a progress bar.
-        sandbox: isolation settings (default: bubblewrap when installed).
+        sandbox: isolation settings (default: bubblewrap, required).
+        unsafe_no_sandbox: render even when bubblewrap is missing (prints what is then exposed);
+            same as ``SandboxSettings(unsafe_no_sandbox=True)``. Only for code you trust.
         report: write ``out_dir/render_report.jsonl``.
         desc: progress-bar label.
         keep_workers: keep the warm workers alive for later calls in this process (they are
             closed at exit); False closes them when this call ends.
 
-    A failing script gets an error record and never stops the others. Raises
-    :class:`RenderEnvironmentError` for an unknown or uncreatable environment and
-    :class:`RenderInfrastructureError` when workers cannot run at all; results finished before
-    such a failure stay in the cache and the report.
+    A failing script gets an error record and never stops the others; so does a bad reply from a
+    worker (another script's id, a broken image: ``ProtocolError`` / ``BadImage``), counted in
+    those records. Raises :class:`SandboxUnavailableError` when bubblewrap is missing and
+    ``unsafe_no_sandbox`` is not given, :class:`RenderEnvironmentError` for an unknown,
+    uncreatable or modified environment and :class:`RenderInfrastructureError` when workers
+    cannot run at all; results finished before such a failure stay in the cache and the report.
     """
     global _warned_no_sandbox
+    settings = sandbox or SandboxSettings()
+    if unsafe_no_sandbox and not settings.unsafe_no_sandbox:
+        settings = replace(settings, unsafe_no_sandbox=True)
+    from .sandbox import wants_bwrap
+
+    sandboxed = wants_bwrap(settings)  # refuses early, before anything is written
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"output path {out} exists and is not a directory")
@@ -155,7 +174,7 @@ def render_scripts(
 
     def finish(rec: RenderRecord, image: bytes | None) -> None:
         if image is not None:
-            target = out / f"{rec.id}.jpg"
+            target = confined_output_path(out, rec.id)
             atomic_write(target, image)
             rec.image = str(target)
         records[rec.id] = rec
@@ -174,6 +193,9 @@ def render_scripts(
     jobs: list[dict] = []
     try:
         for sid, code, error in items:
+            if error is None and confined_output_path(out, sid) is None:
+                error = (f"BadId: the id {sid!r} would put its image outside {out} "
+                         "(ids must be plain file names, no '/' or leading '.')")
             if error is not None:
                 finish(RenderRecord(sid, "error", error), None)
                 continue
@@ -183,26 +205,41 @@ def render_scripts(
             if hit is not None:
                 meta, image = hit
                 finish(RenderRecord(sid, meta["status"], meta.get("error"), meta.get("seconds", 0.0),
-                                    meta.get("sha256"), cached=True), image)
+                                    meta.get("sha256"), cached=True, extra=meta.get("extra") or {}), image)
                 continue
             jobs.append({"id": sid, "code": code, "dpi": dpi, "timeout": timeout, "seed": 0,
                          "memory_mb": memory_mb, "compat": environment.compat})
         if jobs:
             n = min(workers or os.cpu_count() or 1, len(jobs))
-            with _shared_pool(environment, n, sandbox, keep_workers) as pool:
-                if not pool.sandboxed and not _warned_no_sandbox:
-                    _warned_no_sandbox = True
-                    print("[reachqa] warning: bubblewrap (bwrap) is not installed: chart scripts run with "
-                          "resource limits and an audit hook but without file-system and network isolation",
-                          file=sys.stderr)
+            if not sandboxed and not _warned_no_sandbox:
+                _warned_no_sandbox = True
+                print(UNSAFE_WARNING, file=sys.stderr)
+            trust_reply_id = "attribution" in settings.weaken  # test-only: the old, forgeable way
+            with _shared_pool(environment, n, settings, keep_workers) as pool:
 
-                def on_result(header: dict, image: bytes) -> None:
+                def on_result(job: dict, header: dict, image: bytes) -> None:
+                    sid = str(header.get("id")) if trust_reply_id else job["id"]
+                    status = header.get("status") if header.get("status") in ("ok", "error") else "error"
+                    error = header.get("error") if status == "error" else None
+                    if status == "error" and not isinstance(error, str):
+                        error = "ProtocolError: the worker's reply has no error message"
+                    if status == "ok":
+                        problem = check_jpeg(image)
+                        if problem is not None:
+                            status, error, image = "error", f"BadImage: {problem}", b""
+                    else:
+                        image = b""
+                    try:
+                        seconds = float(header.get("seconds") or 0.0)
+                    except (TypeError, ValueError):
+                        seconds = 0.0
+                    extra = header.get("extra") if isinstance(header.get("extra"), dict) else {}
                     sha = hashlib.sha256(image).hexdigest() if image else None
-                    rec = RenderRecord(header["id"], header["status"], header.get("error"),
-                                       float(header.get("seconds") or 0.0), sha)
+                    rec = RenderRecord(sid, status, error, seconds, sha, extra=extra)
                     if cache is not None:
                         cache.put(keys[rec.id], {"status": rec.status, "error": rec.error,
-                                                 "seconds": rec.seconds, "sha256": sha}, image or None)
+                                                 "seconds": rec.seconds, "sha256": sha, "extra": extra},
+                                  image or None)
                     finish(rec, image or None)
 
                 pool.map(jobs, on_result)
@@ -221,13 +258,13 @@ _POOLS_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
-def _shared_pool(environment, n: int, sandbox: SandboxSettings | None, keep: bool):
+def _shared_pool(environment, n: int, sandbox: SandboxSettings, keep: bool):
     """A warm pool for this environment, reused across calls; one call uses it at a time."""
     if not keep:
         with WorkerPool(environment, n, sandbox) as pool:
             yield pool
         return
-    key = (environment.python, environment.fingerprint, environment.compat, sandbox or SandboxSettings())
+    key = (environment.python, environment.fingerprint, environment.compat, sandbox)
     with _POOLS_LOCK:
         pool = _POOLS.get(key)
         if pool is None or pool.closed or len(pool.workers) < n:

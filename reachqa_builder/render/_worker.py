@@ -9,13 +9,23 @@ Protocol (the worker's stdin/stdout are pipes to the parent):
 * parent -> worker: one JSON object per line:
   ``{"id", "code", "dpi", "timeout", "seed", "memory_mb", "fsize_mb", "compat"}``
 * worker -> parent: one JSON header line ``{"id", "status", "error", "seconds", "nbytes"}``
-  followed by exactly ``nbytes`` bytes of JPEG. A line ``{"ready": true, ...}`` is sent once the
-  heavy imports are done.
+  (plus ``"extra"``: fields from :func:`after_save`, and ``"worker_broken"`` when this worker
+  should be replaced) followed by exactly ``nbytes`` bytes of JPEG. A line
+  ``{"ready": true, ...}`` is sent once the heavy imports are done. The parent attributes every
+  reply to the job it sent and checks the JPEG itself; nothing here is trusted by the parent.
 
-Each script runs in a child forked from this warm process, so imports are paid once while no
+Each script runs in a process forked from this warm one, so imports are paid once while no
 state (rcParams, styles, open figures, RNG state, monkey-patches a script makes) outlives the
-script. The child gets its own empty working directory, resource limits, seeded RNGs and an
-audit hook that refuses process creation, sockets and writes outside its directory.
+script. With job isolation on (always under bubblewrap) that process is PID 1 of new user, PID
+and mount namespaces: everything the script starts dies with it, ``/proc`` is covered (the
+worker and its pipes are out of reach), all capabilities are dropped and the job's seccomp filter
+is stacked on the worker's. The job also gets its own empty working directory, resource limits,
+seeded RNGs and an audit hook that refuses process creation, sockets and writes outside its
+directory with clear errors. The worker itself is not dumpable (no same-user ptrace or /proc
+access to it) and only ever sees the job's result through a private pipe.
+
+The worker's first argument is a JSON object: ``{"job_isolation", "require_isolation",
+"drop_caps", "seccomp", "root"}`` (see ``sandbox.worker_command``).
 """
 
 from __future__ import annotations
@@ -37,7 +47,7 @@ READY_IMPORTS = (
     "matplotlib.dates", "matplotlib.gridspec", "matplotlib.patheffects", "matplotlib.lines", "matplotlib.table",
     "matplotlib.animation", "matplotlib.sankey", "mpl_toolkits.mplot3d", "mpl_toolkits.axes_grid1",
     "PIL.JpegImagePlugin", "pandas", "seaborn", "scipy.stats", "scipy.interpolate", "scipy.optimize",
-    "scipy.ndimage", "networkx", "squarify",
+    "scipy.ndimage", "networkx", "squarify", "ctypes",
 )
 
 
@@ -72,6 +82,19 @@ def _warm_up() -> dict:
     matplotlib.use("Agg")
     return {"ready": True, "python": sys.version.split()[0], "matplotlib": matplotlib.__version__,
             "pid": os.getpid(), "imports": loaded}
+
+
+def _writable_mplconfig(root: str) -> None:
+    """Matplotlib ignores a read-only MPLCONFIGDIR (and rebuilds its font cache): use a writable copy."""
+    seed = os.environ.get("MPLCONFIGDIR")
+    if not seed or os.access(seed, os.W_OK):
+        return
+    target = os.path.join(root, "mplconfig")
+    try:
+        shutil.copytree(seed, target)
+    except OSError:
+        os.makedirs(target, exist_ok=True)
+    os.environ["MPLCONFIGDIR"] = target
 
 
 def _vm_size_bytes() -> int:
@@ -176,15 +199,100 @@ def _seed_everything(seed: int) -> None:
         pass
 
 
-def _run_in_child(job: dict, workdir: str, result_fd: int, vm_baseline: int) -> None:
-    """Body of the forked child; never returns."""
+_LIBC = None
+
+
+def _libc():
+    global _LIBC
+    if _LIBC is None:
+        import ctypes
+
+        _LIBC = ctypes.CDLL(None, use_errno=True)
+    return _LIBC
+
+
+def _check(rc: int, what: str) -> None:
+    if rc != 0:
+        import ctypes
+
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+_CLONE_NEWNS, _CLONE_NEWUSER, _CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
+_MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
+_PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER, _PR_CAPBSET_DROP, _PR_CAP_AMBIENT = 4, 36, 24, 47
+
+
+def _enter_job_namespaces() -> None:
+    """In the job's first process: new user, PID and mount namespaces (the next fork is PID 1)."""
+    libc = _libc()
+    uid, gid = os.getuid(), os.getgid()
+    libc.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)  # the id maps below are written through /proc/self
+    _check(libc.unshare(_CLONE_NEWUSER | _CLONE_NEWPID | _CLONE_NEWNS), "unshare(user, pid, mount namespaces)")
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+        try:  # cosmetic: the script sees its own uid instead of "nobody"
+            with open(f"/proc/self/{name}", "w") as fh:
+                fh.write(text)
+        except OSError:
+            pass
+
+
+def _seal_job_process(job_isolation: bool, drop_caps: bool) -> None:
+    """In the job's PID 1, before the script: hide /proc (the worker, its pipes), drop capabilities."""
+    libc = _libc()
+    if job_isolation:
+        _check(libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "make mounts private")
+        _check(libc.mount(b"proc-hidden", b"/proc", b"tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, b"size=4k,mode=555"),
+               "cover /proc")
+    if drop_caps:
+        for cap in range(64):
+            libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)  # EINVAL past the last capability: ignored
+        libc.prctl(_PR_CAP_AMBIENT, 4, 0, 0, 0)  # PR_CAP_AMBIENT_CLEAR_ALL
+        import ctypes
+
+        header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+        data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable x 2: all zero
+        _check(libc.capset(header, data), "drop capabilities")
+    libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def _close_other_fds(keep: int) -> None:
+    """Nothing the worker holds (its protocol pipes above all) stays open in the job."""
+    os.closerange(3, keep)
+    os.closerange(keep + 1, 65536)
+
+
+def after_save(fig, job: dict) -> dict:
+    """Hook, in the job process, after the chart was saved and before the result is reported.
+
+    Returns extra fields for the result (JSON-serialisable; they arrive in ``RenderRecord.extra``).
+    ``fig`` is the saved matplotlib figure. Runs after the script, so treat what it finds as
+    untrusted (the script may have changed anything in this process).
+    """
+    return {}
+
+
+def _run_in_child(job: dict, workdir: str, result_fd: int, vm_baseline: int, config: dict) -> None:
+    """Body of the job process (PID 1 of its own namespace when isolated); never returns."""
     status = {"status": "error", "error": None, "saved": False}
+    extra: dict = {}
     try:
-        os.setsid()
+        isolated = bool(config.get("job_isolation"))
+        if not isolated:
+            os.setsid()
         devnull = os.open(os.devnull, os.O_RDWR)
         os.dup2(devnull, 0)
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
+        if devnull > 2:
+            os.close(devnull)
+        _close_other_fds(result_fd)
+        try:
+            _seal_job_process(isolated, bool(config.get("drop_caps")))
+        except OSError as exc:
+            status["error"] = f"InfrastructureError: could not isolate the job ({exc})"
+            raise SystemExit(3)
         os.chdir(workdir)
         tempfile.tempdir = workdir
         os.environ["TMPDIR"] = workdir
@@ -197,11 +305,13 @@ def _run_in_child(job: dict, workdir: str, result_fd: int, vm_baseline: int) -> 
         target = os.path.join(workdir, "__chart__.jpg")
         dpi = job.get("dpi", 200)
         real_savefig = Figure.savefig
+        saved: list = []
 
         def save(fig=None) -> None:
             fig = fig if fig is not None else plt.gcf()
             real_savefig(fig, target, dpi=dpi)
             status["saved"] = True
+            saved[:] = [fig]
 
         def show(*args, **kwargs) -> None:
             save()
@@ -226,6 +336,12 @@ def _run_in_child(job: dict, workdir: str, result_fd: int, vm_baseline: int) -> 
         except SyntaxError as exc:
             status["error"] = f"SyntaxError: {exc.msg} (line {exc.lineno})"
             raise SystemExit(3)
+        if config.get("seccomp"):
+            try:
+                _seccomp.install(_JOB_FILTER)
+            except OSError as exc:
+                status["error"] = f"InfrastructureError: could not install the job's seccomp filter ({exc})"
+                raise SystemExit(3)
         _install_guard(workdir)
         namespace = {"__name__": "__main__", "__file__": os.path.join(workdir, "chart.py"), "__builtins__": __builtins__}
         try:
@@ -240,6 +356,7 @@ def _run_in_child(job: dict, workdir: str, result_fd: int, vm_baseline: int) -> 
             status["error"] = "NoFigure: the script finished without drawing a figure"
         else:
             status["status"] = "ok"
+            extra = after_save(saved[0], job)
     except SystemExit:
         pass
     except MemoryError:
@@ -255,7 +372,11 @@ def _run_in_child(job: dict, workdir: str, result_fd: int, vm_baseline: int) -> 
                 break
         status["error"] = f"{type(exc).__name__}: {str(exc)[:500]}{where}"
     try:
-        os.write(result_fd, json.dumps({"status": status["status"], "error": status["error"]}).encode())
+        try:
+            message = json.dumps({"status": status["status"], "error": status["error"], "extra": extra})
+        except (TypeError, ValueError):
+            message = json.dumps({"status": status["status"], "error": status["error"], "extra": {}})
+        os.write(result_fd, message.encode())
     finally:
         os._exit(0)
 
@@ -267,21 +388,59 @@ def _run_in_child(job: dict, workdir: str, result_fd: int, vm_baseline: int) -> 
 _SIGNAL_NAMES = {getattr(signal, n): n for n in dir(signal) if n.startswith("SIG") and not n.startswith("SIG_")}
 
 
-def _run_job(job: dict, root: str, vm_baseline: int) -> tuple[dict, bytes]:
+def _start_job(job: dict, workdir: str, wfd: int, vm_baseline: int, config: dict) -> int:
+    """Start the job process; return its pid (in this worker's PID namespace)."""
+    if not config.get("job_isolation"):
+        pid = os.fork()
+        if pid == 0:
+            _run_in_child(job, workdir, wfd, vm_baseline, config)
+        return pid
+    # First process: enters new namespaces, forks the job (PID 1 there), tells us its pid, exits.
+    # The job is then re-parented to this worker (a child subreaper) and waited for like a child.
+    ctl_r, ctl_w = os.pipe()
+    first = os.fork()
+    if first == 0:
+        try:
+            os.close(ctl_r)
+            _enter_job_namespaces()
+            pid = os.fork()
+            if pid == 0:
+                os.close(ctl_w)
+                _run_in_child(job, workdir, wfd, vm_baseline, config)
+            os.write(ctl_w, str(pid).encode())
+            os._exit(0)
+        except BaseException as exc:  # noqa: BLE001
+            try:
+                os.write(ctl_w, f"!{type(exc).__name__}: {exc}".encode()[:1000])
+            finally:
+                os._exit(1)
+    os.close(ctl_w)
+    os.waitpid(first, 0)
+    answer = os.read(ctl_r, 1000).decode("utf-8", "replace")
+    os.close(ctl_r)
+    if answer.startswith("!") or not answer.isdigit():
+        if config.get("require_isolation"):
+            raise OSError(f"could not start the job in its own namespaces ({answer[1:] or 'no answer'})")
+        # Best effort without bubblewrap (e.g. user namespaces disabled): the old fork + setsid.
+        return _start_job(job, workdir, wfd, vm_baseline, dict(config, job_isolation=False))
+    return int(answer)
+
+
+def _run_job(job: dict, root: str, vm_baseline: int, config: dict) -> tuple[dict, bytes]:
     workdir = tempfile.mkdtemp(prefix="job-", dir=root)
     os.chmod(workdir, 0o700)
     rfd, wfd = os.pipe()
     start = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        os.close(rfd)
-        _run_in_child(job, workdir, wfd, vm_baseline)
-    os.close(wfd)
+    try:
+        pid = _start_job(job, workdir, wfd, vm_baseline, config)
+    finally:
+        os.close(wfd)
     timeout = float(job.get("timeout") or 60)
     deadline = start + timeout
     chunks: list[bytes] = []
+    size = 0
     timed_out = False
-    while True:
+    while size < 1 << 20:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             timed_out = True
@@ -292,6 +451,7 @@ def _run_job(job: dict, root: str, vm_baseline: int) -> tuple[dict, bytes]:
             if not data:
                 break
             chunks.append(data)
+            size += len(data)
     os.close(rfd)
     if timed_out:
         for target in (-pid, pid):
@@ -300,8 +460,10 @@ def _run_job(job: dict, root: str, vm_baseline: int) -> tuple[dict, bytes]:
             except (ProcessLookupError, PermissionError):
                 pass
     _, wstatus = os.waitpid(pid, 0)
+    # In its own PID namespace the job was PID 1: the kernel has killed whatever it started.
+    # Without one, kill what is left in its session (a process that left the session survives).
     try:
-        os.killpg(pid, signal.SIGKILL)  # anything the script left behind in its session
+        os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
     seconds = time.monotonic() - start
@@ -313,7 +475,12 @@ def _run_job(job: dict, root: str, vm_baseline: int) -> tuple[dict, bytes]:
         try:
             result = json.loads(b"".join(chunks))
             header["status"], header["error"] = result["status"], result["error"]
-        except (ValueError, KeyError):
+            if header["status"] not in ("ok", "error"):
+                raise ValueError("bad status")
+            if isinstance(result.get("extra"), dict) and result["extra"]:
+                header["extra"] = result["extra"]
+        except (ValueError, KeyError, TypeError):
+            header["status"] = "error"
             header["error"] = "ProtocolError: the script corrupted its result message"
     elif os.WIFSIGNALED(wstatus):
         sig = os.WTERMSIG(wstatus)
@@ -329,18 +496,32 @@ def _run_job(job: dict, root: str, vm_baseline: int) -> tuple[dict, bytes]:
         except OSError as exc:
             header["status"], header["error"] = "error", f"NoImage: {exc}"
     shutil.rmtree(workdir, ignore_errors=True)
+    if os.path.exists(workdir):
+        header["worker_broken"] = True  # the job left something this worker cannot remove
     header["nbytes"] = len(image)
     return header, image
 
 
 def main() -> None:
+    global _seccomp, _JOB_FILTER
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _seccomp  # noqa: F811 - shipped next to this file
+
+    config = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+    if config.get("seccomp"):
+        _JOB_FILTER = _seccomp.job_filter()
+    libc = _libc()
+    libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)  # no same-user access to this worker's memory and /proc entries
+    if config.get("job_isolation"):
+        libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     out = sys.stdout.buffer
     inp = sys.stdin.buffer
     # Nothing but the protocol may reach the parent through our stdout.
     sys.stdout = sys.stderr
-    root = tempfile.mkdtemp(prefix="reachqa-render-")
+    base = config.get("root") or tempfile.gettempdir()
+    root = tempfile.mkdtemp(prefix="jobs-", dir=base)
     try:
+        _writable_mplconfig(root)
         hello = _warm_up()
         # Children inherit the warm heap copy-on-write. Moving it out of the collector's reach
         # keeps a child's garbage collections from touching (and so copying) every page of it.
@@ -354,9 +535,10 @@ def main() -> None:
                 continue
             job = json.loads(line)
             try:
-                header, image = _run_job(job, root, vm_baseline)
-            except Exception as exc:  # the worker itself failed (fork, pipes): say so, keep serving
+                header, image = _run_job(job, root, vm_baseline, config)
+            except Exception as exc:  # the worker itself failed (fork, pipes): say so; the parent replaces us
                 header, image = {"id": job.get("id"), "status": "error", "nbytes": 0, "seconds": 0.0,
+                                 "worker_broken": True,
                                  "error": f"InfrastructureError: {type(exc).__name__}: {exc}"}, b""
             out.write(json.dumps(header).encode() + b"\n")
             out.write(image)
@@ -364,6 +546,9 @@ def main() -> None:
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
+
+_seccomp = None
+_JOB_FILTER = b""
 
 if __name__ == "__main__":
     main()

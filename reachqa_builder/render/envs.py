@@ -64,12 +64,60 @@ def faithful_env_dir() -> Path:
     return reachqa_home() / "envs" / f"faithful-{lock_hash()}"
 
 
+# Asks an interpreter where it lives without running any code of its environment: -I (no
+# PYTHONPATH, no user site, no script folder), -S (no site: no .pth files, no sitecustomize),
+# -B (writes nothing), an empty environment.
+# (With -S, a virtualenv's own prefix is found here from its pyvenv.cfg, as site.py would.)
+_PROBE = ("import json, site, sys; print(json.dumps({'prefixes': [sys.prefix, sys.base_prefix, sys.exec_prefix], "
+          "'site': site.getsitepackages([sys.prefix]), 'version': '%d.%d' % sys.version_info[:2]}))")
+
+
+def isolated_run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """Run a render environment's interpreter on the host, isolated from the caller (clean environment)."""
+    clean = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/nonexistent",
+             "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1"}
+    return subprocess.run(cmd, env=kwargs.pop("env", clean), capture_output=True, text=True, **kwargs)
+
+
+def pth_directories(site_dir: str) -> list[str]:
+    """Folders that ``.pth`` files in ``site_dir`` add to sys.path (read as text, never executed)."""
+    found = []
+    try:
+        names = sorted(n for n in os.listdir(site_dir) if n.endswith(".pth"))
+    except OSError:
+        return found
+    for name in names:
+        try:
+            lines = Path(site_dir, name).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            line = line.strip()
+            if not line or line.startswith(("#", "import ", "import\t")):
+                continue
+            path = os.path.realpath(os.path.join(site_dir, line))
+            if os.path.isdir(path):
+                found.append(path)
+    return found
+
+
 @lru_cache(maxsize=None)
 def _interpreter_prefixes(python: str) -> tuple[str, ...]:
-    out = subprocess.run([python, "-c", "import sys; print(sys.prefix); print(sys.base_prefix); print(sys.exec_prefix)"],
-                         capture_output=True, text=True, check=True).stdout.split()
-    real = [os.path.realpath(python)]
-    return tuple(sorted(set(out) | {os.path.dirname(os.path.dirname(r)) for r in real}))
+    proc = isolated_run([python, "-I", "-S", "-B", "-c", _PROBE], timeout=60)
+    if proc.returncode != 0:
+        raise RenderEnvironmentError(f"the render interpreter {python} does not start: {proc.stderr.strip()[-500:]}")
+    import json
+
+    info = json.loads(proc.stdout)
+    folders = set(info["prefixes"]) | {os.path.dirname(os.path.dirname(os.path.realpath(python)))}
+    site_dirs = list(info["site"])
+    for venv in {os.path.dirname(os.path.dirname(os.path.abspath(python))), os.path.dirname(os.path.abspath(python))}:
+        if os.path.isfile(os.path.join(venv, "pyvenv.cfg")):
+            folders.add(venv)
+            site_dirs.append(os.path.join(venv, "lib", f"python{info['version']}", "site-packages"))
+    for site_dir in site_dirs:
+        folders.update(pth_directories(site_dir))
+    return tuple(sorted(os.path.realpath(f) for f in folders if os.path.isdir(f)))
 
 
 @lru_cache(maxsize=1)

@@ -1,8 +1,12 @@
 """A pool of warm, sandboxed render workers (see ``_worker.py`` for the protocol).
 
 One thread per worker feeds it jobs from a shared queue, so a slow script never holds up the
-others. A worker that dies (not a script: scripts run in forked children) is restarted and its
-job retried once; a second failure is reported as an infrastructure error for that script.
+others. Every reply is attributed to the job this thread sent (the id a worker writes is only
+checked, never trusted): a reply for another id, a malformed header or an oversized image is a
+``ProtocolError`` for the job sent, and that worker is replaced before the next script. A worker
+that dies or stops answering during a job costs that job one timeout (plus a short grace) and an
+``InfrastructureError`` record; the job is not retried (a script that kills or stops its worker
+would otherwise get a second try) and the worker is replaced.
 """
 
 from __future__ import annotations
@@ -29,16 +33,74 @@ class _WorkerDied(Exception):
     pass
 
 
+class _ProtocolError(Exception):
+    pass
+
+
+MAX_IMAGE_BYTES = 256 * 1024 * 1024
+REPLY_GRACE_S = 10.0  # beyond the job's own timeout, which the worker enforces
+
+
+class _Spawner:
+    """Starts worker processes from one long-lived thread.
+
+    bubblewrap's ``--die-with-parent`` (PR_SET_PDEATHSIG) fires when the *thread* that started it
+    ends, so a worker started from a short-lived thread would be killed as soon as that thread
+    finished. All workers are therefore started from this daemon thread, which lives as long as
+    the process.
+    """
+
+    def __init__(self) -> None:
+        self._requests: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def _loop(self) -> None:
+        while True:
+            fn, box, done = self._requests.get()
+            try:
+                box.append((True, fn()))
+            except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+                box.append((False, exc))
+            done.set()
+
+    def call(self, fn):
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="reachqa-render-spawner", daemon=True)
+                self._thread.start()
+        box: list = []
+        done = threading.Event()
+        self._requests.put((fn, box, done))
+        done.wait()
+        ok, value = box[0]
+        if not ok:
+            raise value
+        return value
+
+
+_SPAWNER = _Spawner()
+
+
 class _Worker:
     STARTUP_TIMEOUT = 180.0
 
     def __init__(self, env: RenderEnvironment, settings: SandboxSettings):
         self.env = env
-        argv, clean_env, self.sandboxed = worker_command(env, settings)
         self.stderr = tempfile.TemporaryFile()
-        self._cwd = tempfile.TemporaryDirectory(prefix="reachqa-worker-")
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
-                                     env=clean_env, cwd=self._cwd.name, start_new_session=True)
+        # The worker's scratch folder (used as such only without bubblewrap); removed by close().
+        self._cwd = tempfile.TemporaryDirectory(prefix="reachqa-render-")
+        argv, clean_env, self.sandboxed, fds = worker_command(env, settings, self._cwd.name)
+        try:
+            self.proc = _SPAWNER.call(lambda: subprocess.Popen(
+                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, env=clean_env,
+                cwd=self._cwd.name, start_new_session=True, pass_fds=fds))
+        except BaseException:
+            self._cwd.cleanup()
+            raise
+        finally:
+            for fd in fds:
+                os.close(fd)
         self._buf = b""
         try:
             hello = json.loads(self._read_line(self.STARTUP_TIMEOUT))
@@ -89,9 +151,23 @@ class _Worker:
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError) as exc:
             raise _WorkerDied(f"cannot send work: {exc}") from None
-        grace = float(job.get("timeout") or 60) + 30.0
-        header = json.loads(self._read_line(grace))
-        image = self._read_exact(int(header.get("nbytes") or 0), 30.0)
+        grace = float(job.get("timeout") or 60) + REPLY_GRACE_S
+        line = self._read_line(grace)
+        try:
+            header = json.loads(line)
+        except ValueError:
+            raise _ProtocolError("the worker's reply is not a JSON header") from None
+        if not isinstance(header, dict):
+            raise _ProtocolError("the worker's reply is not a JSON object")
+        try:
+            nbytes = int(header.get("nbytes") or 0)
+        except (TypeError, ValueError):
+            raise _ProtocolError("the reply's image size is not a number") from None
+        if not 0 <= nbytes <= MAX_IMAGE_BYTES:
+            raise _ProtocolError(f"the reply announces {nbytes} image bytes")
+        image = self._read_exact(nbytes, REPLY_GRACE_S)
+        if header.get("id") != job["id"]:
+            raise _ProtocolError(f"a reply for id {str(header.get('id'))[:80]!r} arrived for job {job['id']!r}")
         return header, image
 
     def close(self) -> None:
@@ -119,6 +195,7 @@ class WorkerPool:
         self.workers: list[_Worker] = []
         self.sandboxed = False
         self.closed = False
+        self.replaced = 0  # workers replaced after a failure (a count for reports and tests)
         self.busy = threading.Lock()  # one map() at a time
 
     def __enter__(self) -> "WorkerPool":
@@ -152,17 +229,21 @@ class WorkerPool:
             w.close()
         self.workers = []
 
-    def map(self, jobs: Iterable[dict], on_result: Callable[[dict, bytes], None]) -> None:
-        """Run every job; call ``on_result(header, image)`` (from worker threads, serialised) as each ends."""
+    def map(self, jobs: Iterable[dict], on_result: Callable[[dict, dict, bytes], None]) -> None:
+        """Run every job; call ``on_result(job, header, image)`` (from worker threads, serialised) as each ends.
+
+        ``job`` is the job this pool sent: callers attribute the result to ``job["id"]``. ``header``
+        is the worker's reply; for a job whose worker failed it is an error header made here.
+        """
         todo: queue.Queue = queue.Queue()
         for job in jobs:
             todo.put(job)
         lock = threading.Lock()
         fatal: list[BaseException] = []
 
-        def deliver(header: dict, image: bytes) -> None:
+        def deliver(job: dict, header: dict, image: bytes) -> None:
             with lock:
-                on_result(header, image)
+                on_result(job, header, image)
 
         def serve(slot: int) -> None:
             worker = self.workers[slot]
@@ -171,24 +252,27 @@ class WorkerPool:
                     job = todo.get_nowait()
                 except queue.Empty:
                     return
-                for attempt in (1, 2):
-                    try:
-                        header, image = worker.run(job)
-                        break
-                    except (_WorkerDied, ValueError) as exc:
-                        tail = worker.stderr_tail(5)
-                        worker.close()
-                        try:
-                            worker = self.workers[slot] = _Worker(self.env, self.settings)
-                        except BaseException as start_exc:  # noqa: BLE001
-                            fatal.append(start_exc)
-                            return
-                        if attempt == 2:
-                            header, image = {"id": job["id"], "status": "error", "seconds": 0.0, "nbytes": 0,
-                                             "error": f"InfrastructureError: the render worker died twice on this "
-                                                      f"script ({exc}) {tail[-300:]}".strip()}, b""
                 try:
-                    deliver(header, image)
+                    header, image = worker.run(job)
+                    broken = header.get("worker_broken")
+                except (_WorkerDied, _ProtocolError) as exc:
+                    kind = "ProtocolError" if isinstance(exc, _ProtocolError) else "InfrastructureError"
+                    tail = worker.stderr_tail(3) if kind == "InfrastructureError" else ""
+                    header, image = {"id": job["id"], "status": "error", "seconds": 0.0, "nbytes": 0,
+                                     "error": f"{kind}: the render worker failed on this script and was replaced "
+                                              f"({exc}) {tail[-300:]}".strip()}, b""
+                    broken = True
+                if broken:  # never hand the next script to a worker this one may have damaged
+                    self.replaced += 1
+                    worker.close()
+                    try:
+                        worker = self.workers[slot] = _Worker(self.env, self.settings)
+                    except BaseException as start_exc:  # noqa: BLE001
+                        fatal.append(start_exc)
+                        deliver(job, header, image)
+                        return
+                try:
+                    deliver(job, header, image)
                 except BaseException as exc:  # noqa: BLE001 - e.g. the disk is full: stop the run
                     fatal.append(exc)
                     return

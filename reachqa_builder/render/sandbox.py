@@ -1,24 +1,33 @@
 """How a render worker is started: the sandbox around untrusted chart code.
 
-With bubblewrap (``bwrap``) on PATH, each worker runs in new user, PID, network, IPC and UTS
-namespaces with:
+With bubblewrap (``bwrap``) on PATH, each worker runs in new user, PID, network, IPC, UTS and
+cgroup namespaces with:
 
-* the whole file system mounted read-only, the home directory hidden (an empty tmpfs; only the
-  interpreter and render-environment folders that live there are mounted back, read-only),
-* a private, size-capped tmpfs at ``/tmp`` as the only writable place,
-* no network at all (an empty network namespace: not even loopback reaches the host),
-* an empty environment except a few fixed variables (no API keys or tokens),
+* **only what it needs mounted**, read-only: system libraries and programs (``/usr`` and its
+  merged-usr links), a few files of ``/etc`` (loader cache, fonts, time zone), the render
+  environment's interpreter, standard library and packages, the renderer's own folder and the
+  prepared matplotlib font cache. Not ``/``: no home folder, repository checkout, ``/run``,
+  ``/var``, host ``/tmp`` or unix socket of the host exists inside;
+* a private, size-capped tmpfs at ``/tmp`` (the only writable place) and a size-capped
+  ``/dev/shm``; a minimal ``/dev``;
+* no network at all (an empty network namespace: no loopback to the host, no abstract sockets);
+* **no capabilities** (``--cap-drop ALL``, also for root callers) and a **seccomp filter**
+  (``_seccomp.py``) refusing ptrace, keyctl, bpf, kexec, modules, setns, umount, pivot_root,
+  chroot, handle-based opens, io_uring, ...; bubblewrap sets no-new-privileges with it;
+* an empty environment except a few fixed variables (no API keys or tokens);
 * ``--die-with-parent``: a worker never outlives reachqa.
 
-Inside, every script runs in a child forked from the worker with rlimits on CPU time, memory
-(a budget above the worker's own baseline), file size, processes (counted per sandbox user
-namespace) and open files, plus an audit hook that refuses process creation, sockets and writes
-outside the script's own directory, and a wall-time limit enforced by the worker.
+Inside, every script runs as PID 1 of its own PID namespace (in its own user and mount
+namespace) forked from the warm worker: when the script's process ends, the kernel kills
+everything it started, and it sees neither the worker nor its pipes (``/proc`` is covered).
+Before the script runs, that process drops every capability, sets no-new-privileges and stacks
+a stricter seccomp filter (also refusing mount, unshare and namespace-creating clone); see
+``_worker.py``. rlimits (CPU, memory, file size, processes, open files), a wall-time limit and
+an audit hook (clear errors for process creation, sockets, writes outside the job folder) apply.
 
-Without bubblewrap the worker runs as a plain child process with the same clean environment,
-rlimits and audit hook, but without file-system, network or PID isolation: a script that
-deliberately bypasses the Python audit hook (e.g. through ctypes) could then reach the network
-or write files the user can write. ``reachqa render`` warns about this once.
+Without bubblewrap, rendering refuses to start unless the caller opts in
+(``SandboxSettings(unsafe_no_sandbox=True)`` / ``--unsafe-no-sandbox``); see
+``UNSAFE_WARNING`` for what is then exposed.
 """
 
 from __future__ import annotations
@@ -26,9 +35,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
+
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import _seccomp
 from .envs import HERE, RenderEnvironment, reachqa_home
 
 WORKER_SCRIPT = HERE / "_worker.py"
@@ -36,37 +47,84 @@ WORKER_SCRIPT = HERE / "_worker.py"
 # Variables passed to workers; everything else (API keys, tokens, proxies) is dropped.
 _PASSTHROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "TZ")
 
+# System paths a worker may read (when present); everything else of the host is absent.
+SYSTEM_DIRS = ("/usr", "/etc/fonts", "/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf",
+               "/etc/ld.so.conf.d", "/etc/localtime", "/etc/matplotlibrc")
+MERGED_USR_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+
+# Test-only weakenings (never exposed as a flag): each switches one protection off so the
+# attack tests can show the attack working before showing it stopped.
+WEAKENINGS = frozenset({
+    "caps",           # keep capabilities (no --cap-drop; the job keeps its namespace capabilities)
+    "seccomp",        # no seccomp filters
+    "bind_root",      # bind / read-only with the home folder hidden (the old layout)
+    "shm",            # /dev/shm uncapped
+    "job_isolation",  # no per-job PID/user/mount namespace: fork + setsid + killpg (the old way)
+    "attribution",    # the parent trusts the id in a worker's reply (the old way)
+})
+
+UNSAFE_WARNING = (
+    "[reachqa] WARNING: rendering WITHOUT a sandbox (bubblewrap is not installed; --unsafe-no-sandbox "
+    "given). Chart scripts run as your user with rlimits, a clean environment and a Python audit hook only. "
+    "A script that bypasses the hook (ctypes) can read every file you can (home folder, SSH keys, "
+    ".env, credentials, the repository), write and delete them, use the network and host unix sockets, "
+    "and leave processes running when the system refuses the per-job namespaces. Install bubblewrap "
+    "(apt-get install bubblewrap) to render untrusted code.")
+
+
+class SandboxUnavailableError(RuntimeError):
+    """Bubblewrap is missing (or unusable) and the caller did not opt in to unsandboxed rendering."""
+
 
 @dataclass(frozen=True)
 class SandboxSettings:
     """Isolation settings for render workers.
 
     Args:
-        use_bwrap: ``None`` = use bubblewrap when installed; ``True`` = require it; ``False`` = never.
+        use_bwrap: ``None`` = bubblewrap, required unless ``unsafe_no_sandbox``; ``True`` = require
+            it; ``False`` = never (only together with ``unsafe_no_sandbox=True``).
         tmpfs_mb: size cap of the sandbox's writable /tmp.
+        shm_mb: size cap of the sandbox's /dev/shm.
+        unsafe_no_sandbox: allow rendering without bubblewrap (prints ``UNSAFE_WARNING``).
+        weaken: test-only: names from ``WEAKENINGS`` to switch off (never use in production).
     """
 
     use_bwrap: bool | None = None
     tmpfs_mb: int = 512
+    shm_mb: int = 64
+    unsafe_no_sandbox: bool = False
+    weaken: frozenset = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.weaken) - WEAKENINGS
+        if unknown:
+            raise ValueError(f"unknown weakening(s) {sorted(unknown)}; known: {sorted(WEAKENINGS)}")
+        object.__setattr__(self, "weaken", frozenset(self.weaken))
+        if self.use_bwrap is False and not self.unsafe_no_sandbox:
+            raise ValueError("use_bwrap=False runs chart scripts without a sandbox; pass unsafe_no_sandbox=True "
+                             "to accept that")
 
 
 def bwrap_path() -> str | None:
     return shutil.which("bwrap")
 
 
-def _mplconfig_dir(env: RenderEnvironment) -> Path:
-    """A matplotlib config/cache folder per environment with the font cache already built."""
-    path = reachqa_home() / "mplconfig" / env.fingerprint
-    if not (path / ".ready").exists():
-        path.mkdir(parents=True, exist_ok=True)
-        subprocess.run([env.python, "-c", "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot"],
-                       env={"MPLCONFIGDIR": str(path), "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-                       capture_output=True, check=False)
-        (path / ".ready").write_text("ok")
-    return path
+def wants_bwrap(settings: SandboxSettings) -> bool:
+    """Whether workers run under bubblewrap; raises SandboxUnavailableError when it is required but missing."""
+    if settings.use_bwrap is False:
+        return False
+    if bwrap_path() is not None:
+        return True
+    if settings.use_bwrap is None and settings.unsafe_no_sandbox:
+        return False
+    raise SandboxUnavailableError(
+        "bubblewrap (bwrap) is not installed, so chart scripts cannot be sandboxed; install it "
+        "(Debian/Ubuntu: apt-get install bubblewrap) or, only for code you trust, pass --unsafe-no-sandbox "
+        "(render_scripts(..., unsafe_no_sandbox=True))")
 
 
-def worker_environment(env: RenderEnvironment) -> dict[str, str]:
+def clean_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The fixed environment of every process started for an untrusted environment (no caller variables)."""
     clean = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": "/tmp",
@@ -76,7 +134,6 @@ def worker_environment(env: RenderEnvironment) -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONNOUSERSITE": "1",
         "MPLBACKEND": "Agg",
-        "MPLCONFIGDIR": str(_mplconfig_dir(env)),
         "OMP_NUM_THREADS": "1",
         "OPENBLAS_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
@@ -84,34 +141,122 @@ def worker_environment(env: RenderEnvironment) -> dict[str, str]:
     for key in _PASSTHROUGH:
         if key in os.environ:
             clean[key] = os.environ[key]
+    clean.update(extra or {})
     return clean
 
 
-def worker_command(env: RenderEnvironment, settings: SandboxSettings) -> tuple[list[str], dict[str, str], bool]:
-    """The argv and environment that start one worker, and whether it is sandboxed by bubblewrap."""
-    clean = worker_environment(env)
-    python_cmd = [env.python, "-s", str(WORKER_SCRIPT)]
+def bwrap_args(env: RenderEnvironment, settings: SandboxSettings, *, writable: tuple[str, ...] = (),
+               readable: tuple[str, ...] = ()) -> list[str]:
+    """bubblewrap's arguments (without the command) for a process of render environment ``env``."""
     bwrap = bwrap_path()
-    if settings.use_bwrap is False or (bwrap is None and settings.use_bwrap is None):
-        return python_cmd, clean, False
     if bwrap is None:
-        raise RuntimeError("bubblewrap (bwrap) is required by the sandbox settings but is not installed; "
-                           "install it (Debian/Ubuntu: apt-get install bubblewrap)")
-    args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--size", str(settings.tmpfs_mb * 1024 * 1024), "--tmpfs", "/tmp"]
-    masked = ["/tmp"]
-    home = os.path.realpath(os.path.expanduser("~"))
-    if home not in ("/", "/tmp", "") and os.path.isdir(home):
-        args += ["--tmpfs", home]
-        masked.append(home)
-    # Mount back, read-only, what the worker needs from the hidden folders.
-    needed = set(env.prefixes) | {str(HERE), clean["MPLCONFIGDIR"]}
-    for path in sorted(needed):
-        real = os.path.realpath(path)
-        if any(real.startswith(m + os.sep) for m in masked) and os.path.exists(real):
-            args += ["--ro-bind", real, real]
-    args += ["--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--clearenv"]
+        raise SandboxUnavailableError("bubblewrap (bwrap) is not installed")
+    weak = settings.weaken
+    args = [bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--clearenv"]
+    if "caps" not in weak:
+        args += ["--cap-drop", "ALL"]
+    needed = {os.path.realpath(p) for p in (*env.prefixes, str(HERE), *readable) if os.path.exists(p)}
+    if "bind_root" in weak:
+        args += ["--ro-bind", "/", "/"]
+        home = os.path.realpath(os.path.expanduser("~"))
+        if home not in ("/", "/tmp", "") and os.path.isdir(home):
+            args += ["--tmpfs", home]
+            args += [a for p in sorted(needed) if p.startswith(home + os.sep) for a in ("--ro-bind", p, p)]
+    else:
+        for link in MERGED_USR_LINKS:
+            if os.path.islink(link):
+                args += ["--symlink", os.readlink(link), link]
+            elif os.path.isdir(link):
+                args += ["--ro-bind", link, link]
+        for path in SYSTEM_DIRS:
+            args += ["--ro-bind-try", path, path]
+        for path in sorted(needed):
+            if not path.startswith("/usr/"):
+                args += ["--ro-bind", path, path]
+    args += ["--dev", "/dev", "--proc", "/proc", "--size", str(settings.tmpfs_mb * 1024 * 1024), "--tmpfs", "/tmp"]
+    if "shm" not in weak:
+        args += ["--size", str(settings.shm_mb * 1024 * 1024), "--tmpfs", "/dev/shm"]
+    for path in writable:
+        args += ["--bind", path, path]
+    return args
+
+
+def seccomp_fd(settings: SandboxSettings) -> int | None:
+    """A readable fd holding the worker's compiled seccomp filter (for ``bwrap --seccomp``), or None."""
+    if "seccomp" in settings.weaken:
+        return None
+    if not _seccomp.supported():
+        raise SandboxUnavailableError(f"no seccomp filter is known for this CPU architecture; refusing to run "
+                                      f"chart scripts without one")
+    program = _seccomp.worker_filter()
+    rfd, wfd = os.pipe()
+    os.write(wfd, program)  # a few hundred bytes: fits in the pipe buffer
+    os.close(wfd)
+    return rfd
+
+
+def _mplconfig_dir(env: RenderEnvironment, settings: SandboxSettings) -> Path:
+    """A matplotlib config/cache folder per environment with the font cache already built.
+
+    The build imports matplotlib from the render environment, so it runs isolated (``-I``, clean
+    environment) and, with bubblewrap, inside the same sandbox as the workers.
+    """
+    path = reachqa_home() / "mplconfig" / env.fingerprint
+    if not (path / ".ready").exists():
+        path.mkdir(parents=True, exist_ok=True)
+        cmd = [env.python, "-I", "-B", "-c", "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot"]
+        clean = clean_environment({"MPLCONFIGDIR": str(path)})
+        fds: tuple[int, ...] = ()
+        if wants_bwrap(settings):
+            fd = seccomp_fd(settings)
+            prefix = bwrap_args(env, settings, writable=(str(path),))
+            if fd is not None:
+                prefix += ["--seccomp", str(fd)]
+                fds = (fd,)
+            cmd = prefix + [a for k, v in clean.items() for a in ("--setenv", k, v)] + ["--"] + cmd
+        try:
+            subprocess.run(cmd, env=clean, capture_output=True, check=False, pass_fds=fds, timeout=600)
+        finally:
+            for fd in fds:
+                os.close(fd)
+        (path / ".ready").write_text("ok")
+    return path
+
+
+def worker_environment(env: RenderEnvironment, settings: SandboxSettings | None = None) -> dict[str, str]:
+    return clean_environment({"MPLCONFIGDIR": str(_mplconfig_dir(env, settings or SandboxSettings()))})
+
+
+def worker_command(env: RenderEnvironment, settings: SandboxSettings, root: str) -> tuple[list[str], dict[str, str], bool, tuple[int, ...]]:
+    """The argv, environment and fds to pass that start one worker, and whether it is sandboxed by bubblewrap.
+
+    ``root`` is the worker's scratch folder on the host, used only without bubblewrap (the
+    sandbox has its own private /tmp); the caller removes it.
+    """
+    sandboxed = wants_bwrap(settings)
+    clean = worker_environment(env, settings)
+    config = {"job_isolation": "job_isolation" not in settings.weaken,
+              "drop_caps": "caps" not in settings.weaken,
+              "seccomp": "seccomp" not in settings.weaken,
+              # Under bubblewrap the per-job namespaces must work; without it they are best effort.
+              "require_isolation": sandboxed and "job_isolation" not in settings.weaken,
+              "root": "/tmp" if sandboxed else root}
+    import json
+
+    python_cmd = [env.python, "-I", "-B", str(WORKER_SCRIPT), json.dumps(config)]
+    if not sandboxed:
+        return python_cmd, clean, False, ()
+    args = bwrap_args(env, settings, readable=(clean["MPLCONFIGDIR"],))
+    fds: tuple[int, ...] = ()
+    fd = seccomp_fd(settings)
+    if fd is not None:
+        args += ["--seccomp", str(fd)]
+        fds = (fd,)
     for key, value in clean.items():
         args += ["--setenv", key, value]
     args += ["--chdir", "/tmp", "--"]
-    return args + python_cmd, clean, True
+    return args + python_cmd, clean, True, fds
+
+
+__all__ = ["SandboxSettings", "SandboxUnavailableError", "UNSAFE_WARNING", "WEAKENINGS", "bwrap_path",
+           "worker_command", "clean_environment", "bwrap_args"]
