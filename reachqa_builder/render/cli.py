@@ -29,11 +29,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", default=None, help="render cache folder (default ~/.cache/reachqa/renders)")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the render cache")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--unsafe-no-sandbox", action="store_true",
+                        help="render even without bubblewrap: scripts can then read and write your files and use "
+                             "the network (only for code you trust)")
     parser.set_defaults(run=run_render)
 
 
 def run_render(args) -> int:
-    from . import ENV_NAMES, RenderEnvironmentError, RenderInfrastructureError, render_scripts
+    from . import ENV_NAMES, RenderEnvironmentError, RenderInfrastructureError, SandboxUnavailableError, render_scripts
 
     code_dir = Path(args.code_dir)
     if not code_dir.exists():
@@ -52,8 +55,9 @@ def run_render(args) -> int:
     try:
         records = render_scripts(scripts, args.out_dir, env=args.env, dpi=args.dpi, workers=args.workers,
                                  timeout=args.timeout, memory_mb=args.memory_mb, cache_dir=args.cache_dir,
-                                 use_cache=not args.no_cache, progress=not args.no_progress)
-    except (RenderEnvironmentError, RenderInfrastructureError, NotADirectoryError) as exc:
+                                 use_cache=not args.no_cache, progress=not args.no_progress,
+                                 unsafe_no_sandbox=args.unsafe_no_sandbox)
+    except (RenderEnvironmentError, RenderInfrastructureError, SandboxUnavailableError, NotADirectoryError) as exc:
         print(f"reachqa render: {exc}", file=sys.stderr)
         return 1
     ok = sum(r.status == "ok" for r in records)
