@@ -172,11 +172,18 @@ def render_scripts(
     counts = {"ok": 0, "failed": 0, "cached": 0}
     report_fh = open(report_path, "w", encoding="utf-8") if report else None
 
+    trust_reply_id = "attribution" in settings.weaken  # test-only weakening: the old, forgeable way
+
     def finish(rec: RenderRecord, image: bytes | None) -> None:
         if image is not None:
             target = confined_output_path(out, rec.id)
-            atomic_write(target, image)
-            rec.image = str(target)
+            if target is None and trust_reply_id:
+                target = out / f"{rec.id}.jpg"  # what the old renderer did with any id
+            if target is None:
+                rec.status, rec.error, rec.sha256, image = "error", f"BadId: {rec.id!r} is not a plain file name", None, None
+            else:
+                atomic_write(target, image)
+                rec.image = str(target)
         records[rec.id] = rec
         if report_fh is not None:
             report_fh.write(json.dumps(rec.report_line()) + "\n")
@@ -214,7 +221,6 @@ def render_scripts(
             if not sandboxed and not _warned_no_sandbox:
                 _warned_no_sandbox = True
                 print(UNSAFE_WARNING, file=sys.stderr)
-            trust_reply_id = "attribution" in settings.weaken  # test-only: the old, forgeable way
             with _shared_pool(environment, n, settings, keep_workers) as pool:
 
                 def on_result(job: dict, header: dict, image: bytes) -> None:

@@ -238,13 +238,17 @@ def _enter_job_namespaces() -> None:
             pass
 
 
-def _seal_job_process(job_isolation: bool, drop_caps: bool) -> None:
-    """In the job's PID 1, before the script: hide /proc (the worker, its pipes), drop capabilities."""
+def _seal_job_process(job_isolation: bool, drop_caps: bool, shm_mb: int) -> None:
+    """In the job's PID 1, before the script: hide /proc (the worker, its pipes), give the job its
+    own capped /dev/shm (freed with the job), drop capabilities."""
     libc = _libc()
     if job_isolation:
         _check(libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "make mounts private")
         _check(libc.mount(b"proc-hidden", b"/proc", b"tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, b"size=4k,mode=555"),
                "cover /proc")
+        if shm_mb and os.path.isdir("/dev/shm"):
+            _check(libc.mount(b"shm", b"/dev/shm", b"tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
+                              f"size={shm_mb}m,mode=1777".encode()), "mount a private /dev/shm")
     if drop_caps:
         for cap in range(64):
             libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)  # EINVAL past the last capability: ignored
@@ -279,8 +283,7 @@ def _run_in_child(job: dict, workdir: str, result_fd: int, vm_baseline: int, con
     extra: dict = {}
     try:
         isolated = bool(config.get("job_isolation"))
-        if not isolated:
-            os.setsid()
+        os.setsid()  # own session and process group: kill(0, ...) cannot reach the worker's group
         devnull = os.open(os.devnull, os.O_RDWR)
         os.dup2(devnull, 0)
         os.dup2(devnull, 1)
@@ -289,7 +292,7 @@ def _run_in_child(job: dict, workdir: str, result_fd: int, vm_baseline: int, con
             os.close(devnull)
         _close_other_fds(result_fd)
         try:
-            _seal_job_process(isolated, bool(config.get("drop_caps")))
+            _seal_job_process(isolated, bool(config.get("drop_caps")), int(config.get("shm_mb") or 0))
         except OSError as exc:
             status["error"] = f"InfrastructureError: could not isolate the job ({exc})"
             raise SystemExit(3)
@@ -496,8 +499,12 @@ def _run_job(job: dict, root: str, vm_baseline: int, config: dict) -> tuple[dict
         except OSError as exc:
             header["status"], header["error"] = "error", f"NoImage: {exc}"
     shutil.rmtree(workdir, ignore_errors=True)
-    if os.path.exists(workdir):
+    if os.path.exists(workdir) or not os.path.isdir(root):
         header["worker_broken"] = True  # the job left something this worker cannot remove
+    elif config.get("scratch_limit_bytes"):
+        st = os.statvfs(root)
+        if (st.f_blocks - st.f_bfree) * st.f_frsize > int(config["scratch_limit_bytes"]):
+            header["worker_broken"] = True  # the job filled the worker's scratch space outside its folder
     header["nbytes"] = len(image)
     return header, image
 
@@ -511,8 +518,8 @@ def main() -> None:
     if config.get("seccomp"):
         _JOB_FILTER = _seccomp.job_filter()
     libc = _libc()
-    libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)  # no same-user access to this worker's memory and /proc entries
     if config.get("job_isolation"):
+        libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)  # no same-user access to this worker's memory and /proc entries
         libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     out = sys.stdout.buffer
     inp = sys.stdin.buffer

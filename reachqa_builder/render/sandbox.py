@@ -59,7 +59,7 @@ WEAKENINGS = frozenset({
     "seccomp",        # no seccomp filters
     "bind_root",      # bind / read-only with the home folder hidden (the old layout)
     "shm",            # /dev/shm uncapped
-    "job_isolation",  # no per-job PID/user/mount namespace: fork + setsid + killpg (the old way)
+    "job_isolation",  # no per-job PID/user/mount namespace, dumpable worker: fork + setsid + killpg (the old way)
     "attribution",    # the parent trusts the id in a worker's reply (the old way)
 })
 
@@ -240,7 +240,10 @@ def worker_command(env: RenderEnvironment, settings: SandboxSettings, root: str)
               "seccomp": "seccomp" not in settings.weaken,
               # Under bubblewrap the per-job namespaces must work; without it they are best effort.
               "require_isolation": sandboxed and "job_isolation" not in settings.weaken,
-              "root": "/tmp" if sandboxed else root}
+              "root": "/tmp" if sandboxed else root,
+              "shm_mb": settings.shm_mb if "shm" not in settings.weaken else 0,
+              # Under bubblewrap /tmp is the worker's own: a job that fills it gets the worker replaced.
+              "scratch_limit_bytes": settings.tmpfs_mb * 1024 * 1024 // 4 if sandboxed else 0}
     import json
 
     python_cmd = [env.python, "-I", "-B", str(WORKER_SCRIPT), json.dumps(config)]

@@ -1,0 +1,242 @@
+"""Runs the red-team scripts of issue 11 against the real sandbox and deliberately weakened ones.
+
+    python render_attacks_driver.py WORKDIR      # prints one JSON object (the observations)
+
+Run by test_render_attacks.py as root and as an unprivileged user (setpriv), so it only uses
+WORKDIR (readable and writable by that user) and the public interface (render_scripts).
+Every attack script reports through its own record: ``ATTACK-WORKED ...`` when it got what it
+wanted, ``ATTACK-BLOCKED ...`` when the system refused; the driver adds what it sees from outside
+(files written, connections, images of good scripts).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+
+from reachqa_builder.render import SandboxSettings, SandboxUnavailableError, render_scripts
+from reachqa_builder.render.sandbox import WEAKENINGS
+
+REPO = Path(__file__).resolve().parents[2]
+
+GOOD = {
+    "good_a": "import matplotlib.pyplot as plt\nimport numpy as np\nx = np.linspace(0, 10, 50)\n"
+              "plt.plot(x, np.sin(x) + np.random.rand(50) * 0.1)\nplt.title('Sine')\nplt.show()\n",
+    "good_b": "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(5, 3))\n"
+              "ax.bar(['a', 'b', 'c'], [3, 1, 2], color='tab:green')\nax.set_title('Bars')\nfig.savefig('x.png')\n",
+    "good_c": "import matplotlib.pyplot as plt\nplt.pie([1, 2, 3], labels=['x', 'y', 'z'])\nplt.show()\n",
+    "good_d": "import matplotlib.pyplot as plt\nplt.scatter([1, 2, 3], [3, 1, 2])\nplt.title('Dots')\nplt.show()\n",
+    "good_e": "import matplotlib.pyplot as plt\nplt.barh(['p', 'q'], [2, 5])\nplt.show()\n",
+}
+
+PRELUDE = "import ctypes, os, io, json, time, glob\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+
+
+def attacks(work: Path) -> dict[str, str]:
+    home = work / "home"
+    forged_jpeg = ("from PIL import Image\nbuf = io.BytesIO(); Image.new('RGB', (64, 64), 'red').save(buf, 'JPEG')\n"
+                   "forged = buf.getvalue()\n")
+
+    def forge(target: str) -> str:
+        return PRELUDE + forged_jpeg + (
+            f"msg = json.dumps({{'id': {target!r}, 'status': 'ok', 'error': None, 'seconds': 0.1, "
+            "'nbytes': len(forged)}).encode() + b'\\n' + forged\n"
+            "fd = libc.open(f'/proc/{os.getppid()}/fd/1'.encode(), 1)\n"
+            "if fd < 0:\n    raise RuntimeError(f'ATTACK-BLOCKED open errno {ctypes.get_errno()}')\n"
+            "libc.write(fd, msg, len(msg))\n"
+            "raise RuntimeError('ATTACK-WORKED forged reply written')\n")
+
+    return {
+        # 1. capabilities and dangerous system calls
+        "cap_escape": PRELUDE + (
+            "hdr = (ctypes.c_uint32 * 2)(0x20080522, 0); data = (ctypes.c_uint32 * 6)(); libc.capget(hdr, data)\n"
+            "eff = data[0] | (data[3] << 32)\n"
+            "done = []\n"
+            "if libc.unshare(0x10000000 | 0x00020000) == 0: done.append('unshare')\n"
+            "if libc.mount(b'none', b'/tmp', b'tmpfs', 0, None) == 0: done.append('mount')\n"
+            "if libc.syscall(250, 0, 0, 0, 0, 0) == 0 or ctypes.get_errno() != 1: done.append('keyctl')\n"
+            "raise RuntimeError(('ATTACK-WORKED' if eff or done else 'ATTACK-BLOCKED') + f' caps={eff:x} {done}')\n"),
+        "home_escape": PRELUDE + (
+            f"home = {str(home)!r}\n"
+            "libc.umount2(home.encode(), 2)\n"
+            "try:\n    data = open(home + '/.netrc').read()\nexcept OSError as exc:\n    data = str(exc)\n"
+            "raise RuntimeError(('ATTACK-WORKED ' if 'NETRC-SECRET' in data else 'ATTACK-BLOCKED ') + data[:80])\n"),
+        # 2. forged results through the protocol pipe
+        "forge_other": forge("good_b"),
+        "forge_unknown": forge("no-such-id"),
+        "forge_path": forge(str(work / "pwned")),
+        # 3. a process that outlives its job and forges later charts
+        "daemon": PRELUDE + forged_jpeg + (
+            "root = os.path.dirname(os.getcwd())\n"
+            "if libc.fork() == 0:\n"
+            "    libc.setsid()\n"
+            "    for fd in range(3, 256):\n        libc.close(fd)\n"
+            "    end = time.time() + 30\n"
+            "    while time.time() < end:\n"
+            "        for d in glob.glob(root + '/job-*'):\n"
+            "            p = (d + '/__chart__.jpg').encode()\n"
+            "            fd = libc.open(p, 0o1001, 0o600)\n"
+            "            if fd >= 0:\n                libc.write(fd, forged, len(forged)); libc.close(fd)\n"
+            "        time.sleep(0.0005)\n"
+            "    libc._exit(0)\n"
+            "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3]); plt.show()\n"),
+        # 4. reading host data
+        "host_read": (f"try:\n    data = open({str(REPO / 'README.md')!r}).read()\nexcept OSError as exc:\n"
+                      "    raise RuntimeError(f'ATTACK-BLOCKED {exc}')\nraise RuntimeError('ATTACK-WORKED read the checkout')\n"),
+        "host_socket": PRELUDE + (
+            "fd = libc.socket(1, 1, 0)\n"
+            f"path = {str(work / 'host.sock')!r}.encode()\n"
+            "addr = ctypes.create_string_buffer(110); addr[0:2] = (1).to_bytes(2, 'little'); addr[2:2 + len(path)] = path\n"
+            "rc = libc.connect(fd, addr, 110)\n"
+            "raise RuntimeError(('ATTACK-WORKED connected' if rc == 0 else f'ATTACK-BLOCKED errno {ctypes.get_errno()}'))\n"),
+        "shadow": ("try:\n    data = open('/etc/shadow').read()\nexcept OSError as exc:\n"
+                   "    raise RuntimeError(f'ATTACK-BLOCKED {exc}')\nraise RuntimeError('ATTACK-WORKED read /etc/shadow')\n"),
+        # 5. memory held in /dev/shm
+        "shm_fill": PRELUDE + (
+            "chunk = b'x' * (1 << 20); total = 0\n"
+            "for i in range(8):\n"
+            "    fd = libc.open(f'/dev/shm/fill{i}'.encode(), 0o101, 0o600)\n"
+            "    if fd < 0: break\n"
+            "    for j in range(32):\n"
+            "        n = libc.write(fd, chunk, len(chunk))\n"
+            "        if n <= 0: break\n"
+            "        total += n\n"
+            "    libc.close(fd)\n"
+            "raise RuntimeError(('ATTACK-WORKED' if total >= 200 << 20 else 'ATTACK-BLOCKED') + f' wrote {total >> 20} MiB')\n"),
+        # 6. denial of service against the worker
+        "break_mounts": PRELUDE + (
+            "rc = libc.umount2(b'/tmp', 2)\n"
+            "raise RuntimeError('ATTACK-WORKED unmounted /tmp' if rc == 0 else f'ATTACK-BLOCKED errno {ctypes.get_errno()}')\n"),
+        "stop_worker": PRELUDE + (
+            "ppid = os.getppid()\n"
+            "rc = libc.kill(ppid, 19) if ppid > 1 else -1\n"
+            "raise RuntimeError(f'ATTACK-WORKED stopped {ppid}' if rc == 0 else f'ATTACK-BLOCKED ppid={ppid}')\n"),
+    }
+
+
+ENVIRON_READ = ("import glob\nfound = ''\nfor p in glob.glob('/proc/[0-9]*/environ'):\n"
+                "    try:\n        data = open(p, 'rb').read()\n    except OSError:\n        continue\n"
+                "    if b'REACHQA-ATTACK-SECRET' in data:\n        found = p\n        break\n"
+                "raise RuntimeError(('ATTACK-WORKED ' + found) if found else 'ATTACK-BLOCKED')\n")
+
+
+def order(work: Path) -> dict[str, str]:
+    """One worker, in this order: attacks on later jobs come before the good scripts they hit."""
+    a = attacks(work)
+    return {"good_a": GOOD["good_a"], "cap_escape": a["cap_escape"], "home_escape": a["home_escape"],
+            "good_b": GOOD["good_b"], "forge_other": a["forge_other"], "forge_unknown": a["forge_unknown"],
+            "host_read": a["host_read"], "host_socket": a["host_socket"],
+            "shadow": a["shadow"], "shm_fill": a["shm_fill"], "break_mounts": a["break_mounts"],
+            "good_c": GOOD["good_c"], "daemon": a["daemon"], "good_d": GOOD["good_d"], "good_e": GOOD["good_e"],
+            "stop_worker": a["stop_worker"], "good_tail": GOOD["good_a"].replace("Sine", "Tail")}
+
+
+def summary(records) -> dict:
+    return {r.id: {"status": r.status, "error": r.error, "sha256": r.sha256, "cached": r.cached} for r in records}
+
+
+def run(scripts, out, **kw) -> dict:
+    start = time.monotonic()
+    try:
+        records = render_scripts(scripts, out, env="current", workers=1, timeout=5, memory_mb=1024, progress=False,
+                                 keep_workers=False, **kw)
+        result = {"records": summary(records)}
+    except Exception as exc:  # noqa: BLE001 - a weakened run may crash: that is an observation
+        result = {"raised": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()[-2000:]}
+    result["seconds"] = round(time.monotonic() - start, 2)
+    result["files"] = {p.name: __import__("hashlib").sha256(p.read_bytes()).hexdigest()
+                       for p in Path(out).glob("*.jpg")} if Path(out).is_dir() else {}
+    return result
+
+
+def main() -> None:
+    work = Path(sys.argv[1])
+    (work / "home").mkdir(exist_ok=True)
+    (work / "home" / ".netrc").write_text("machine example.com password NETRC-SECRET\n")
+    os.environ["HOME"] = str(work / "home")
+    assert "REACHQA-ATTACK-SECRET" in os.environ.get("OPENAI_API_KEY", ""), "start the driver with the secret"
+    connections: list[str] = []
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(work / "host.sock"))
+    server.listen(5)
+    server.settimeout(0.2)
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+                connections.append("connected")
+                conn.close()
+            except OSError:
+                pass
+
+    threading.Thread(target=accept, daemon=True).start()
+    scripts = order(work)
+    obs: dict = {"uid": os.getuid()}
+    try:
+        obs["clean"] = run({k: v for k, v in scripts.items() if k.startswith("good")}, work / "clean", use_cache=False)
+        obs["real"] = run(scripts, work / "real", cache_dir=work / "cache")
+        obs["real_connections"] = len(connections)
+        obs["cached"] = run(scripts, work / "cached", cache_dir=work / "cache")
+        connections.clear()
+        weak = SandboxSettings(weaken=WEAKENINGS - {"attribution"})
+        obs["weak"] = run(scripts, work / "weak", use_cache=False, sandbox=weak)
+        obs["weak_connections"] = len(connections)
+        # The weakest setting (the parent also trusts reply ids): forged replies land.
+        a = attacks(work)
+        obs["forge_weakest"] = run({"good_b": GOOD["good_b"], "forge_other": a["forge_other"],
+                                    "forge_path": a["forge_path"], "forge_unknown": a["forge_unknown"]},
+                                   work / "forged", use_cache=False, sandbox=SandboxSettings(weaken=WEAKENINGS))
+        obs["pwned_exists"] = (work / "pwned.jpg").exists()
+        # 7. without bubblewrap
+        nobwrap = work / "nobwrap-bin"
+        nobwrap.mkdir(exist_ok=True)
+        path = os.environ["PATH"]
+        os.environ["PATH"] = str(nobwrap)
+        tempfile.tempdir = str(work / "tmp")
+        (work / "tmp").mkdir(exist_ok=True)
+        try:
+            try:
+                render_scripts({"good_a": GOOD["good_a"]}, work / "refused", env="current", progress=False,
+                               use_cache=False)
+                obs["unsafe_refused"] = None
+            except SandboxUnavailableError as exc:
+                obs["unsafe_refused"] = str(exc)
+            marker = work / "daemon-marker"
+            keepalive = ("import ctypes, time\nlibc = ctypes.CDLL(None)\nif libc.fork() == 0:\n    libc.setsid()\n"
+                         "    for fd in range(3, 256):\n        libc.close(fd)\n    end = time.time() + 20\n"
+                         "    while time.time() < end:\n"
+                         f"        f = libc.open({str(marker)!r}.encode(), 0o1101, 0o644)\n"
+                         "        libc.close(f); time.sleep(0.1)\n    libc._exit(0)\n"
+                         "import matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()\n")
+            unsafe_scripts = {"environ_read": ENVIRON_READ, "keepalive": keepalive, "good_a": GOOD["good_a"]}
+            for name, settings in (("unsafe", SandboxSettings(unsafe_no_sandbox=True)),
+                                   ("unsafe_weak", SandboxSettings(unsafe_no_sandbox=True, weaken={"job_isolation"}))):
+                marker.unlink(missing_ok=True)
+                obs[name] = run(unsafe_scripts, work / name, use_cache=False, sandbox=settings)
+                time.sleep(0.5)
+                before = marker.stat().st_mtime_ns if marker.exists() else None
+                time.sleep(1.0)
+                after = marker.stat().st_mtime_ns if marker.exists() else None
+                obs[name]["survivor"] = before is not None and after != before
+            obs["tmp_left"] = sorted(os.listdir(work / "tmp"))
+        finally:
+            os.environ["PATH"] = path
+            tempfile.tempdir = None
+    finally:
+        stop.set()
+        server.close()
+    print(json.dumps(obs))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,304 @@
+"""Issue 11's attack classes against the sandbox: each works against a deliberately weakened
+setting (``SandboxSettings(weaken=...)``, test-only) and is stopped by the real one.
+
+The attacks run through ``render_attacks_driver.py`` twice, as root and as an unprivileged user
+(uid 65534 through ``setpriv``), one render run per setting with every attack script and good
+scripts between them on a single worker (so an attack on "later jobs" has later jobs to hit).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from reachqa_builder.render import RenderEnvironmentError, render_scripts
+from reachqa_builder.render.envs import audit_startup_files, get_environment, reachqa_home, verify_environment, write_manifest
+from reachqa_builder.render.sandbox import bwrap_path
+from reachqa_builder.render.verify import check_jpeg, confined_output_path
+
+DRIVER = Path(__file__).with_name("render_attacks_driver.py")
+GOOD = ("good_a", "good_b", "good_c", "good_d", "good_e", "good_tail")
+USERS = ("root", "nobody")
+
+needs_bwrap = pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap is not installed")
+
+
+def _expose_interpreter() -> str:
+    """Shell commands (run as root in a private mount namespace) that make the interpreter reachable for
+    uid 65534 when it lives under a folder others cannot enter (e.g. /root/.pyenv): that folder is
+    covered by an empty tmpfs with only the interpreter's subtree mounted back. Nothing changes on the host."""
+    real = Path(os.path.realpath(sys.executable))
+    for parent in reversed(real.parents):
+        if parent == Path("/"):
+            continue
+        if not parent.stat().st_mode & 0o001:
+            child = real.relative_to(parent).parts[0]
+            q = shlex.quote
+            return (f"S=$(mktemp -d) && mount --bind {q(str(parent / child))} \"$S\" && "
+                    f"mount -t tmpfs -o mode=0711 tmpfs {q(str(parent))} && mkdir {q(str(parent / child))} && "
+                    f"mount --move \"$S\" {q(str(parent / child))} && ")
+    return ""
+
+
+def _start_driver(user: str) -> tuple[subprocess.Popen, Path]:
+    work = Path(tempfile.mkdtemp(prefix="reachqa-attack-", dir="/var/tmp"))  # not /tmp: the old layout hid /tmp
+    os.chmod(work, 0o777)
+    # Reuse this user's prepared font cache so the run does not rebuild it.
+    env_fp = get_environment("current").fingerprint
+    src = reachqa_home() / "mplconfig" / env_fp
+    if (src / ".ready").exists():
+        shutil.copytree(src, work / "reachqa-home" / "mplconfig" / env_fp)
+        for folder in (work / "reachqa-home", work / "reachqa-home" / "mplconfig", work / "reachqa-home" / "mplconfig" / env_fp):
+            os.chmod(folder, 0o777)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": str(work / "home"),
+           "REACHQA_HOME": str(work / "reachqa-home"), "OPENAI_API_KEY": "sk-REACHQA-ATTACK-SECRET"}
+    cmd = [sys.executable, str(DRIVER), str(work)]
+    if user == "nobody":
+        inner = shlex.join(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", *cmd])
+        cmd = ["unshare", "--mount", "--propagation", "private", "sh", "-c", _expose_interpreter() + "exec " + inner]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=str(Path(__file__).resolve().parents[2]))
+    return proc, work
+
+
+@pytest.fixture(scope="module")
+def observations():
+    if bwrap_path() is None:
+        pytest.skip("bubblewrap is not installed")
+    if os.getuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("running the attacks as another user needs root and setpriv")
+    started = {user: _start_driver(user) for user in USERS}
+    results = {}
+    try:
+        for user, (proc, work) in started.items():
+            out, err = proc.communicate(timeout=1800)
+            assert proc.returncode == 0, f"the attack driver failed as {user}:\n{err[-4000:]}"
+            results[user] = json.loads(out.strip().splitlines()[-1])
+            results[user]["stderr"] = err
+    finally:
+        for proc, work in started.values():
+            if proc.poll() is None:
+                proc.kill()
+            shutil.rmtree(work, ignore_errors=True)
+    assert results["root"]["uid"] == 0 and results["nobody"]["uid"] == 65534
+    return results
+
+
+def worked(run: dict, sid: str) -> bool:
+    rec = run["records"][sid]
+    assert rec["status"] == "error" and rec["error"], rec
+    return "ATTACK-WORKED" in rec["error"]
+
+
+def blocked(run: dict, sid: str) -> bool:
+    rec = run["records"][sid]
+    return rec["status"] == "error" and "ATTACK-BLOCKED" in (rec["error"] or "")
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_good_scripts_are_byte_identical_to_a_clean_run_and_a_cached_run(observations, user):
+    obs = observations[user]
+    clean = obs["clean"]["records"]
+    for sid in GOOD:
+        assert clean[sid]["status"] == "ok"
+        assert obs["real"]["records"][sid]["sha256"] == clean[sid]["sha256"], sid
+        assert obs["real"]["files"][f"{sid}.jpg"] == clean[sid]["sha256"]
+        cached = obs["cached"]["records"][sid]
+        assert cached["cached"] and cached["sha256"] == clean[sid]["sha256"], sid
+    assert all(r["cached"] for r in obs["cached"]["records"].values())
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_capabilities_are_dropped_and_namespace_and_mount_calls_refused(observations, user):
+    obs = observations[user]
+    assert worked(obs["weak"], "cap_escape"), obs["weak"]["records"]["cap_escape"]
+    assert blocked(obs["real"], "cap_escape")
+    assert "caps=0 []" in obs["real"]["records"]["cap_escape"]["error"]
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_hidden_home_cannot_be_unmounted_to_read_secrets(observations, user):
+    obs = observations[user]
+    if user == "root":  # bubblewrap keeps a root caller's capabilities unless told otherwise
+        assert worked(obs["weak"], "home_escape")
+        assert "NETRC-SECRET" in obs["weak"]["records"]["home_escape"]["error"]
+    else:  # for other users bubblewrap itself grants no capabilities: the weakening does not reopen it
+        assert blocked(obs["weak"], "home_escape")
+    assert blocked(obs["real"], "home_escape")
+    assert "NETRC-SECRET" not in json.dumps(obs["real"])
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_forged_replies_land_only_when_the_parent_trusts_reply_ids(observations, user):
+    obs = observations[user]
+    clean_b = obs["clean"]["records"]["good_b"]["sha256"]
+    weakest = obs["forge_weakest"]
+    # Weakest: the forger's image replaced good_b's, an absolute-path id wrote on the host, the run crashed.
+    assert weakest["files"]["good_b.jpg"] != clean_b
+    assert obs["pwned_exists"]
+    assert weakest.get("raised", "").startswith("KeyError")
+    # Job isolation off but replies attributed by the parent: caught, counted, good_b intact.
+    for sid in ("forge_other", "forge_unknown"):
+        assert obs["weak"]["records"][sid]["error"].startswith("ProtocolError"), obs["weak"]["records"][sid]
+    assert "raised" not in obs["weak"]
+    assert obs["weak"]["records"]["good_b"]["sha256"] == clean_b
+    # Real: the worker's pipes are not even reachable.
+    assert blocked(obs["real"], "forge_other") and blocked(obs["real"], "forge_unknown")
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_processes_started_by_a_script_die_with_its_job(observations, user):
+    obs = observations[user]
+    clean = obs["clean"]["records"]
+    forged_later = [sid for sid in ("good_d", "good_e") if obs["weak"]["records"][sid]["sha256"] != clean[sid]["sha256"]]
+    assert forged_later, "the surviving daemon should have forged a later chart in the weakened run"
+    for sid in ("good_d", "good_e"):
+        assert obs["real"]["records"][sid]["sha256"] == clean[sid]["sha256"]
+    # Without bubblewrap too (per-job PID namespace when the system allows it).
+    assert obs["unsafe_weak"]["survivor"] and not obs["unsafe"]["survivor"]
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_host_files_and_unix_sockets_are_not_reachable(observations, user):
+    obs = observations[user]
+    assert worked(obs["weak"], "host_read") and worked(obs["weak"], "host_socket")
+    assert obs["weak_connections"] >= 1
+    if user == "root":
+        assert worked(obs["weak"], "shadow")
+    for sid in ("host_read", "host_socket", "shadow"):
+        assert blocked(obs["real"], sid), obs["real"]["records"][sid]
+    assert obs["real_connections"] == 0
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_dev_shm_is_size_capped(observations, user):
+    obs = observations[user]
+    assert worked(obs["weak"], "shm_fill")
+    assert blocked(obs["real"], "shm_fill")
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_a_script_cannot_break_or_stop_its_worker(observations, user):
+    obs = observations[user]
+    weak, real = obs["weak"]["records"], obs["real"]["records"]
+    if user == "root":
+        assert worked(obs["weak"], "break_mounts")
+    assert blocked(obs["real"], "break_mounts")
+    # Weakened: the stop lands; it costs that script one timeout, no retry, and the worker is replaced.
+    assert weak["stop_worker"]["error"].startswith("InfrastructureError") and "replaced" in weak["stop_worker"]["error"]
+    assert blocked(obs["real"], "stop_worker") and "ppid=0" in real["stop_worker"]["error"]
+    for sid in ("good_c", "good_tail"):
+        assert weak[sid]["status"] == "ok" and real[sid]["status"] == "ok"
+    assert weak["good_tail"]["sha256"] == obs["clean"]["records"]["good_tail"]["sha256"]
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_without_bubblewrap_rendering_needs_an_explicit_opt_in(observations, user):
+    obs = observations[user]
+    assert "--unsafe-no-sandbox" in obs["unsafe_refused"]
+    assert "WITHOUT a sandbox" in obs["stderr"] and "home folder" in obs["stderr"]
+    # The caller's environment (its API key) is readable from /proc without job isolation, not with it.
+    assert worked(obs["unsafe_weak"], "environ_read")
+    assert blocked(obs["unsafe"], "environ_read")
+    assert obs["unsafe"]["records"]["good_a"]["sha256"] == obs["clean"]["records"]["good_a"]["sha256"]
+    assert obs["tmp_left"] == []
+
+
+# --- focused checks of the parent-side verification and of environment verification ------------
+
+def test_jpeg_check_rejects_what_is_not_one_complete_jpeg(tmp_path):
+    from io import BytesIO
+
+    from PIL import Image
+
+    buf = BytesIO()
+    Image.new("RGB", (300, 200), "white").save(buf, "JPEG")
+    good = buf.getvalue()
+    assert check_jpeg(good) is None
+    assert "magic" in check_jpeg(b"GIF89a" + good)
+    assert "truncated" in check_jpeg(good[: len(good) // 2])
+    assert "decode" in check_jpeg(good[:200] + b"\x00" * 500 + b"\xff\xd9")
+    assert check_jpeg(b"") is not None
+
+
+def test_output_paths_stay_inside_the_output_folder(tmp_path):
+    out = tmp_path / "out"
+    assert confined_output_path(out, "chart_001") == out / "chart_001.jpg"
+    for bad in ("../x", "/etc/x", "a/b", ".hidden", "", "x\x00y"):
+        assert confined_output_path(out, bad) is None, bad
+
+
+@needs_bwrap
+def test_ids_that_would_escape_the_output_folder_get_an_error_record(tmp_path):
+    code = "import matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()\n"
+    recs = render_scripts({"../escape": code, "fine": code}, tmp_path / "out", env="current", use_cache=False,
+                          progress=False, workers=1)
+    assert recs[0].status == "error" and recs[0].error.startswith("BadId")
+    assert recs[1].status == "ok"
+    assert not (tmp_path / "escape.jpg").exists()
+
+
+def _fake_env(tmp_path: Path) -> Path:
+    env_dir = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True)
+    return env_dir
+
+
+def test_planted_startup_files_make_an_environment_unusable_and_never_run(tmp_path):
+    from reachqa_builder.render.envs import _interpreter_prefixes
+
+    env_dir = _fake_env(tmp_path)
+    write_manifest(env_dir)
+    verify_environment(env_dir)  # a fresh environment passes
+    site = next(env_dir.glob("lib/python3*/site-packages"))
+    marker = tmp_path / "pth-ran"
+    (site / "evil.pth").write_text(f"import os; open({str(marker)!r}, 'w').write('ran')\n")
+    with pytest.raises(RenderEnvironmentError, match="evil.pth belongs to no installed package"):
+        verify_environment(env_dir)
+    assert audit_startup_files(env_dir)
+    # The host-side probe of an environment's folders does not execute .pth files.
+    _interpreter_prefixes.cache_clear()
+    _interpreter_prefixes(str(env_dir / "bin" / "python"))
+    assert not marker.exists()
+    (site / "evil.pth").unlink()
+    (site / "sitecustomize.py").write_text("print('planted')\n")
+    with pytest.raises(RenderEnvironmentError, match="sitecustomize"):
+        verify_environment(env_dir)
+
+
+def test_changed_files_make_an_environment_unusable(tmp_path):
+    from reachqa_builder.render import envs
+
+    env_dir = _fake_env(tmp_path)
+    write_manifest(env_dir)
+    site = next(env_dir.glob("lib/python3*/site-packages"))
+    (site / "matplotlib_patch.py").write_text("x = 1\n")
+    envs._VERIFIED.discard(str(env_dir))
+    envs._AUDITED.pop(str(env_dir), None)
+    with pytest.raises(RenderEnvironmentError, match="changed since it was created"):
+        verify_environment(env_dir)
+
+
+def test_cli_refuses_without_bubblewrap_unless_unsafe_flag(tmp_path):
+    code_dir = tmp_path / "code"
+    code_dir.mkdir()
+    (code_dir / "c.py").write_text("import matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()\n")
+    no_bwrap = tmp_path / "bin"
+    no_bwrap.mkdir()
+    env = dict(os.environ, PATH=str(no_bwrap))
+    cmd = [sys.executable, "-m", "reachqa_builder.cli", "render", str(code_dir), str(tmp_path / "out"), "--env",
+           "current", "--no-cache", "--no-progress"]
+    refused = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    assert refused.returncode == 1 and "--unsafe-no-sandbox" in refused.stderr
+    assert not (tmp_path / "out" / "c.jpg").exists()
+    allowed = subprocess.run(cmd + ["--unsafe-no-sandbox"], capture_output=True, text=True, env=env, timeout=600)
+    assert allowed.returncode == 0, allowed.stderr
+    assert "WITHOUT a sandbox" in allowed.stderr and (tmp_path / "out" / "c.jpg").exists()
