@@ -220,7 +220,7 @@ def main() -> None:
                          "import matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()\n")
             unsafe_scripts = {"environ_read": ENVIRON_READ, "keepalive": keepalive, "good_a": GOOD["good_a"]}
             for name, settings in (("unsafe", SandboxSettings(unsafe_no_sandbox=True)),
-                                   ("unsafe_weak", SandboxSettings(unsafe_no_sandbox=True, weaken={"job_isolation"}))):
+                                   ("unsafe_weak", SandboxSettings(unsafe_no_sandbox=True, weaken={"job_isolation", "caps"}))):
                 marker.unlink(missing_ok=True)
                 obs[name] = run(unsafe_scripts, work / name, use_cache=False, sandbox=settings)
                 time.sleep(0.5)
