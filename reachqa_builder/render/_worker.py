@@ -262,9 +262,24 @@ def _seal_job_process(job_isolation: bool, drop_caps: bool, shm_mb: int) -> None
 
 
 def _close_other_fds(keep: int) -> None:
-    """Nothing the worker holds (its protocol pipes above all) stays open in the job."""
-    os.closerange(3, keep)
-    os.closerange(keep + 1, 65536)
+    """No pipe or socket the worker holds stays open in the job (its protocol pipes are fds 0 and 1,
+    already replaced by /dev/null). Regular files stay: the warm font objects read their font
+    files through descriptors opened in the worker."""
+    import stat
+
+    try:
+        fds = [int(n) for n in os.listdir("/proc/self/fd")]
+    except OSError:
+        fds = list(range(3, 1024))
+    for fd in fds:
+        if fd < 3 or fd == keep:
+            continue
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError:
+            continue
+        if not stat.S_ISREG(mode) and not stat.S_ISCHR(mode):
+            os.close(fd)
 
 
 def after_save(fig, job: dict) -> dict:
