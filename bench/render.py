@@ -24,7 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DATA = ROOT.parent / "shared" / "reachqa-data" / "reachqa_test" / "code"
+# The released test scripts: ../shared/reachqa-data next to the checkout (or above a worktree).
+DATA = next((p / "shared" / "reachqa-data" / "reachqa_test" / "code" for p in ROOT.parents
+             if (p / "shared" / "reachqa-data").is_dir()), ROOT.parent / "shared" / "reachqa-data" / "reachqa_test" / "code")
 
 SEQUENTIAL = r"""
 import sys, time, json, matplotlib
@@ -62,6 +64,8 @@ def main() -> None:
     from reachqa_builder.render.envs import get_environment
 
     scripts = sorted(DATA.glob("*.py"))[: args.n]
+    if not scripts:
+        raise SystemExit(f"no test scripts found in {DATA}")
     env = get_environment(args.env)
     print(f"{len(scripts)} scripts, env {args.env} ({env.python}), {args.workers} workers, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as tmp:
