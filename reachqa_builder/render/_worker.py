@@ -444,6 +444,26 @@ def _start_job(job: dict, workdir: str, wfd: int, vm_baseline: int, config: dict
     return int(answer)
 
 
+def _probe_job_namespaces() -> str | None:
+    """None when a job can get its own namespaces here; else why not (checked once per worker)."""
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(rfd)
+        try:
+            _enter_job_namespaces()
+            os.write(wfd, b"ok")
+        except BaseException as exc:  # noqa: BLE001
+            os.write(wfd, f"{type(exc).__name__}: {exc}".encode()[:500])
+        finally:
+            os._exit(0)
+    os.close(wfd)
+    os.waitpid(pid, 0)
+    answer = os.read(rfd, 600).decode("utf-8", "replace")
+    os.close(rfd)
+    return None if answer == "ok" else (answer or "the probe process died")
+
+
 def _run_job(job: dict, root: str, vm_baseline: int, config: dict) -> tuple[dict, bytes]:
     workdir = tempfile.mkdtemp(prefix="job-", dir=root)
     os.chmod(workdir, 0o700)
@@ -550,6 +570,12 @@ def main() -> None:
         gc.collect()
         gc.freeze()
         vm_baseline = _vm_size_bytes()
+        problem = _probe_job_namespaces() if config.get("require_isolation") else None
+        if problem:
+            hello = {"ready": False, "error": (
+                f"per-script user/PID/mount namespaces cannot be created inside the sandbox ({problem}); unprivileged "
+                "user namespaces may be restricted here (e.g. sysctl kernel.apparmor_restrict_unprivileged_userns=1 "
+                "or user.max_user_namespaces=0). Chart scripts are not run without them.")}
         out.write(json.dumps(hello).encode() + b"\n")
         out.flush()
         for line in inp:

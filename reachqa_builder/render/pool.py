@@ -110,6 +110,11 @@ class _Worker:
             raise RenderInfrastructureError(
                 f"a render worker ({env.name} environment, {env.python}) failed to start: {exc}; "
                 f"its error output:\n{self.stderr_tail()}") from None
+        if not isinstance(hello, dict) or not hello.get("ready"):
+            self.close()
+            raise RenderInfrastructureError(
+                f"a render worker ({env.name} environment) cannot run scripts safely: "
+                f"{hello.get('error') if isinstance(hello, dict) else hello}")
         self.info = hello
 
     def stderr_tail(self, n: int = 15) -> str:
