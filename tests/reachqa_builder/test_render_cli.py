@@ -13,7 +13,9 @@ import pytest
 from reachqa_builder.render import RenderEnvironmentError, render_scripts
 
 REACHQA = [sys.executable, "-m", "reachqa_builder.cli"]
-TEST_CODE = Path(__file__).resolve().parents[3] / "shared" / "reachqa-data" / "reachqa_test" / "code"
+# ../shared/reachqa-data next to the checkout (or above a worktree of it).
+TEST_CODE = next((p / "shared" / "reachqa-data" / "reachqa_test" / "code" for p in Path(__file__).resolve().parents
+                  if (p / "shared" / "reachqa-data").is_dir()), Path("/nonexistent"))
 
 CHART = """
 import matplotlib.pyplot as plt

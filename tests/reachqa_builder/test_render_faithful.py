@@ -13,7 +13,9 @@ import pytest
 from reachqa_builder.render import render_scripts
 from reachqa_builder.render.envs import faithful_env_dir
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "reachqa-data" / "reachqa_seed"
+# ../shared/reachqa-data next to the checkout (or above a worktree of it).
+SEED = next((p / "shared" / "reachqa-data" / "reachqa_seed" for p in Path(__file__).resolve().parents
+             if (p / "shared" / "reachqa-data").is_dir()), Path("/nonexistent"))
 
 pytestmark = [
     pytest.mark.slow,
