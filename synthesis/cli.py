@@ -74,18 +74,37 @@ def config_from_args(args: argparse.Namespace) -> SynthesisConfig:
 
 def run(args: argparse.Namespace) -> int:
     from .pipeline import format_summary, run_pipeline, run_stage
+    from .stages import StopRun
 
     try:
         cfg = config_from_args(args)
         coro = run_pipeline(cfg) if args.stage == "all" else run_stage(args.stage, cfg)
         summary = asyncio.run(coro)
+    except StopRun as exc:
+        print(f"reachqa synthesize: {exc}", file=sys.stderr)
+        return 2
     except (ValueError, OSError) as exc:
         print(f"reachqa synthesize: {exc}", file=sys.stderr)
         return 2
     print(format_summary(summary))
-    if args.stage == "all" and summary["output"]["charts"] < cfg.num_charts:
-        print(f"warning: only {summary['output']['charts']} of {cfg.num_charts} charts were kept "
-              f"(gave up after num_charts * {cfg.max_attempts_factor} lineages); run again to continue",
-              file=sys.stderr)
-        return 1
-    return 0
+    for line in closing_hints(summary, cfg, args.stage):
+        print(line, file=sys.stderr)
+    incomplete = summary.get("pending") or (args.stage == "all" and summary["output"]["charts"] < cfg.num_charts)
+    return 1 if incomplete else 0
+
+
+def closing_hints(summary: dict, cfg, stage: str) -> list[str]:
+    """What the user can do next; each line states a fact of this run."""
+    lines = []
+    pending = sum((summary.get("pending") or {}).values())
+    if pending:
+        lines.append(f"warning: {pending} item(s) are pending, not dropped: {summary['outage']}. "
+                     f"Run the same command again once the server answers to retry them.")
+    if stage == "all" and summary["output"]["charts"] < cfg.num_charts:
+        lin = summary.get("lineages") or {}
+        msg = f"warning: only {summary['output']['charts']} of {cfg.num_charts} charts were kept"
+        if not pending and lin.get("started", 0) >= lin.get("budget", 0):
+            msg += (f"; all {lin.get('budget')} lineages allowed (--num-charts x --max-attempts-factor "
+                    f"{cfg.max_attempts_factor:g}) were tried: raise --max-attempts-factor to try more")
+        lines.append(msg)
+    return lines

@@ -22,7 +22,9 @@ def _natural(item_id: str):
 
 
 def write_layout(out_dir: str | Path, items: list[dict], id_prefix: str, limit: int | None = None) -> dict:
-    """Write ``items`` (records of the check journal) as a ReachQA split folder; returns counts."""
+    """Write ``items`` (records of the check journal) as a ReachQA split folder; returns counts.
+
+    Image paths of the records are relative to ``out_dir`` (or absolute)."""
     out = Path(out_dir)
     items = sorted(items, key=lambda it: _natural(it["id"]))
     if limit is not None:
@@ -36,7 +38,7 @@ def write_layout(out_dir: str | Path, items: list[dict], id_prefix: str, limit: 
         names.add(name)
         plot_id = f"{id_prefix}-plot-{name}"
         atomic_write_text(out / "code" / f"{name}.py", item["code"])
-        atomic_write_bytes(out / "images" / f"{name}.jpg", Path(item["image"]).read_bytes())
+        atomic_write_bytes(out / "images" / f"{name}.jpg", (out / item["image"]).read_bytes())
         prov = dict(item.get("provenance") or {}, pipeline_id=item["id"])
         plot_model = prov.get("plot_model", "")
         plot_lines.append(json.dumps({

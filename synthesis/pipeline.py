@@ -156,7 +156,7 @@ async def run_pipeline(cfg: SynthesisConfig) -> dict[str, Any]:
     try:
         while kept < target:
             est = max(0.05, (kept + 1) / (finished + 1))  # charts per lineage, with a prior of 1
-            while (next_i < max_lineages and len(active) < max_active
+            while (next_i < max_lineages and len(active) < max_active and st.outage is None
                    and kept + len(active) * est < target):
                 active.add(asyncio.create_task(lineage(next_i), name=f"lineage-{next_i}"))
                 next_i += 1
@@ -174,7 +174,8 @@ async def run_pipeline(cfg: SynthesisConfig) -> dict[str, Any]:
         await run.close()
     items = [r for r in read_records(run.work / JOURNAL_NAMES["check"]).values() if r.get("status") == "ok"]
     counts = write_layout(run.out, items, cfg.id_prefix, limit=target)
-    summary = summarize(run.work, run.usage, counts, target=target)
+    summary = summarize(run.work, run.usage, counts, target=target, stages_state=st)
+    summary["lineages"] = {"started": next_i, "budget": max_lineages}
     atomic_write_text(run.out / "summary.json", json.dumps(summary, indent=1) + "\n")
     return summary
 
@@ -268,11 +269,12 @@ async def run_stage(stage: str, cfg: SynthesisConfig) -> dict[str, Any]:
     ticker = asyncio.create_task(run.ticker())
     try:
         jobs = range(cfg.num_charts) if stage == "self-instruct" else inputs
+        jobs = (j for j in jobs if st.outage is None)  # after an outage, nothing new starts
         await _bounded(jobs, one, max(4, 2 * cfg.concurrency))
     finally:
         ticker.cancel()
         await run.close()
-    summary = summarize(run.work, run.usage, None, stages=[stage])
+    summary = summarize(run.work, run.usage, None, stages=[stage], stages_state=st)
     return summary
 
 
@@ -301,8 +303,9 @@ async def _bounded(jobs, fn, width: int) -> None:
 # -- summary -------------------------------------------------------------------------------
 
 def summarize(work: Path, usage: Usage | None, counts: dict | None, target: int | None = None,
-              stages: list[str] | None = None) -> dict[str, Any]:
-    """Kept and dropped items per stage, drops by reason, Q&A pairs dropped, API usage."""
+              stages: list[str] | None = None, stages_state=None) -> dict[str, Any]:
+    """Kept and dropped items per stage, drops by reason, Q&A pairs dropped, API usage, and the
+    items an outage left pending in this run (``stages_state``: the run's :class:`Stages`)."""
     per_stage, pairs = {}, collections.Counter()
     for stage in stages or [s for s in STAGES if s != "output"]:
         recs = read_records(work / JOURNAL_NAMES[stage]).values()
@@ -315,6 +318,9 @@ def summarize(work: Path, usage: Usage | None, counts: dict | None, target: int 
             if r.get("status") == "ok" and stage == "check":
                 pairs["check:rejected"] += int(prov.get("qa_rejected", 0))
     out: dict[str, Any] = {"stages": per_stage, "qa_pairs_dropped": dict(pairs)}
+    if stages_state is not None:
+        out["pending"] = dict(stages_state.pending)
+        out["outage"] = stages_state.outage
     if counts is not None:
         out["output"] = counts
     if target is not None:
@@ -335,6 +341,9 @@ def format_summary(summary: dict[str, Any]) -> str:
         o = summary["output"]
         tgt = f" of {summary['target_charts']} wanted" if "target_charts" in summary else ""
         lines.append(f"output: {o['charts']} charts{tgt}, {o['qa_pairs']} Q&A pairs")
+    if summary.get("pending"):
+        lines.append("pending (not dropped, retried by the next run): "
+                     + ", ".join(f"{k}={v}" for k, v in summary["pending"].items()))
     if "api" in summary:
         a = summary["api"]
         lines.append(f"api: {a['requests']} requests, {a['cache_hits']} cache hits, {a['failures']} failed calls, "

@@ -36,6 +36,11 @@ JOURNAL_NAMES = {
 QA_TYPES = (("Recognition", "qa_recognition"), ("Reasoning", "qa_reasoning"))
 
 
+class StopRun(Exception):
+    """A failure that retrying cannot fix (a rejected key, a forbidden or unknown model): the run
+    stops at once; the message names the server and the model."""
+
+
 class Dropped(Exception):
     """An item leaves the pipeline; ``reason`` is counted in the end summary."""
 
@@ -74,6 +79,25 @@ class Stages:
         self.on_event = on_event or (lambda *a: None)
         self.journals = {s: Journal(self.work_dir / n) for s, n in JOURNAL_NAMES.items()}
         self._scorer = None
+        self.pending: dict[str, int] = {}   # stage -> items left pending by an outage in this run
+        self.outage: str | None = None       # the first outage of this run, as one line
+
+    @property
+    def out_dir(self) -> Path:
+        return self.work_dir.parent
+
+    def relative(self, path: str | Path) -> str:
+        """``path`` relative to the output folder when it lies inside it (journals stay valid
+        when the folder is moved or renamed), else absolute."""
+        path = Path(path).resolve()
+        try:
+            return path.relative_to(self.out_dir.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    def absolute(self, path: str | Path) -> Path:
+        """A journal path (relative to the output folder, or absolute) as a usable path."""
+        return self.out_dir / path
 
     def close(self) -> None:
         for j in self.journals.values():
@@ -88,6 +112,22 @@ class Stages:
         c = self.config
         return ChatRequest(messages=messages, model=c.model, temperature=c.temperature, top_p=c.top_p,
                            max_tokens=c.max_tokens, response_schema=schema, seed=seed)
+
+    async def _chat(self, client: APIClient, req: ChatRequest):
+        """``client.chat(req)``; an :class:`APIError` learns which server and model it came from."""
+        try:
+            return await client.chat(req)
+        except APIError as e:
+            e.server, e.model = client.config.base_url, req.model
+            raise
+
+    def _raise_if_unusable(self, e: APIError) -> None:
+        """Stop the run on a fatal error; re-raise an outage (the item stays pending)."""
+        where = f"{getattr(e, 'server', '?')} (model {getattr(e, 'model', '?')!r})"
+        if e.fatal:
+            raise StopRun(f"{where} refused the request, so the run stopped: {e}") from None
+        if e.transient:
+            raise e
 
     async def _journaled(self, stage: str, item_id: str, work: Callable[[], Awaitable[dict]]) -> dict | None:
         """Run ``work`` unless ``item_id`` is already in the stage's journal; record the outcome."""
@@ -104,6 +144,15 @@ class Stages:
             self.on_event(stage, "dropped", d.reason)
             return None
         except APIError as e:
+            if e.fatal:
+                self._raise_if_unusable(e)
+            if e.transient:  # an outage never drops work: nothing is journaled, a rerun retries
+                self.pending[stage] = self.pending.get(stage, 0) + 1
+                if self.outage is None:
+                    self.outage = (f"{getattr(e, 'server', '?')} (model {getattr(e, 'model', '?')!r}) "
+                                   f"was unreachable: {str(e).rstrip('.')}")
+                self.on_event(stage, "pending", f"api_{e.kind}")
+                return None
             journal.append({"id": item_id, "status": "dropped", "stage": stage, "reason": f"api_{e.kind}",
                             "detail": str(e)[:500]})
             self.on_event(stage, "dropped", f"api_{e.kind}")
@@ -136,12 +185,12 @@ class Stages:
                     "self_instruct_data", n_demos=len(demos), demos=demo_text, chart_type=minor,
                     major_type=major, topic_a=topics[0], topic_b=topics[1])},
             ]
-            first = await self.generator.chat(self._gen_request(messages, seed))
+            first = await self._chat(self.generator, self._gen_request(messages, seed))
             messages += [{"role": "assistant", "content": first.text},
                          {"role": "user", "content": prompts.render(
                              "self_instruct_code", chart_type=minor,
                              plotting_notes=PLOTTING_NOTES.get(minor, "(none)"))}]
-            second = await self.generator.chat(self._gen_request(messages, seed + 1))
+            second = await self._chat(self.generator, self._gen_request(messages, seed + 1))
             return {
                 "level": "Easy", "major_chart_type": major, "minor_chart_type": minor,
                 "reply": second.text, "brief": first.text,
@@ -167,10 +216,10 @@ class Stages:
                 {"role": "user", "content": prompts.render(
                     "evol_ideas", code=source["code"].strip(), direction_text=prompts.EVOL_DIRECTIONS[direction])},
             ]
-            first = await self.generator.chat(self._gen_request(messages, seed))
+            first = await self._chat(self.generator, self._gen_request(messages, seed))
             messages += [{"role": "assistant", "content": first.text},
                          {"role": "user", "content": prompts.render("evol_code")}]
-            second = await self.generator.chat(self._gen_request(messages, seed + 1))
+            second = await self._chat(self.generator, self._gen_request(messages, seed + 1))
             prov = {k: v for k, v in (source.get("provenance") or {}).items()
                     if k in ("topics", "demo_ids")}
             prov.update(self._base_provenance(), plot_model=c.model, sampling=c.sampling(),
@@ -201,7 +250,7 @@ class Stages:
                     if record.status == "ok":
                         prov = dict(item.get("provenance") or {}, fixes=attempt, render_errors=errors)
                         return {k: v for k, v in item.items() if k not in ("reply", "id", "status")} | {
-                            "code": code, "image": str(Path(record.image).resolve()), "provenance": prov,
+                            "code": code, "image": self.relative(record.image), "provenance": prov,
                             "render_sha256": record.sha256}
                     error = record.error or "Error: the chart did not render"
                 errors.append(error)
@@ -209,7 +258,7 @@ class Stages:
                     break
                 messages = [{"role": "system", "content": prompts.render("system_coder")},
                             {"role": "user", "content": prompts.render("fix_code", code=code.strip(), error=error)}]
-                reply = await self.generator.chat(self._gen_request(messages, _seed_of(c.seed, item["id"], "fix", attempt)))
+                reply = await self._chat(self.generator, self._gen_request(messages, _seed_of(c.seed, item["id"], "fix", attempt)))
                 try:
                     code, error = extract_code(reply.text), None
                 except CodeFormatError as exc:
@@ -226,13 +275,15 @@ class Stages:
             req = ChatRequest(messages=[user_message(text, [image])], model=model,
                               temperature=self.config.rater_temperature, max_tokens=1024,
                               response_schema=schema, seed=seed)
-            return await client.chat(req)
+            return await self._chat(client, req)
 
         results = await asyncio.gather(*(one(m, cl) for m, cl in self.raters), return_exceptions=True)
         out = {}
         for (model, _), res in zip(self.raters, results):
             if isinstance(res, BaseException) and not isinstance(res, APIError):
                 raise res
+            if isinstance(res, APIError):
+                self._raise_if_unusable(res)  # an outage of one rater leaves the whole item pending
             out[model] = res
         return out
 
@@ -242,7 +293,7 @@ class Stages:
         async def work() -> dict:
             if not self.raters:
                 raise ValueError("rating needs at least one --rater-model")
-            image = Path(item["image"]).read_bytes()
+            image = self.absolute(item["image"]).read_bytes()
             replies = await self._ask_raters(prompts.render("rate_image"), image, prompts.RATING_SCHEMA,
                                              _seed_of(self.config.seed, item["id"], "rate"))
             scores = {m: r.parsed["score"] for m, r in replies.items() if not isinstance(r, APIError)}
@@ -289,12 +340,13 @@ class Stages:
                 text = prompts.render(template, code=item["code"].strip(), n=c.qa_per_type)
                 req = self._gen_request([{"role": "user", "content": text}],
                                         _seed_of(c.seed, item["id"], qa_type), prompts.QA_SCHEMA)
-                return await self.generator.chat(req)
+                return await self._chat(self.generator, req)
 
             replies = await asyncio.gather(*(one(t, tpl) for t, tpl in QA_TYPES), return_exceptions=True)
             pairs, failure = [], None
             for (qa_type, _), rep in zip(QA_TYPES, replies):
                 if isinstance(rep, APIError):
+                    self._raise_if_unusable(rep)
                     failure = rep
                     continue
                 if isinstance(rep, BaseException):
@@ -323,7 +375,7 @@ class Stages:
         async def work() -> dict:
             if not self.raters:
                 raise ValueError("the Q&A check needs at least one --rater-model")
-            image = Path(item["image"]).read_bytes()
+            image = self.absolute(item["image"]).read_bytes()
 
             async def judge(k: int, pair: dict):
                 text = prompts.render("qa_check", question=pair["question"], answer=pair["answer"])
