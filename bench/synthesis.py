@@ -10,6 +10,11 @@ latency per call, jitter and a few slow outliers, at the same concurrency, in on
 
 Also printed: the project's throughput as a fraction of the limit, concurrency / latency (two
 calls per chart). Run: ``.venv/bin/python bench/synthesis.py [--charts 600 --concurrency 32]``.
+
+``--memory-qa N`` instead measures peak memory (max RSS) of a run that writes N Q&A pairs: N / 8
+rated charts go through the ``qa`` stage (questions, then one answer call each), the ``check``
+stage (two raters per pair) and ``output``, in one process against the local server with the demo
+models (one shared chart image, so rendering does not dominate). Target: under 300 MB.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ CODE = "```python\n" + "\n".join(["import matplotlib.pyplot as plt"] + [f"x{i} =
 
 
 def reply(req):
-    return "A backstory and a data table." if "plan a NEW chart" in req.last_user_text else CODE
+    return "A backstory and a data table." if "brand-new Python script" in req.last_user_text else CODE
 
 
 def baseline(url: str, charts: int, concurrency: int, batch: int = 100) -> float:
@@ -73,8 +78,64 @@ def project(url: str, charts: int, concurrency: int) -> float:
     return seconds
 
 
+def memory(n_qa: int, concurrency: int) -> None:
+    import resource
+    import shutil
+
+    from synthesis.config import SynthesisConfig
+    from synthesis.journal import Journal
+    from synthesis.pipeline import run_stage
+    from tests.demo_models import DemoModels, chart_script
+
+    charts = max(1, n_qa // 8)
+    server = OpenAIServer(DemoModels(), api_key="k", seed=0, log_requests=False).start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "run"
+            work = out / "work"
+            (work / "code").mkdir(parents=True)
+            seed = Path(__file__).resolve().parents[1] / "reachqa_builder" / "seed_charts"
+            image = next(iter(sorted(seed.rglob("*.jpg"))), None)
+            if image is None:
+                from reachqa_builder.render import render_scripts
+
+                rec = render_scripts({"x": chart_script("bar chart", "x")}, Path(tmp) / "r", env="current",
+                                     progress=False, report=False)[0]
+                image = Path(rec.image)
+            shutil.copy(image, out / "chart.jpg")
+            j = Journal(work / "rate.jsonl")
+            for i in range(charts):
+                code = chart_script("bar chart", f"c{i}")
+                j.append({"id": f"c{i:05d}", "status": "ok", "level": "Easy", "major_chart_type": "Bar Charts",
+                          "minor_chart_type": "bar chart", "image": "chart.jpg", "code_file": _store(work, code),
+                          "provenance": {"plot_model": "gen", "rating": 4.0}})
+            j.close()
+            base = dict(base_url=server.url, api_key="k", model="gen", rater_model=["r1", "r2"], out=str(out),
+                        num_charts=charts, concurrency=concurrency, progress=False, render_env="current")
+            t0 = time.perf_counter()
+            for stage in ("qa", "check", "output"):
+                asyncio.run(run_stage(stage, SynthesisConfig(**base)))
+            seconds = time.perf_counter() - t0
+            n = len(json.loads((out / "instruction_data.json").read_text()))
+    finally:
+        server.stop()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"memory: {charts} charts -> {n} Q&A pairs kept (qa + check + output, {seconds:.0f} s, "
+          f"{server.received} requests); peak RSS {peak:.0f} MB (target < 300 MB; "
+          f"the in-process server included)")
+
+
+def _store(work: Path, code: str) -> str:
+    import hashlib
+
+    digest = hashlib.sha256(code.encode()).hexdigest()
+    (work / "code" / f"{digest}.py").write_text(code)
+    return f"work/code/{digest}.py"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--memory-qa", type=int, default=None, help="measure peak memory of a run with this many Q&A pairs")
     ap.add_argument("--charts", type=int, default=600)
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--latency", type=float, default=0.2)
@@ -82,6 +143,9 @@ def main() -> None:
     ap.add_argument("--outlier-rate", type=float, default=0.02)
     ap.add_argument("--outlier-latency", type=float, default=1.0)
     args = ap.parse_args()
+    if args.memory_qa:
+        memory(args.memory_qa, args.concurrency)
+        return
     server = OpenAIServer(reply, api_key="k", latency=args.latency, jitter=args.jitter,
                           outlier_rate=args.outlier_rate, outlier_latency=args.outlier_latency, seed=0).start()
     try:

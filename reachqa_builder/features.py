@@ -32,6 +32,8 @@ FEATURES = {
             "answer": datasets.Value("string"),
             "qa_type": datasets.Value("string"),
             "qa_model": datasets.Value("string"),
+            "concise_answer": datasets.Value("string"),   # null for the released data
+            "check_verdicts": datasets.Value("string"),   # raters' verdicts + reasons (JSON); null if unchecked
             **_CHART_META,
             "code": datasets.Value("string"),
         }
@@ -113,6 +115,8 @@ def qa_row(qa: QA, chart: Chart, jpeg: bytes) -> dict:
         "answer": qa.answer,
         "qa_type": qa.qa_type,
         "qa_model": qa.qa_model,
+        "concise_answer": qa.concise_answer,
+        "check_verdicts": qa.check_verdicts,
         "level": chart.level,
         "plot_model": chart.plot_model,
         "major_chart_type": chart.major_chart_type,

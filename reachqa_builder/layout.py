@@ -61,6 +61,8 @@ class QA:
     answer: str
     qa_type: str = ""
     qa_model: str = ""
+    concise_answer: str | None = None   # synthesis output only; the released data has none
+    check_verdicts: str | None = None   # synthesis: the raters' verdicts and reasons, as JSON
 
 
 @dataclass
@@ -196,6 +198,9 @@ def read_qa(split: SourceSplit, chart_ids: set[str]) -> list[QA]:
                 answer=_require_str(record, "answer", path, line),
                 qa_type=_require_str(record, "QA_type", path, line, default=""),
                 qa_model=_require_str(record, "QA_model", path, line, default=""),
+                concise_answer=record.get("concise_answer") if isinstance(record.get("concise_answer"), str) else None,
+                check_verdicts=json.dumps(record["checks"], ensure_ascii=False, sort_keys=True)
+                if record.get("checks") else None,
             )
         )
     return qas

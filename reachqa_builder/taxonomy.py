@@ -8,9 +8,10 @@ newly synthesized charts share one vocabulary.
 - :data:`MAJOR_TYPES`: the 10 major types, in the paper's order.
 - :data:`MINOR_TYPES`: ``{minor: major}`` for the 32 minor types, grouped by major type.
 - :data:`MINORS_BY_MAJOR`: ``{major: (minor, ...)}``.
-- :data:`TOPICS`: the 38 broad domains that synthesized charts are about.
-- :data:`PLOTTING_NOTES`: a short hint per minor type on how to draw it with matplotlib; the
-  synthesis prompts pass it to the code-writing model.
+- :data:`TOPICS`: the paper's 38 broad domains that synthesized charts are about (two are
+  offered to the code-writing model per chart).
+- :data:`PLOTTING_NOTES`: a one-line hint per minor type on how to draw it with matplotlib
+  (synthesis gives the model the longer per-type tips of ``synthesis/prompts/chart_notes.json``).
 - :func:`normalize_minor_type` / :func:`normalize_major_type`: map loose spellings ("Heatmap",
   "donut_chart", "3d bubble") to the canonical names; unknown names raise :class:`ValueError`
   listing the valid ones.
@@ -100,45 +101,46 @@ MINOR_TYPES: dict[str, str] = {
     minor: major for major, minors in MINORS_BY_MAJOR.items() for minor in minors
 }
 
+# the paper's 38 topics (hewei2001/ReachQA, openai_generate_code.py), spelled as there
 TOPICS: tuple[str, ...] = (
-    "business and finance",
-    "health and medicine",
-    "science and engineering",
-    "education and academics",
-    "technology and the internet",
-    "environment and climate",
-    "energy and utilities",
-    "agriculture and food",
-    "transportation and logistics",
-    "manufacturing and industry",
-    "retail and e-commerce",
-    "real estate and housing",
-    "tourism and hospitality",
-    "sports and fitness",
-    "entertainment and media",
-    "arts and culture",
-    "music",
-    "literature and publishing",
-    "social media and communication",
-    "government and public policy",
-    "law and justice",
-    "military and defense",
-    "demographics and population",
-    "social sciences and society",
-    "psychology and wellbeing",
-    "religion and philosophy",
-    "history",
-    "geography and urban planning",
-    "astronomy and space",
-    "biology and ecology",
-    "chemistry and materials",
-    "physics",
-    "mathematics and statistics",
-    "computer science and software",
-    "artificial intelligence and data science",
-    "economics and labor",
-    "marketing and advertising",
-    "robotics and automation",
+    "Business and Finance",
+    "Healthcare and Health",
+    "Science and Engineering",
+    "Social Media and the Web",
+    "Government and Public Policy",
+    "Education and Academics",
+    "Environment and Sustainability",
+    "Retail and E-commerce",
+    "Human Resources and Employee Management",
+    "Agriculture and Food Production",
+    "Energy and Utilities",
+    "Transportation and Logistics",
+    "Real Estate and Housing Market",
+    "Manufacturing and Production",
+    "Sports and Entertainment",
+    "Social Sciences and Humanities",
+    "Law and Legal Affairs",
+    "Food and Beverage Industry",
+    "History and Culture",
+    "Society and Community",
+    "Art and Design",
+    "Travel and Exploration",
+    "Religion and Spirituality",
+    "Language and Communication",
+    "Fashion and Style",
+    "Music and Performance",
+    "Film and Cinema",
+    "Literature and Writing",
+    "Architecture and Building",
+    "Mathematics and Statistics",
+    "Physics and Chemistry",
+    "Biology and Life Sciences",
+    "Astronomy and Space",
+    "Computer Science and Information Technology",
+    "Marketing and Advertising",
+    "Futurism and Innovation",
+    "Books and Publishing",
+    "Artificial Intelligence and Robotics",
 )
 
 PLOTTING_NOTES: dict[str, str] = {

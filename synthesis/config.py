@@ -6,6 +6,16 @@ from dataclasses import dataclass, field, fields
 
 STAGES = ("self-instruct", "evol-instruct", "execute", "rate", "qa", "check", "output")
 
+# the settings a --protocol stands for; an explicit flag overrides its entry
+PROTOCOLS: dict[str, dict] = {
+    "paper": {"replies": "text", "failed_rater": "zero", "unextracted": "drop", "reject_rule": "at-least",
+              "structured": "json_object", "schema_retries": 0, "rater_temperature": 1.0},
+    "reachqa": {"replies": "json_schema", "failed_rater": "omit", "unextracted": "fix", "reject_rule": "capped",
+                "structured": "json_schema", "schema_retries": 2, "rater_temperature": 0.0},
+}
+CHOICES = {"replies": ("text", "json_schema"), "failed_rater": ("zero", "omit"), "unextracted": ("drop", "fix"),
+           "reject_rule": ("at-least", "capped"), "structured": ("json_schema", "json_object", "none")}
+
 
 @dataclass
 class SynthesisConfig:
@@ -16,7 +26,11 @@ class SynthesisConfig:
 
     base_url: str = field(default="http://localhost:8000/v1", metadata={"help": "generator API root (with /v1)"})
     api_key: str | None = field(default=None, repr=False, metadata={"help": "generator key (default: $OPENAI_API_KEY)"})
-    model: str = field(default="", metadata={"help": "generator (LLM) model name"})
+    model: str = field(default="", metadata={"help": "code-writing (LLM) model name"})
+    qa_model: str | None = field(default=None, metadata={"help": "Q&A-writing model (default: --model)"})
+    qa_base_url: str | None = field(default=None, metadata={"help": "API root of the Q&A model (default: --base-url)"})
+    qa_api_key: str | None = field(default=None, repr=False, metadata={
+        "help": "key of the Q&A server (default: $QA_API_KEY, else the generator key)"})
     rater_model: list[str] = field(default_factory=list, metadata={"help": "MLLM rater model; repeat for several raters"})
     rater_base_url: list[str] = field(default_factory=list, metadata={
         "help": "rater API root; give one for all raters or one per --rater-model (default: --base-url)"})
@@ -33,17 +47,32 @@ class SynthesisConfig:
     timeout: float = field(default=600.0, metadata={"help": "seconds per HTTP request"})
     max_retries: int = field(default=6, metadata={"help": "retries of one request on 429/5xx/timeouts/resets"})
     backoff_base: float = field(default=1.0, metadata={"help": "first retry delay in seconds"})
-    schema_retries: int = field(default=2, metadata={"help": "re-asks when a structured reply is invalid"})
-    structured: str = field(default="json_schema", metadata={"help": "response_format: json_schema | json_object | none"})
+    protocol: str = field(default="paper", metadata={
+        "help": "paper (the authors' rules) | reachqa (JSON-schema replies, fix step for unextracted code, "
+                "failed raters left out, a single rater can reject); the flags below override single rules"})
+    replies: str | None = field(default=None, metadata={
+        "help": "rater replies: text ('Rating: N' / 'Decision: yes|no', paper) | json_schema"})
+    failed_rater: str | None = field(default=None, metadata={
+        "help": "a rater whose reply fails or cannot be parsed: zero (counts 0 in the mean, paper) | omit"})
+    unextracted: str | None = field(default=None, metadata={
+        "help": "a reply without one usable code block: drop (paper) | fix (ask the LLM to fix it)"})
+    reject_rule: str | None = field(default=None, metadata={
+        "help": "Q&A check: at-least (a pair goes when --reject-threshold raters reject it, paper) | capped "
+                "(the threshold is capped at the raters that answered, so one rater alone can reject)"})
+    schema_retries: int | None = field(default=None, metadata={
+        "help": "re-asks when a JSON reply is invalid (paper 0, reachqa 2)"})
+    structured: str | None = field(default=None, metadata={
+        "help": "response_format of JSON requests: json_object (paper) | json_schema | none"})
     no_cache: bool = field(default=False, metadata={"help": "bypass the on-disk reply cache"})
     seed_dir: str | None = field(default=None, metadata={
-        "help": "seed chart scripts (default: the project's seed charts; e.g. ReachQA's reachqa_seed)"})
+        "help": "seed charts: a ReachQA data root (its reachqa_seed is used) or a folder of scripts; default: "
+                "the paper's 33 seeds from the released data, else (offline) reachqa's own seed charts"})
     num_demos: int = field(default=3, metadata={"help": "demo scripts shown to self-instruct"})
     evolve_ratio: float = field(default=1.0, metadata={"help": "fraction of executed easy charts that get an evolved (hard) version"})
     temperature: float = field(default=1.0, metadata={"help": "generation temperature"})
     top_p: float = field(default=0.95, metadata={"help": "generation top-p"})
-    max_tokens: int = field(default=4096, metadata={"help": "max tokens of a generation reply"})
-    rater_temperature: float = field(default=0.0, metadata={"help": "rater temperature"})
+    max_tokens: int = field(default=8192, metadata={"help": "max tokens of a generation reply"})
+    rater_temperature: float | None = field(default=None, metadata={"help": "rater temperature (paper 1.0, reachqa 0.0)"})
     max_fixes: int = field(default=2, metadata={"help": "LLM fix attempts for code that fails to run"})
     render_env: str = field(default="faithful", metadata={"help": "render environment: faithful | current"})
     render_workers: int | None = field(default=None, metadata={"help": "render workers (default: CPU count)"})
@@ -58,6 +87,17 @@ class SynthesisConfig:
     progress: bool = field(default=True, metadata={"help": "live progress display"})
 
     def __post_init__(self) -> None:
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(f"--protocol must be one of {', '.join(PROTOCOLS)}, got {self.protocol!r}")
+        for name, value in PROTOCOLS[self.protocol].items():
+            if getattr(self, name) is None:
+                setattr(self, name, value)
+        for name, choices in CHOICES.items():
+            if getattr(self, name) not in choices:
+                raise ValueError(f"--{name.replace('_', '-')} must be one of {', '.join(choices)}, "
+                                 f"got {getattr(self, name)!r}")
+        if self.qa_model is None:
+            self.qa_model = self.model
         if self.num_charts < 1:
             raise ValueError(f"--num-charts must be >= 1, got {self.num_charts}")
         if self.concurrency < 1:
@@ -79,6 +119,11 @@ class SynthesisConfig:
 
     def sampling(self) -> dict:
         return {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens}
+
+    def protocol_rules(self) -> dict:
+        """The rules this run follows (recorded with every chart)."""
+        return {"protocol": self.protocol, **{k: getattr(self, k) for k in PROTOCOLS["paper"]},
+                "reject_threshold": self.reject_threshold, "min_rating": self.min_rating}
 
 
 def config_fields():

@@ -9,10 +9,11 @@ so the same journals always give the same folder.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
-from .journal import atomic_write_bytes, atomic_write_text
+from .journal import scan_index, atomic_write_bytes, atomic_write_text
 
 QA_FILE = "instruction_data.json"
 
@@ -21,46 +22,55 @@ def _natural(item_id: str):
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", item_id)]
 
 
-def write_layout(out_dir: str | Path, items: list[dict], id_prefix: str, limit: int | None = None) -> dict:
-    """Write ``items`` (records of the check journal) as a ReachQA split folder; returns counts.
-
-    Image paths of the records are relative to ``out_dir`` (or absolute)."""
+def write_layout(out_dir: str | Path, check_journal: str | Path, id_prefix: str, limit: int | None = None) -> dict:
+    """Write the kept charts of ``check_journal`` (the check stage's journal) as a ReachQA split
+    folder; returns counts. Records are read one at a time; image and code paths in them are
+    relative to ``out_dir`` (or absolute)."""
     out = Path(out_dir)
-    items = sorted(items, key=lambda it: _natural(it["id"]))
-    if limit is not None:
-        items = items[:limit]
-    (out / "code").mkdir(parents=True, exist_ok=True)
-    (out / "images").mkdir(parents=True, exist_ok=True)
-    plot_lines, qa_records = [], []
-    names = set()
-    for n, item in enumerate(items, start=1):
-        name = f"{n:05d}"
-        names.add(name)
-        plot_id = f"{id_prefix}-plot-{name}"
-        atomic_write_text(out / "code" / f"{name}.py", item["code"])
-        atomic_write_bytes(out / "images" / f"{name}.jpg", (out / item["image"]).read_bytes())
-        prov = dict(item.get("provenance") or {}, pipeline_id=item["id"])
-        plot_model = prov.get("plot_model", "")
-        plot_lines.append(json.dumps({
-            "id": plot_id, "code": f"code/{name}.py", "image": f"images/{name}.jpg", "level": item.get("level", ""),
-            "plot_model": plot_model, "major_chart_type": item.get("major_chart_type", ""),
-            "minor_chart_type": item.get("minor_chart_type", ""), "provenance": prov,
-        }, ensure_ascii=False))
-        for k, pair in enumerate(item.get("qa") or [], start=1):
-            qa_records.append({
-                "data_id": f"{id_prefix}-{name}-{k:02d}", "plot_id": plot_id, "image": f"images/{name}.jpg",
-                "code": f"code/{name}.py", "plot_level": item.get("level", ""), "plot_model": plot_model,
-                "major_chart_type": item.get("major_chart_type", ""),
-                "minor_chart_type": item.get("minor_chart_type", ""), "QA_type": pair.get("QA_type", ""),
-                "QA_model": prov.get("qa_model", ""), "question": pair["question"], "answer": pair["answer"],
-                "final_answer": pair.get("final_answer", ""), "steps": pair.get("steps", []),
-                "checks": pair.get("checks", {}),
-            })
+    with open(check_journal, "rb") if Path(check_journal).exists() else open(os.devnull, "rb") as fh:
+        index, _ = scan_index(fh)
+        ids = sorted((i for i, e in index.items() if e[2] == "ok"), key=_natural)
+        if limit is not None:
+            ids = ids[:limit]
+        (out / "code").mkdir(parents=True, exist_ok=True)
+        (out / "images").mkdir(parents=True, exist_ok=True)
+        plot_lines, qa_lines = [], []
+        names = set()
+        plot_ids = {item_id: f"{id_prefix}-plot-{n:05d}" for n, item_id in enumerate(ids, start=1)}
+        for n, item_id in enumerate(ids, start=1):
+            fh.seek(index[item_id][0])
+            item = json.loads(fh.read(index[item_id][1]))
+            name = f"{n:05d}"
+            names.add(name)
+            plot_id = plot_ids[item_id]
+            code = item["code"] if "code" in item else (out / item["code_file"]).read_text(encoding="utf-8")
+            atomic_write_text(out / "code" / f"{name}.py", code)
+            atomic_write_bytes(out / "images" / f"{name}.jpg", (out / item["image"]).read_bytes())
+            prov = dict(item.get("provenance") or {}, pipeline_id=item["id"])
+            if prov.get("evolved_from"):  # the Easy parent: its plot id when kept, its code in work/ always
+                prov["parent_plot_id"] = plot_ids.get(prov["evolved_from"])
+            plot_model = prov.get("plot_model", "")
+            plot_lines.append(json.dumps({
+                "id": plot_id, "code": f"code/{name}.py", "image": f"images/{name}.jpg", "level": item.get("level", ""),
+                "plot_model": plot_model, "major_chart_type": item.get("major_chart_type", ""),
+                "minor_chart_type": item.get("minor_chart_type", ""), "provenance": prov,
+            }, ensure_ascii=False))
+            for k, pair in enumerate(item.get("qa") or [], start=1):
+                qa_lines.append(json.dumps({
+                    "data_id": f"{id_prefix}-{name}-{k:02d}", "plot_id": plot_id, "image": f"images/{name}.jpg",
+                    "code": f"code/{name}.py", "plot_level": item.get("level", ""), "plot_model": plot_model,
+                    "major_chart_type": item.get("major_chart_type", ""),
+                    "minor_chart_type": item.get("minor_chart_type", ""), "QA_type": pair.get("QA_type", ""),
+                    "QA_model": prov.get("qa_model", ""), "question": pair["question"], "answer": pair["answer"],
+                    "concise_answer": pair.get("concise_answer"), "analysis": pair.get("analysis"),
+                    "checks": pair.get("checks", {}),
+                }, ensure_ascii=False))
+    items = ids
     # files of an earlier, larger output that are not part of this one
     for sub, ext in (("code", ".py"), ("images", ".jpg")):
         for p in (out / sub).glob(f"*{ext}"):
             if re.fullmatch(r"\d{5}", p.stem) and p.stem not in names:
                 p.unlink()
-    atomic_write_text(out / QA_FILE, json.dumps(qa_records, ensure_ascii=False, indent=1) + "\n")
+    atomic_write_text(out / QA_FILE, "[\n" + ",\n".join(qa_lines) + ("\n]\n" if qa_lines else "]\n"))
     atomic_write_text(out / "plot_info.jsonl", "".join(l + "\n" for l in plot_lines))
-    return {"charts": len(items), "qa_pairs": len(qa_records)}
+    return {"charts": len(items), "qa_pairs": len(qa_lines)}

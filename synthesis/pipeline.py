@@ -29,23 +29,30 @@ from evaluation.inference.api import APIClient, APIConfig, RequestLimiter, Usage
 from evaluation.inference.cache import ReplyCache
 
 from .config import STAGES, SynthesisConfig
-from .journal import atomic_write_text, read_records
+from .journal import atomic_write_text, iter_records, read_records
 from .output import write_layout
 from .progress import ProgressDisplay
 from .render_service import RenderService
-from .seeds import DemoPool, load_seeds
+from .seeds import DemoPool, load_seeds, resolve_seed_dir
 from .stages import JOURNAL_NAMES, Stages, _seed_of, accepted_demo
 
 
-def _clients(cfg: SynthesisConfig, work: Path, usage: Usage) -> tuple[APIClient | None, list, RequestLimiter]:
+def _clients(cfg: SynthesisConfig, work: Path, usage: Usage) -> tuple[APIClient | None, APIClient | None, list,
+                                                                     RequestLimiter]:
+    """Clients of the code model, the Q&A model and the raters (one per distinct server)."""
     limiter = RequestLimiter(cfg.concurrency, cfg.rpm, cfg.tpm)
     cache = ReplyCache(work / "api-cache.sqlite", enabled=not cfg.no_cache)
     common = dict(timeout=cfg.timeout, max_retries=cfg.max_retries, backoff_base=cfg.backoff_base,
                   schema_retries=cfg.schema_retries, structured=cfg.structured, concurrency=cfg.concurrency)
-    gen = None
+    gen = qa = None
     if cfg.model:
         gen = APIClient(APIConfig(base_url=cfg.base_url, api_key=cfg.api_key, **common),
                         limiter=limiter, cache=cache, usage=usage)
+    qa_key = cfg.qa_api_key if cfg.qa_api_key is not None else os.environ.get("QA_API_KEY", cfg.api_key)
+    if cfg.qa_model:
+        qa = gen if (cfg.qa_base_url in (None, cfg.base_url) and qa_key == cfg.api_key and gen is not None) else \
+            APIClient(APIConfig(base_url=cfg.qa_base_url or cfg.base_url, api_key=qa_key, **common),
+                      limiter=limiter, cache=cache, usage=usage)
     rater_key = cfg.rater_api_key
     if rater_key is None:
         rater_key = os.environ.get("RATER_API_KEY", cfg.api_key)
@@ -55,7 +62,7 @@ def _clients(cfg: SynthesisConfig, work: Path, usage: Usage) -> tuple[APIClient 
             by_url[url] = APIClient(APIConfig(base_url=url, api_key=rater_key, **common),
                                     limiter=limiter, cache=cache, usage=usage)
         raters.append((model, by_url[url]))
-    return gen, raters, limiter
+    return gen, qa, raters, limiter
 
 
 class _Run:
@@ -67,13 +74,13 @@ class _Run:
         self.work = self.out / "work"
         self.work.mkdir(parents=True, exist_ok=True)
         self.usage = Usage()
-        self.gen, self.raters, self.limiter = _clients(cfg, self.work, self.usage)
+        self.gen, self.qa, self.raters, self.limiter = _clients(cfg, self.work, self.usage)
         self.progress = ProgressDisplay(stage_names, self.usage, enabled=cfg.progress)
         self.render = RenderService(self.work / "renders", env=cfg.render_env, workers=cfg.render_workers,
                                     timeout=cfg.render_timeout)
         self.pool = None
         self.stages = Stages(cfg, self.work, self.gen, self.raters, render=self.render,
-                             on_event=self.progress.event)
+                             on_event=self.progress.event, qa_client=self.qa)
 
     async def ticker(self) -> None:
         while True:
@@ -84,12 +91,12 @@ class _Run:
         self.progress.close()
         self.stages.close()
         await asyncio.to_thread(self.render.close)
-        clients = [self.gen] + [c for _, c in self.raters]
+        clients = [self.gen, self.qa] + [c for _, c in self.raters]
         for c in {id(c): c for c in clients if c is not None}.values():
             await c.close()
 
     def save_run_info(self, mode: str) -> None:
-        info = {k: v for k, v in vars(self.cfg).items() if k not in ("api_key", "rater_api_key")}
+        info = {k: v for k, v in vars(self.cfg).items() if k not in ("api_key", "rater_api_key", "qa_api_key")}
         info["mode"] = mode
         from . import prompts
 
@@ -110,16 +117,13 @@ async def run_pipeline(cfg: SynthesisConfig) -> dict[str, Any]:
     run = _Run(cfg, list(STAGES[:-1]))
     run.save_run_info("full")
     st = run.stages
-    pool = DemoPool(load_seeds(cfg.seed_dir))
-    for rec in st.journals["execute"].ok():
-        if rec.get("level") == "Easy":
-            pool.add(accepted_demo(rec))
+    pool = _demo_pool(cfg, st)
     st.pool = pool
     target = cfg.num_charts
     max_lineages = max(1, math.ceil(target * cfg.max_attempts_factor))
     max_active = max(4, 2 * cfg.concurrency)
     # charts already kept by an earlier run of this folder count at once (a finished run costs nothing)
-    kept = len(st.journals["check"].ok())
+    kept = st.journals["check"].count("ok")
     finished = 0
 
     async def tail(item: dict) -> None:
@@ -131,24 +135,35 @@ async def run_pipeline(cfg: SynthesisConfig) -> dict[str, Any]:
                 return
         kept += not known
 
+    async def easy(item: dict) -> dict | None:
+        item = await st.execute(item)
+        if item is not None:
+            pool.add(accepted_demo(item))
+        return item
+
     async def evolved(source: dict) -> None:
         item = await st.evol_instruct(source)
         if item is not None:
             item = await st.execute(item)
         if item is not None:
+            pool.add(accepted_demo(item))
             await tail(item)
 
     async def lineage(i: int) -> None:
         item = await st.self_instruct(i)
-        if item is not None:
-            item = await st.execute(item)
         if item is None:
             return
-        pool.add(accepted_demo(item))
-        jobs = [tail(item)]
-        if random.Random(_seed_of(cfg.seed, item["id"], "evolve?")).random() < cfg.evolve_ratio:
-            jobs.append(evolved(item))
-        await asyncio.gather(*jobs)
+        evolve = random.Random(_seed_of(cfg.seed, item["id"], "evolve?")).random() < cfg.evolve_ratio
+        if item.get("code") is not None:
+            # the paper evolves every extracted self-instruct script, whether or not it runs
+            jobs = [easy(item)] + ([evolved(item)] if evolve else [])
+            done = await asyncio.gather(*jobs)
+            if done[0] is not None:
+                await tail(done[0])
+            return
+        item = await easy(item)  # no usable code block: dropped, or fixed first (--unextracted fix)
+        if item is not None:
+            await asyncio.gather(tail(item), *([evolved(item)] if evolve else []))
 
     active: set[asyncio.Task] = set()
     ticker = asyncio.create_task(run.ticker())
@@ -172,17 +187,28 @@ async def run_pipeline(cfg: SynthesisConfig) -> dict[str, Any]:
         await asyncio.gather(*active, return_exceptions=True)
         ticker.cancel()
         await run.close()
-    items = [r for r in read_records(run.work / JOURNAL_NAMES["check"]).values() if r.get("status") == "ok"]
-    counts = write_layout(run.out, items, cfg.id_prefix, limit=target)
+    counts = write_layout(run.out, run.work / JOURNAL_NAMES["check"], cfg.id_prefix, limit=target)
     summary = summarize(run.work, run.usage, counts, target=target, stages_state=st)
     summary["lineages"] = {"started": next_i, "budget": max_lineages}
     atomic_write_text(run.out / "summary.json", json.dumps(summary, indent=1) + "\n")
     return summary
 
 
+def _demo_pool(cfg: SynthesisConfig, st: Stages) -> DemoPool:
+    """Seeds (the run says which) plus every chart already accepted in this folder."""
+    folder, described = resolve_seed_dir(cfg.seed_dir)
+    seeds = load_seeds(folder)
+    print(f"seeds: {len(seeds)} {described}", file=sys.stderr)
+    st.seed_source = {"folder": str(folder), "count": len(seeds), "described": described}
+    pool = DemoPool(seeds)
+    for rec in st.journals["execute"].ok():
+        pool.add(accepted_demo(st.loaded(rec)))
+    return pool
+
+
 # -- single stages -------------------------------------------------------------------------
 
-PREVIOUS = {"evol-instruct": ["execute"], "execute": ["self-instruct", "evol-instruct"], "rate": ["execute"],
+PREVIOUS = {"evol-instruct": ["self-instruct"], "execute": ["self-instruct", "evol-instruct"], "rate": ["execute"],
             "qa": ["rate"], "check": ["qa"]}
 
 
@@ -219,8 +245,13 @@ def load_inputs(stage: str, src: Path) -> list[dict]:
     journals = [work / JOURNAL_NAMES[p] for p in PREVIOUS[stage]]
     if any(p.exists() for p in journals):
         items = [r for p in journals for r in read_records(p).values() if r.get("status") == "ok"]
-        if stage == "evol-instruct":
-            items = [r for r in items if r.get("level") == "Easy"]
+        if stage == "evol-instruct":  # every self-instruct script with a usable code block
+            items = [r for r in items if "code_file" in r]
+        for r in items:  # paths in journals are relative to their own folder
+            if "code_file" in r:
+                r["code"] = (src / r.pop("code_file")).read_text(encoding="utf-8")
+            if "image" in r:
+                r["image"] = str((src / r["image"]).resolve())
         return items
     if not src.exists():
         raise ValueError(f"--data-dir {src} does not exist")
@@ -233,10 +264,9 @@ async def run_stage(stage: str, cfg: SynthesisConfig) -> dict[str, Any]:
         raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
     out = Path(cfg.out)
     if stage == "output":
-        items = [r for r in read_records(out / "work" / JOURNAL_NAMES["check"]).values() if r.get("status") == "ok"]
-        if not items:
+        if next(iter_records(out / "work" / JOURNAL_NAMES["check"], "ok"), None) is None:
             raise ValueError(f"{out / 'work'}: no checked charts to write (run the check stage first)")
-        counts = write_layout(out, items, cfg.id_prefix, limit=cfg.num_charts)
+        counts = write_layout(out, out / "work" / JOURNAL_NAMES["check"], cfg.id_prefix, limit=cfg.num_charts)
         summary = summarize(out / "work", None, counts)
         atomic_write_text(out / "summary.json", json.dumps(summary, indent=1) + "\n")
         return summary
@@ -247,10 +277,7 @@ async def run_stage(stage: str, cfg: SynthesisConfig) -> dict[str, Any]:
     run.save_run_info(stage)
     st = run.stages
     if stage == "self-instruct":
-        st.pool = DemoPool(load_seeds(cfg.seed_dir))
-        for rec in read_records(src / "work" / JOURNAL_NAMES["execute"]).values():
-            if rec.get("status") == "ok" and rec.get("level") == "Easy":
-                st.pool.add(accepted_demo(rec))
+        st.pool = _demo_pool(cfg, st)
 
     async def one(x) -> None:
         if stage == "self-instruct":
@@ -308,15 +335,18 @@ def summarize(work: Path, usage: Usage | None, counts: dict | None, target: int 
     items an outage left pending in this run (``stages_state``: the run's :class:`Stages`)."""
     per_stage, pairs = {}, collections.Counter()
     for stage in stages or [s for s in STAGES if s != "output"]:
-        recs = read_records(work / JOURNAL_NAMES[stage]).values()
-        reasons = collections.Counter(r.get("reason", "?") for r in recs if r.get("status") != "ok")
-        per_stage[stage] = {"ok": sum(r.get("status") == "ok" for r in recs), "dropped": dict(reasons)}
-        for r in recs:
+        reasons, ok = collections.Counter(), 0
+        for r in iter_records(work / JOURNAL_NAMES[stage]):  # one record at a time
+            if r.get("status") != "ok":
+                reasons[r.get("reason", "?")] += 1
+                continue
+            ok += 1
             prov = r.get("provenance") or {}
             if r.get("status") == "ok" and stage == "qa":
                 pairs["qa:duplicate"] += int(prov.get("qa_duplicates_dropped", 0))
             if r.get("status") == "ok" and stage == "check":
                 pairs["check:rejected"] += int(prov.get("qa_rejected", 0))
+        per_stage[stage] = {"ok": ok, "dropped": dict(reasons)}
     out: dict[str, Any] = {"stages": per_stage, "qa_pairs_dropped": dict(pairs)}
     if stages_state is not None:
         out["pending"] = dict(stages_state.pending)

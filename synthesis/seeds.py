@@ -40,6 +40,34 @@ def _metadata(folder: Path) -> dict[str, dict]:
     return meta
 
 
+def resolve_seed_dir(seed_dir: str | Path | None) -> tuple[Path, str]:
+    """``(folder, description)`` of the seed charts to use.
+
+    ``seed_dir`` may be a ReachQA data root (``reachqa_seed/`` inside it, or ``data/reachqa_seed``),
+    the seed folder itself, or any folder of scripts. Without it: the paper's 33 seeds from the
+    released data that ``reachqa build`` downloads (``datasets`` cache), else, when that cannot be
+    had (offline), reachqa's own seed charts; the description says which."""
+    if seed_dir:
+        folder = Path(seed_dir)
+        for sub in ("reachqa_seed", "data/reachqa_seed"):
+            if (folder / sub).is_dir():
+                folder = folder / sub
+                break
+        return folder, f"seed charts of {folder}"
+    try:
+        from reachqa_builder import base
+        import datasets
+
+        extracted = Path(datasets.DownloadManager().download_and_extract(base.REACHQA_ARCHIVE_URL))
+        folder = extracted / f"ReachQA-{base.REACHQA_COMMIT}" / "data" / "reachqa_seed"
+        if folder.is_dir():
+            return folder, f"the paper's seed charts from the released data ({folder})"
+        why = f"{folder} is missing"
+    except Exception as exc:  # offline, no cache, a proxy error ...: say so and use our own
+        why = f"{type(exc).__name__}: {str(exc)[:200]}"
+    return default_seed_dir(), f"reachqa's own seed charts (the released seeds could not be had: {why})"
+
+
 def load_seeds(seed_dir: str | Path | None = None) -> list[Demo]:
     """Seed scripts of ``seed_dir`` (``*.py`` or ``code/*.py``; chart types from a listing beside
     them when there is one). Default: the project's own seed charts."""
@@ -60,7 +88,8 @@ def load_seeds(seed_dir: str | Path | None = None) -> list[Demo]:
 
 
 class DemoPool:
-    """Seeds plus accepted code; :meth:`sample` prefers demos of the requested chart type."""
+    """Seeds plus the code accepted during the run (Easy and Hard); :meth:`sample` draws
+    uniformly from all of them, as the paper does."""
 
     def __init__(self, seeds: list[Demo]) -> None:
         self.demos: list[Demo] = list(seeds)
@@ -71,11 +100,5 @@ class DemoPool:
             self._ids.add(demo.id)
             self.demos.append(demo)
 
-    def sample(self, k: int, minor_type: str, rng: random.Random) -> list[Demo]:
-        same = [d for d in self.demos if d.minor_type == minor_type]
-        other = [d for d in self.demos if d.minor_type != minor_type]
-        picked = rng.sample(same, min(1, len(same)))
-        rest = [d for d in same + other if d not in picked]
-        picked += rng.sample(rest, min(k - len(picked), len(rest)))
-        rng.shuffle(picked)
-        return picked
+    def sample(self, k: int, rng: random.Random) -> list[Demo]:
+        return rng.sample(self.demos, min(k, len(self.demos)))

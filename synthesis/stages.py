@@ -2,10 +2,12 @@
 
 An *item* is a dict describing one chart as it moves through the pipeline: ``id``, ``level``,
 ``major_chart_type``, ``minor_chart_type``, ``code``, ``image`` (after ``execute``), ``qa``
-(after ``qa``) and ``provenance`` (models, prompt version, sampling, demo ids, topics,
-evolved-from id, direction, fixes, rater scores ...). Each stage takes an item and returns the
-next item, or ``None`` when it drops it; either way it appends one line to its journal
-(``work/<stage>.jsonl``) and skips ids already there, which is what makes runs resumable.
+(after ``qa``) and ``provenance`` (models, protocol rules, prompt version, sampling, demo ids,
+topics, backstory, evolution plan and direction, fixes, rater scores and reasons, render
+environment, run seed ...). Each stage takes an item and returns the next item, or ``None`` when
+it drops it (or when an outage leaves it pending); a finished item is one line in the stage's
+journal (``work/<stage>.jsonl``), and ids already there are skipped, which makes runs resumable.
+Chart code is stored once, in ``work/code/<sha256>.py``; journal records name that file.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from evaluation.inference.types import ChatRequest, user_message
 from . import prompts
 from .codeutil import CodeFormatError, extract_code
 from .config import SynthesisConfig
-from .journal import Journal
+from .journal import Journal, atomic_write_text
 from .seeds import Demo, DemoPool
 
 JOURNAL_NAMES = {
@@ -33,7 +35,6 @@ JOURNAL_NAMES = {
     "qa": "qa.jsonl",
     "check": "check.jsonl",
 }
-QA_TYPES = (("Recognition", "qa_recognition"), ("Reasoning", "qa_reasoning"))
 
 
 class StopRun(Exception):
@@ -42,12 +43,14 @@ class StopRun(Exception):
 
 
 class Dropped(Exception):
-    """An item leaves the pipeline; ``reason`` is counted in the end summary."""
+    """An item leaves the pipeline; ``reason`` is counted in the end summary, ``extra`` (scores,
+    verdicts ...) is kept in its journal record for curators."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(self, reason: str, detail: str = "", extra: dict | None = None) -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
+        self.extra = extra or {}
 
 
 def _seed_of(*parts: Any) -> int:
@@ -60,7 +63,8 @@ class Stages:
     Args:
         config: the run's :class:`SynthesisConfig`.
         work_dir: folder of the journals and renders (``<out>/work``).
-        generator: client of the code/Q&A-writing LLM.
+        generator: client of the code-writing LLM.
+        qa_client: client of the Q&A-writing LLM (default: ``generator``).
         raters: ``[(model, client)]`` of the MLLM raters.
         render: a :class:`RenderService` (needed by ``execute``).
         pool: the self-instruct :class:`DemoPool`.
@@ -69,7 +73,8 @@ class Stages:
 
     def __init__(self, config: SynthesisConfig, work_dir: Path, generator: APIClient | None,
                  raters: list[tuple[str, APIClient]], render=None, pool: DemoPool | None = None,
-                 on_event: Callable[[str, str, str | None], None] | None = None) -> None:
+                 on_event: Callable[[str, str, str | None], None] | None = None,
+                 qa_client: APIClient | None = None) -> None:
         self.config = config
         self.work_dir = Path(work_dir)
         self.generator = generator
@@ -78,6 +83,7 @@ class Stages:
         self.pool = pool
         self.on_event = on_event or (lambda *a: None)
         self.journals = {s: Journal(self.work_dir / n) for s, n in JOURNAL_NAMES.items()}
+        self.qa_client = qa_client or generator
         self._scorer = None
         self.pending: dict[str, int] = {}   # stage -> items left pending by an outage in this run
         self.outage: str | None = None       # the first outage of this run, as one line
@@ -106,11 +112,14 @@ class Stages:
     # -- common ---------------------------------------------------------------------------
 
     def _base_provenance(self) -> dict[str, Any]:
-        return {"prompt_version": prompts.PROMPT_VERSION}
-
-    def _gen_request(self, messages: list[dict], seed: int, schema: dict | None = None) -> ChatRequest:
         c = self.config
-        return ChatRequest(messages=messages, model=c.model, temperature=c.temperature, top_p=c.top_p,
+        return {"prompt_version": prompts.PROMPT_VERSION, "rules": c.protocol_rules(), "run_seed": c.seed,
+                "render_env": c.render_env}
+
+    def _gen_request(self, messages: list[dict], seed: int, schema: dict | None = None,
+                     model: str | None = None) -> ChatRequest:
+        c = self.config
+        return ChatRequest(messages=messages, model=model or c.model, temperature=c.temperature, top_p=c.top_p,
                            max_tokens=c.max_tokens, response_schema=schema, seed=seed)
 
     async def _chat(self, client: APIClient, req: ChatRequest):
@@ -135,12 +144,12 @@ class Stages:
         done = journal.get(item_id)
         if done is not None:
             self.on_event(stage, done["status"], done.get("reason"))
-            return done if done["status"] == "ok" else None
+            return self.loaded(done) if done["status"] == "ok" else None
         try:
             result = await work()
         except Dropped as d:
             journal.append({"id": item_id, "status": "dropped", "stage": stage, "reason": d.reason,
-                            "detail": d.detail[:500]})
+                            "detail": d.detail[:500], **d.extra})
             self.on_event(stage, "dropped", d.reason)
             return None
         except APIError as e:
@@ -158,44 +167,69 @@ class Stages:
             self.on_event(stage, "dropped", f"api_{e.kind}")
             return None
         result = dict(result, id=item_id, status="ok")
-        journal.append(result)
+        journal.append(self._stored(result))
         self.on_event(stage, "ok", None)
         return result
 
+    def _stored(self, record: dict) -> dict:
+        """``record`` as its journal line: the code goes to ``work/code/<sha256>.py`` (once)."""
+        code = record.get("code")
+        if code is None:
+            return record
+        digest = hashlib.sha256(code.encode("utf-8")).hexdigest()
+        path = self.work_dir / "code" / f"{digest}.py"
+        if not path.exists():
+            atomic_write_text(path, code)
+        return {k: v for k, v in record.items() if k != "code"} | {"code_file": f"work/code/{digest}.py"}
+
+    def loaded(self, record: dict) -> dict:
+        """A journal record with its code read back."""
+        if "code_file" in record and "code" not in record:
+            record = dict(record, code=self.absolute(record["code_file"]).read_text(encoding="utf-8"))
+        return record
+
     # -- 1. self-instruct -----------------------------------------------------------------
 
+    def _extracted(self, reply: str) -> dict:
+        """``{"code": ...}`` of a reply with one usable code block, else the reply and the reason."""
+        try:
+            return {"code": extract_code(reply)}
+        except CodeFormatError as exc:
+            return {"reply": reply, "extract_error": f"CodeFormatError: {exc}"}
+
     async def self_instruct(self, index: int) -> dict | None:
-        """A new Easy chart script for lineage ``index`` (two turns: data/backstory, then code)."""
-        from reachqa_builder.taxonomy import MINOR_TYPES, PLOTTING_NOTES, TOPICS
+        """A new Easy chart script for lineage ``index`` (two turns: backstory and data, then code).
+
+        A major type is drawn uniformly, then one of its minor types; two of the 38 topics;
+        ``num_demos`` demos from the pool (seeds plus accepted generated code)."""
+        from reachqa_builder.taxonomy import MAJOR_TYPES, MINORS_BY_MAJOR, TOPICS
 
         item_id = f"c{index:05d}"
 
         async def work() -> dict:
             c = self.config
             rng = random.Random(_seed_of(c.seed, item_id, "self-instruct"))
-            minor = rng.choice(sorted(MINOR_TYPES))
-            major = MINOR_TYPES[minor]
+            major = rng.choice(MAJOR_TYPES)
+            minor = rng.choice(MINORS_BY_MAJOR[major])
             topics = rng.sample(list(TOPICS), 2)
-            demos = self.pool.sample(c.num_demos, minor, rng)
-            demo_text = "\n\n".join(f"Example {k + 1}:\n```python\n{d.code.strip()}\n```" for k, d in enumerate(demos))
+            demos = self.pool.sample(c.num_demos, rng)
+            demo_text = "\n\n".join(f"```python\n{d.code.strip()}\n```" for d in demos)
             seed = _seed_of(c.seed, item_id)
             messages = [
                 {"role": "system", "content": prompts.render("system_coder")},
                 {"role": "user", "content": prompts.render(
-                    "self_instruct_data", n_demos=len(demos), demos=demo_text, chart_type=minor,
-                    major_type=major, topic_a=topics[0], topic_b=topics[1])},
+                    "self_instruct_data", demos=demo_text, chart_type=minor, topic_a=topics[0], topic_b=topics[1])},
             ]
             first = await self._chat(self.generator, self._gen_request(messages, seed))
             messages += [{"role": "assistant", "content": first.text},
-                         {"role": "user", "content": prompts.render(
-                             "self_instruct_code", chart_type=minor,
-                             plotting_notes=PLOTTING_NOTES.get(minor, "(none)"))}]
+                         {"role": "user", "content": prompts.render("self_instruct_code",
+                                                                    notes=prompts.chart_note(minor))}]
             second = await self._chat(self.generator, self._gen_request(messages, seed + 1))
             return {
                 "level": "Easy", "major_chart_type": major, "minor_chart_type": minor,
-                "reply": second.text, "brief": first.text,
+                **self._extracted(second.text),
                 "provenance": dict(self._base_provenance(), plot_model=c.model, sampling=c.sampling(),
-                                   demo_ids=[d.id for d in demos], topics=topics),
+                                   demo_ids=[d.id for d in demos], topics=topics, backstory=first.text),
             }
 
         return await self._journaled("self-instruct", item_id, work)
@@ -203,7 +237,7 @@ class Stages:
     # -- 2. evol-instruct -----------------------------------------------------------------
 
     async def evol_instruct(self, source: dict) -> dict | None:
-        """A Hard chart evolved from executed ``source`` along one of the four directions."""
+        """A Hard chart evolved from the code of ``source`` along one of the four directions."""
         item_id = f"{source['id']}e"
 
         async def work() -> dict:
@@ -221,35 +255,38 @@ class Stages:
                          {"role": "user", "content": prompts.render("evol_code")}]
             second = await self._chat(self.generator, self._gen_request(messages, seed + 1))
             prov = {k: v for k, v in (source.get("provenance") or {}).items()
-                    if k in ("topics", "demo_ids")}
+                    if k in ("topics", "demo_ids", "backstory")}
             prov.update(self._base_provenance(), plot_model=c.model, sampling=c.sampling(),
-                        evolved_from=source["id"], direction=direction)
+                        evolved_from=source["id"], direction=direction, evolution_plan=first.text)
             return {"level": "Hard", "major_chart_type": source.get("major_chart_type", ""),
-                    "minor_chart_type": source.get("minor_chart_type", ""), "reply": second.text,
-                    "brief": first.text, "provenance": prov}
+                    "minor_chart_type": source.get("minor_chart_type", ""), **self._extracted(second.text),
+                    "provenance": prov}
 
         return await self._journaled("evol-instruct", item_id, work)
 
     # -- 3. execution filter + LLM fix ----------------------------------------------------
 
     async def execute(self, item: dict) -> dict | None:
-        """Render the item's code; on failure ask the LLM for up to ``max_fixes`` fixes."""
+        """Render the item's code; on failure ask the LLM for up to ``max_fixes`` fixes.
+
+        A reply without one usable code block is dropped (``--unextracted drop``, the paper) or
+        goes to the fix step like a failed run (``fix``)."""
 
         async def work() -> dict:
             c = self.config
             code, error = item.get("code"), None
             if code is None:
-                try:
-                    code = extract_code(item.get("reply", ""))
-                except CodeFormatError as exc:
-                    code, error = item.get("reply", ""), f"CodeFormatError: {exc}"
+                error = item.get("extract_error") or "CodeFormatError: no code"
+                if c.unextracted == "drop":
+                    raise Dropped("CodeFormatError", error)
+                code = item.get("reply", "")
             errors = []
             for attempt in range(c.max_fixes + 1):
                 if error is None:
                     record = await self.render_service.render(item["id"], code)
                     if record.status == "ok":
                         prov = dict(item.get("provenance") or {}, fixes=attempt, render_errors=errors)
-                        return {k: v for k, v in item.items() if k not in ("reply", "id", "status")} | {
+                        return {k: v for k, v in item.items() if k not in ("reply", "extract_error", "id", "status")} | {
                             "code": code, "image": self.relative(record.image), "provenance": prov,
                             "render_sha256": record.sha256}
                     error = record.error or "Error: the chart did not render"
@@ -258,22 +295,26 @@ class Stages:
                     break
                 messages = [{"role": "system", "content": prompts.render("system_coder")},
                             {"role": "user", "content": prompts.render("fix_code", code=code.strip(), error=error)}]
-                reply = await self._chat(self.generator, self._gen_request(messages, _seed_of(c.seed, item["id"], "fix", attempt)))
+                reply = await self._chat(self.generator, self._gen_request(
+                    messages, _seed_of(c.seed, item["id"], "fix", attempt)))
                 try:
                     code, error = extract_code(reply.text), None
-                except CodeFormatError as exc:
-                    error = f"CodeFormatError: {exc}"
+                except CodeFormatError:
+                    error = None  # the paper keeps the previous code when a fix has no usable block
+                    if not code.strip():
+                        error = "CodeFormatError: no code"
             kind = error.split(":", 1)[0].strip() or "Error"
-            raise Dropped(f"{kind}", error)
+            raise Dropped(f"{kind}", error, {"render_errors": errors})
 
         return await self._journaled("execute", item["id"], work)
 
     # -- 4. MLLM rating -------------------------------------------------------------------
 
-    async def _ask_raters(self, text: str, image: bytes, schema: dict, seed: int) -> dict[str, Any]:
+    async def _ask_raters(self, text: str, image: bytes, schema: dict | None, seed: int) -> dict[str, Any]:
+        """``{model: reply or APIError}``; an outage or a fatal error of any rater is raised."""
         async def one(model: str, client: APIClient):
             req = ChatRequest(messages=[user_message(text, [image])], model=model,
-                              temperature=self.config.rater_temperature, max_tokens=1024,
+                              temperature=self.config.rater_temperature, top_p=self.config.top_p, max_tokens=1024,
                               response_schema=schema, seed=seed)
             return await self._chat(client, req)
 
@@ -288,24 +329,44 @@ class Stages:
         return out
 
     async def rate(self, item: dict) -> dict | None:
-        """Mean 1-5 score of the raters; kept when at least ``min_rating``."""
+        """Mean 1-5 score of the raters; kept when at least ``min_rating``.
+
+        A rater whose reply failed or cannot be parsed counts 0 (``--failed-rater zero``, the
+        paper) or is left out of the mean (``omit``)."""
 
         async def work() -> dict:
+            c = self.config
             if not self.raters:
                 raise ValueError("rating needs at least one --rater-model")
             image = self.absolute(item["image"]).read_bytes()
-            replies = await self._ask_raters(prompts.render("rate_image"), image, prompts.RATING_SCHEMA,
-                                             _seed_of(self.config.seed, item["id"], "rate"))
-            scores = {m: r.parsed["score"] for m, r in replies.items() if not isinstance(r, APIError)}
+            text_mode = c.replies == "text"
+            fmt = prompts.RATING_TEXT_FORMAT if text_mode else prompts.RATING_JSON_FORMAT
+            replies = await self._ask_raters(prompts.render("rate_image", reply_format=fmt), image,
+                                             None if text_mode else prompts.RATING_SCHEMA,
+                                             _seed_of(c.seed, item["id"], "rate"))
+            scores, reasons, failed = {}, {}, {}
+            for model, r in replies.items():
+                if isinstance(r, APIError):
+                    score, reason = 0, None
+                    failed[model] = str(r)[:300]
+                elif text_mode:
+                    score, reason = prompts.parse_rating(r.text)
+                    if score == 0:
+                        failed[model] = "no 'Rating: N' in the reply"
+                else:
+                    score, reason = r.parsed["score"], r.parsed.get("reason", "")
+                reasons[model] = reason
+                if score == 0 and c.failed_rater == "omit":
+                    continue
+                scores[model] = score
+            record = {"rater_scores": scores, "rater_reasons": reasons, "rater_failures": failed}
             if not scores:
-                first = next(iter(replies.values()))
-                raise Dropped(f"api_{first.kind}", str(first))
+                raise Dropped("raters_failed", "; ".join(failed.values()), record)
             mean = sum(scores.values()) / len(scores)
-            prov = dict(item.get("provenance") or {}, rater_scores=scores, rating=round(mean, 4),
-                        rater_reasons={m: r.parsed.get("reason", "") for m, r in replies.items()
-                                       if not isinstance(r, APIError)})
-            if mean < self.config.min_rating:
-                raise Dropped("low_rating", f"mean score {mean:.2f} < {self.config.min_rating}")
+            record["rating"] = round(mean, 4)
+            if mean < c.min_rating:
+                raise Dropped("low_rating", f"mean score {mean:.2f} < {c.min_rating}", record)
+            prov = dict(item.get("provenance") or {}, **record)
             return {k: v for k, v in item.items() if k not in ("id", "status")} | {"provenance": prov}
 
         return await self._journaled("rate", item["id"], work)
@@ -331,72 +392,98 @@ class Stages:
         return kept, dropped
 
     async def qa(self, item: dict) -> dict | None:
-        """Recognition and reasoning questions written from the code, deduplicated."""
+        """Per Q&A type: the questions in one call, then one answer call per question (analysis,
+        detailed step-by-step answer, concise answer); near-duplicate questions of a type dropped."""
 
         async def work() -> dict:
             c = self.config
+            code = item["code"].strip()
 
-            async def one(qa_type: str, template: str):
-                text = prompts.render(template, code=item["code"].strip(), n=c.qa_per_type)
-                req = self._gen_request([{"role": "user", "content": text}],
-                                        _seed_of(c.seed, item["id"], qa_type), prompts.QA_SCHEMA)
-                return await self._chat(self.generator, req)
+            async def ask(text: str, schema: dict, *seed_parts):
+                req = self._gen_request([{"role": "user", "content": text}], _seed_of(c.seed, item["id"], *seed_parts),
+                                        schema, model=c.qa_model)
+                return await self._chat(self.qa_client, req)
 
-            replies = await asyncio.gather(*(one(t, tpl) for t, tpl in QA_TYPES), return_exceptions=True)
-            pairs, failure = [], None
-            for (qa_type, _), rep in zip(QA_TYPES, replies):
-                if isinstance(rep, APIError):
-                    self._raise_if_unusable(rep)
-                    failure = rep
-                    continue
-                if isinstance(rep, BaseException):
-                    raise rep
-                for q in rep.parsed["questions"][: c.qa_per_type]:
-                    steps = [s.strip() for s in q["steps"] if s.strip()]
-                    final = q["answer"].strip()
-                    answer = " ".join(steps + [f"The final answer is {final}."]) if steps else final
-                    pairs.append({"question": q["question"].strip(), "answer": answer, "final_answer": final,
-                                  "steps": steps, "QA_type": qa_type})
+            async def one_type(qa_type: str) -> tuple[list[dict], int, list[str]]:
+                template, exam = prompts.QA_TYPES[qa_type]
+                try:
+                    rep = await ask(prompts.render(template, code=code, n=c.qa_per_type), prompts.QUESTIONS_SCHEMA,
+                                    qa_type)
+                except APIError as e:
+                    self._raise_if_unusable(e)
+                    return [], 0, [f"{qa_type} questions: {e}"]
+                questions = [q.strip() for q in rep.parsed["question_list"] if isinstance(q, str) and q.strip()]
+                questions = questions[: c.qa_per_type]
+                answers = await asyncio.gather(*(
+                    ask(prompts.render("qa_answer", exam=exam, code=code, question=q), prompts.ANSWER_SCHEMA,
+                        qa_type, k) for k, q in enumerate(questions)), return_exceptions=True)
+                pairs, failures = [], []
+                for q, a in zip(questions, answers):
+                    if isinstance(a, APIError):
+                        self._raise_if_unusable(a)
+                        failures.append(f"answer to {q[:80]!r}: {a}")
+                        continue
+                    if isinstance(a, BaseException):
+                        raise a
+                    pairs.append({"question": q, "answer": a.parsed["answer"].strip(),
+                                  "concise_answer": str(a.parsed.get("concise_answer") or "").strip() or None,
+                                  "analysis": a.parsed.get("analysis", ""), "QA_type": qa_type})
+                kept, n_dup = self.dedup(pairs)
+                return kept, n_dup, failures
+
+            results = await asyncio.gather(*(one_type(t) for t in prompts.QA_TYPES))
+            pairs = [p for kept, _, _ in results for p in kept]
+            failures = [f for _, _, fs in results for f in fs]
             if not pairs:
-                if failure is not None:
-                    raise Dropped(f"api_{failure.kind}", str(failure))
-                raise Dropped("no_questions")
-            kept, n_dup = self.dedup(pairs)
-            prov = dict(item.get("provenance") or {}, qa_model=c.model, qa_duplicates_dropped=n_dup)
-            return {k: v for k, v in item.items() if k not in ("id", "status")} | {"qa": kept, "provenance": prov}
+                raise Dropped("no_questions", "; ".join(failures)[:500])
+            prov = dict(item.get("provenance") or {}, qa_model=c.qa_model,
+                        qa_duplicates_dropped=sum(n for _, n, _ in results), qa_failures=failures)
+            return {k: v for k, v in item.items() if k not in ("id", "status")} | {"qa": pairs, "provenance": prov}
 
         return await self._journaled("qa", item["id"], work)
 
     # -- 6. MLLM Q&A check ----------------------------------------------------------------
 
     async def check(self, item: dict) -> dict | None:
-        """Each rater judges each pair; a pair goes when ``reject_threshold`` raters reject it."""
+        """Each rater judges each pair; a pair goes when ``reject_threshold`` raters reject it
+        (``--reject-rule at-least``, the paper: an unparsed or failed verdict is no rejection) or,
+        with ``capped``, when all raters that answered reject it and they are fewer."""
 
         async def work() -> dict:
+            c = self.config
             if not self.raters:
                 raise ValueError("the Q&A check needs at least one --rater-model")
             image = self.absolute(item["image"]).read_bytes()
+            text_mode = c.replies == "text"
+            fmt = prompts.CHECK_TEXT_FORMAT if text_mode else prompts.CHECK_JSON_FORMAT
 
             async def judge(k: int, pair: dict):
-                text = prompts.render("qa_check", question=pair["question"], answer=pair["answer"])
-                return await self._ask_raters(text, image, prompts.CHECK_SCHEMA,
-                                              _seed_of(self.config.seed, item["id"], "check", k))
+                text = prompts.render("qa_check", question=pair["question"], answer=pair["answer"], reply_format=fmt)
+                return await self._ask_raters(text, image, None if text_mode else prompts.CHECK_SCHEMA,
+                                              _seed_of(c.seed, item["id"], "check", k))
 
             verdicts = await asyncio.gather(*(judge(k, p) for k, p in enumerate(item["qa"])))
-            kept, answered = [], 0
+            kept, rejected = [], []
             for pair, replies in zip(item["qa"], verdicts):
-                votes = {m: r.parsed["verdict"] for m, r in replies.items() if not isinstance(r, APIError)}
-                answered += bool(votes)
-                rejects = sum(v == "reject" for v in votes.values())
-                # the threshold is capped by the raters that answered (one rater alone can reject)
-                if votes and rejects >= min(self.config.reject_threshold, len(votes)):
-                    continue
-                kept.append(dict(pair, checks=votes))
+                checks = {}
+                for model, r in replies.items():
+                    if isinstance(r, APIError):
+                        checks[model] = {"verdict": None, "reason": f"failed: {str(r)[:300]}"}
+                    elif text_mode:
+                        v, reason = prompts.parse_decision(r.text)
+                        checks[model] = {"verdict": v, "reason": reason}
+                    else:
+                        checks[model] = {"verdict": r.parsed["verdict"], "reason": r.parsed.get("reason", "")}
+                answered = sum(v["verdict"] is not None for v in checks.values())
+                rejects = sum(v["verdict"] == "reject" for v in checks.values())
+                need = c.reject_threshold if c.reject_rule == "at-least" else min(c.reject_threshold, answered)
+                if answered and rejects >= max(1, need):
+                    rejected.append(dict(pair, checks=checks))
+                else:
+                    kept.append(dict(pair, checks=checks))
             if not kept:
-                if not answered:
-                    raise Dropped("api_all_raters_failed")
-                raise Dropped("all_pairs_rejected")
-            prov = dict(item.get("provenance") or {}, qa_rejected=len(item["qa"]) - len(kept))
+                raise Dropped("all_pairs_rejected", f"{len(rejected)} pairs", {"qa_rejected_pairs": rejected})
+            prov = dict(item.get("provenance") or {}, qa_rejected=len(rejected), qa_rejected_pairs=rejected)
             return {k: v for k, v in item.items() if k not in ("id", "status")} | {"qa": kept, "provenance": prov}
 
         return await self._journaled("check", item["id"], work)

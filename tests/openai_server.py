@@ -21,7 +21,8 @@ Example::
         ... APIConfig(base_url=server.url, api_key=server.api_key) ...
         assert server.requests[-1].images == []
 
-Run it alone (e.g. to point ``reachqa synthesize`` at it by hand)::
+Run it alone (e.g. to point ``reachqa synthesize`` at it by hand); from the command line it
+answers with the demo models of :mod:`tests.demo_models` (charts, ratings, Q&A, verdicts)::
 
     python -m tests.openai_server --port 8000 --latency 0.2
 """
@@ -143,12 +144,13 @@ class OpenAIServer:
         outlier_rate / outlier_latency: fraction of requests that take ``outlier_latency`` instead.
         hang_seconds: how long a ``timeout`` fault keeps the request open.
         seed: RNG seed for jitter and outliers.
+        log_requests: keep every request in ``requests`` (off for long benchmarks: bodies hold images).
     """
 
     def __init__(self, reply: Callable[[Received], Any] | None = None, *, api_key: str | None = "test-key",
                  models: tuple[str, ...] | None = None, latency: float = 0.0, jitter: float = 0.0,
                  outlier_rate: float = 0.0, outlier_latency: float = 0.0, hang_seconds: float = 30.0,
-                 seed: int = 0, host: str = "127.0.0.1", port: int = 0) -> None:
+                 seed: int = 0, host: str = "127.0.0.1", port: int = 0, log_requests: bool = True) -> None:
         self.reply = reply or (lambda r: {} if r.schema is not None else "ok")
         self.api_key = api_key
         self.models = models
@@ -159,6 +161,8 @@ class OpenAIServer:
         self.faults: collections.deque[Fault] = collections.deque()
         self.fault_fn: Callable[[Received, int], Fault | None] | None = None
         self.requests: list[Received] = []
+        self.log_requests = log_requests
+        self.received = 0
         self.in_flight = 0
         self.max_in_flight = 0
         self._rng = random.Random(seed)
@@ -255,8 +259,10 @@ class OpenAIServer:
         rec = Received(body=body, authorized=self._authorized(request), time=time.time(),
                        authorization=request.headers.get("Authorization"))
         with self._lock:
-            self.requests.append(rec)
-            n = len(self.requests)
+            self.received += 1
+            if self.log_requests:
+                self.requests.append(rec)
+            n = self.received
         if not rec.authorized:
             rec.fault = "401"
             return _error(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
@@ -333,8 +339,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--port", type=int, default=8000)
     ap.add_argument("--latency", type=float, default=0.0)
     ap.add_argument("--api-key", default=None)
+    ap.add_argument("--reply", choices=("demo", "ok"), default="demo",
+                    help="demo: stand-in models that answer reachqa synthesis prompts (tests/demo_models.py); "
+                         "ok: 'ok' / {} to everything")
     args = ap.parse_args(argv)
-    server = OpenAIServer(api_key=args.api_key, latency=args.latency, port=args.port).start()
+    reply = None
+    if args.reply == "demo":
+        from tests.demo_models import DemoModels
+
+        reply = DemoModels()
+    server = OpenAIServer(reply, api_key=args.api_key, latency=args.latency, port=args.port).start()
     print(f"serving on {server.url}", flush=True)
     try:
         while True:

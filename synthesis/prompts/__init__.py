@@ -8,7 +8,7 @@ provenance, so a change to any prompt shows up in the data it produced.
 Example::
 
     >>> from synthesis.prompts import render
-    >>> "question" in render("qa_check", question="How many?", answer="3")
+    >>> "Question: How many?" in render("qa_check", question="How many?", answer="3", reply_format="")
     True
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from string import Template
@@ -49,6 +50,50 @@ def _version() -> str:
 
 PROMPT_VERSION = _version()
 EVOL_DIRECTIONS: dict[str, str] = json.loads((HERE / "evol_directions.json").read_text(encoding="utf-8"))
+CHART_NOTES: dict[str, list[str]] = json.loads((HERE / "chart_notes.json").read_text(encoding="utf-8"))
+
+# the Q&A types as the released data labels them, with their question template and exam framing
+QA_TYPES = {
+    "Recognizing": ("qa_questions_recognizing", "primary-school mathematics examination, where pupils show that they can read a chart"),
+    "Reasoning": ("qa_questions_reasoning", "university entrance examination"),
+}
+
+
+def chart_note(minor_type: str) -> str:
+    """The numbered drawing tips for ``minor_type`` (6-9 per type)."""
+    tips = CHART_NOTES.get(minor_type)
+    if tips is None:
+        raise KeyError(f"no drawing tips for chart type {minor_type!r}")
+    return f"Tips for drawing a {minor_type}:\n" + "".join(f"{k}. {t}\n" for k, t in enumerate(tips, start=1))
+
+
+# -- replies as free text (the paper) -------------------------------------------------------
+
+RATING_TEXT_FORMAT = ("Score the chart on this scale. Give a short analysis, then one whole number. Use exactly this "
+                      "format:\nAnalysis: (your analysis)\nRating: (an integer from 1 to 5)")
+RATING_JSON_FORMAT = ('Score the chart on this scale. Reply with a JSON object with the fields "reason" (a short '
+                      'analysis) and "score" (an integer from 1 to 5).')
+CHECK_TEXT_FORMAT = ("Give a short analysis, then decide whether this example should be kept. Use exactly this "
+                     "format:\nAnalysis: (your analysis)\nDecision: (yes/no)")
+CHECK_JSON_FORMAT = ('Give a short analysis and decide whether this example should be kept. Reply with a JSON object '
+                     'with the fields "reason" (the analysis) and "verdict" ("accept" to keep it, "reject" to drop it).')
+
+_RATING = re.compile(r"Rating:\s*\**\s*([1-5])\b")
+_DECISION = re.compile(r"Decision:\s*\**\s*(yes|no)\b", re.I)
+
+
+def parse_rating(text: str) -> tuple[int, str]:
+    """``(score, analysis)`` of a free-text rating; an unparsable reply scores 0 (the paper's rule)."""
+    m = _RATING.search(text or "")
+    return (int(m.group(1)) if m else 0), (text or "").strip()[:2000]
+
+
+def parse_decision(text: str) -> tuple[str | None, str]:
+    """``("accept" | "reject" | None, analysis)`` of a free-text check; ``None`` when unparsable."""
+    m = _DECISION.search(text or "")
+    verdict = None if m is None else ("accept" if m.group(1).lower() == "yes" else "reject")
+    return verdict, (text or "").strip()[:2000]
+
 
 RATING_SCHEMA = {
     "type": "object",
@@ -60,26 +105,20 @@ RATING_SCHEMA = {
     "additionalProperties": False,
 }
 
-QA_SCHEMA = {
+QUESTIONS_SCHEMA = {
+    "type": "object",
+    "properties": {"question_list": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}},
+    "required": ["question_list"],
+}
+
+ANSWER_SCHEMA = {
     "type": "object",
     "properties": {
-        "questions": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "properties": {
-                    "question": {"type": "string", "minLength": 1},
-                    "steps": {"type": "array", "items": {"type": "string"}},
-                    "answer": {"type": "string", "minLength": 1},
-                },
-                "required": ["question", "steps", "answer"],
-                "additionalProperties": False,
-            },
-        }
+        "analysis": {"type": "string"},
+        "answer": {"type": "string", "minLength": 1},
+        "concise_answer": {"type": "string"},
     },
-    "required": ["questions"],
-    "additionalProperties": False,
+    "required": ["analysis", "answer"],
 }
 
 CHECK_SCHEMA = {

@@ -59,7 +59,7 @@ def test_wrong_key_and_unknown_model_stop_at_once(synth_server, tmp_path, capsys
     args = synth_args(synth_server, out, "--num-charts", "3")
     args[args.index("test-key")] = "wrong-secret-key"
     assert main(args) == 2
-    err = capsys.readouterr().err.strip().splitlines()
+    err = [l for l in capsys.readouterr().err.strip().splitlines() if not l.startswith("seeds:")]
     assert len(err) == 1 and synth_server.url in err[0] and "gen-model" in err[0] and "401" in err[0]
     assert "wrong-secret-key" not in err[0]
     assert len(synth_server.requests) <= 2 * 8  # stopped at once, not after every lineage
@@ -93,3 +93,22 @@ def test_moved_folder_resumes_and_files_follow_the_umask(synth_server, tmp_path)
             assert stat.S_IMODE(p.stat().st_mode) == 0o644, p
     finally:
         os.umask(old)
+
+
+def test_seeds_from_a_release_root_and_the_run_says_which(synth_server, tmp_path, capsys):
+    from synthesis.seeds import default_seed_dir
+
+    root = tmp_path / "release"  # the released layout: <root>/reachqa_seed/code/NNN.py + plot_info.json
+    (root / "reachqa_seed" / "code").mkdir(parents=True)
+    own = sorted(default_seed_dir().glob("*.py"))[:3]
+    for n, src in enumerate(own, start=1):
+        (root / "reachqa_seed" / "code" / f"{n:03d}.py").write_text(src.read_text())
+    (root / "reachqa_seed" / "plot_info.json").write_text(json.dumps(
+        [{"id": f"reachqa-seed-{n:03d}", "code": f"code/{n:03d}.py"} for n in (1, 2, 3)]))
+    out = tmp_path / "charts"
+    args = synth_args(synth_server, out, "--num-charts", "1")
+    args[args.index("--seed-dir") + 1] = str(root)
+    assert main([args[0], "self-instruct", *args[1:]]) == 0
+    assert f"seeds: 3 seed charts of {root / 'reachqa_seed'}" in capsys.readouterr().err
+    rec = json.loads((out / "work" / "self_instruct.jsonl").read_text().splitlines()[0])
+    assert sorted(rec["provenance"]["demo_ids"]) == ["seed:001", "seed:002", "seed:003"]

@@ -28,21 +28,28 @@ def test_full_run_writes_reachqa_layout_with_provenance(synth_server, scripted, 
         assert (out / rec["code"]).is_file() and (out / rec["image"]).read_bytes()[:2] == b"\xff\xd8"
         prov = rec["provenance"]
         assert prov["plot_model"] == "gen-model" and len(prov["prompt_version"]) == 12
-        assert prov["sampling"] == {"temperature": 1.0, "top_p": 0.95, "max_tokens": 4096}
+        assert prov["sampling"] == {"temperature": 1.0, "top_p": 0.95, "max_tokens": 8192}
         assert set(prov["rater_scores"]) == {"rater-a", "rater-b"} and prov["rating"] == 4
-        assert prov["fixes"] == 1 and "ValueError" in prov["render_errors"][0]
+        assert all("Rating: 4" in r for r in prov["rater_reasons"].values())  # paper protocol: text replies
+        assert prov["rules"]["protocol"] == "paper" and prov["render_env"] == "current" and prov["run_seed"] == 0
         assert rec["level"] in ("Easy", "Hard") and rec["minor_chart_type"]
+        assert len(prov["demo_ids"]) == 3 and len(prov["topics"]) == 2 and "backstory" in prov["backstory"]
         if rec["level"] == "Hard":
             assert prov["evolved_from"] and prov["direction"] in ("more_data", "visual_elements", "overlay", "subplot")
+            assert prov["evolution_plan"] and "parent_plot_id" in prov
         else:
-            assert len(prov["demo_ids"]) == 3 and len(prov["topics"]) == 2
+            assert prov["fixes"] == 1 and "ValueError" in prov["render_errors"][0]
+        rejected = prov["qa_rejected_pairs"]
+        assert len(rejected) == 1 and "sum of all values" in rejected[0]["question"]
+        assert {v["verdict"] for v in rejected[0]["checks"].values()} == {"reject"}
     qa = json.loads((out / "instruction_data.json").read_text())
     # 8 questions per chart, one near-duplicate dropped by ROUGE-L, one rejected by both raters
     assert len(qa) == 3 * 6
-    assert {q["QA_type"] for q in qa} == {"Recognition", "Reasoning"}
+    assert {q["QA_type"] for q in qa} == {"Recognizing", "Reasoning"}
     assert all(q["plot_id"] in {r["id"] for r in plot_info} for q in qa)
     assert not any("sum of all values" in q["question"] for q in qa)
-    assert all("The final answer is" in q["answer"] or not q["steps"] for q in qa)
+    assert all("The final answer is" in q["answer"] and q["concise_answer"] for q in qa)
+    assert all(set(q["checks"]) == {"rater-a", "rater-b"} for q in qa)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["qa_pairs_dropped"]["qa:duplicate"] >= 3
     assert summary["qa_pairs_dropped"]["check:rejected"] >= 3
@@ -80,10 +87,11 @@ def test_code_that_never_runs_is_dropped_after_two_fixes(synth_server, scripted,
     scripted.always_broken = True
     out = tmp_path / "charts"
     assert main(synth_args(synth_server, out, "--num-charts", "1", "--max-attempts-factor", "1")) == 1
-    rec = read_jsonl(out / "work" / "execute.jsonl")[0]
-    assert rec["status"] == "dropped" and rec["reason"] == "ValueError"
-    fixes = [r for r in synth_server.requests if "does not work" in r.last_user_text]
-    assert len(fixes) == 2
+    recs = read_jsonl(out / "work" / "execute.jsonl")  # the Easy script and its evolved Hard one
+    assert len(recs) == 2 and all(r["status"] == "dropped" and r["reason"] == "ValueError" for r in recs)
+    assert all(len(r["render_errors"]) == 3 for r in recs)  # first run + 2 fixes, kept for curators
+    fixes = [r for r in synth_server.requests if "needs fixing" in r.last_user_text]
+    assert len(fixes) == 2 * 2
 
 
 def test_all_pairs_rejected(synth_server, scripted, tmp_path):

@@ -129,4 +129,7 @@ def test_stage_by_stage_equals_output_and_builder_loads_it(synth_server, tmp_pat
     if ds is None:
         ds = datasets.load_from_disk(str(ds_dir))
     split = next(iter(ds.values()))
-    assert len(split) == 6 and set(split["question"]) >= {"What is the label of the x axis?"}
+    assert len(split) == 6 and set(split["question"]) >= {"How many categories does the chart show?"}
+    assert all(split["concise_answer"]) and all(split["answer"])  # detailed and concise answers both kept
+    verdicts = [json.loads(v) for v in split["check_verdicts"]]
+    assert all(set(v) == {"rater-a", "rater-b"} and v["rater-a"]["verdict"] == "accept" for v in verdicts)
