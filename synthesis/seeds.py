@@ -54,6 +54,9 @@ def resolve_seed_dir(seed_dir: str | Path | None) -> tuple[Path, str]:
                 folder = folder / sub
                 break
         return folder, f"seed charts of {folder}"
+    import sys
+
+    print("seeds: fetching the released ReachQA seed charts (pass --seed-dir to skip) ...", file=sys.stderr)
     try:
         from reachqa_builder import base
         import datasets

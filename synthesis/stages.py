@@ -25,6 +25,7 @@ from . import prompts
 from .codeutil import CodeFormatError, extract_code
 from .config import SynthesisConfig
 from .journal import Journal, atomic_write_text
+from .rouge import rouge_l_f
 from .seeds import Demo, DemoPool
 
 JOURNAL_NAMES = {
@@ -84,7 +85,6 @@ class Stages:
         self.on_event = on_event or (lambda *a: None)
         self.journals = {s: Journal(self.work_dir / n) for s, n in JOURNAL_NAMES.items()}
         self.qa_client = qa_client or generator
-        self._scorer = None
         self.pending: dict[str, int] = {}   # stage -> items left pending by an outage in this run
         self.outage: str | None = None       # the first outage of this run, as one line
 
@@ -374,11 +374,7 @@ class Stages:
     # -- 5. Q&A generation + ROUGE-L dedup ------------------------------------------------
 
     def _rouge(self, a: str, b: str) -> float:
-        if self._scorer is None:
-            from rouge_score import rouge_scorer
-
-            self._scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
-        return self._scorer.score(a, b)["rougeL"].fmeasure
+        return rouge_l_f(a, b)
 
     def dedup(self, pairs: list[dict]) -> tuple[list[dict], int]:
         """Drop each question whose ROUGE-L F with an already kept question exceeds the threshold."""

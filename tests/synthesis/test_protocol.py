@@ -48,7 +48,7 @@ def test_one_rater_rejects_only_with_the_capped_rule(synth_server, scripted, tmp
     capped = [a if a != str(tmp_path / "paper") else str(tmp_path / "capped") for a in one_rater]
     assert main(capped + ["--reject-rule", "capped"]) == 1
     rec = _journal(tmp_path / "capped", "check")[0]
-    assert rec["reason"] == "all_pairs_rejected" and len(rec["qa_rejected_pairs"]) == 6
+    assert rec["reason"] == "all_pairs_rejected" and len(rec["qa_rejected_pairs"]) == 7  # 8 less 1 duplicate
 
 
 def test_reachqa_protocol_sends_json_schemas(synth_server, tmp_path):
