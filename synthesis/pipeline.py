@@ -29,7 +29,7 @@ from evaluation.inference.api import APIClient, APIConfig, RequestLimiter, Usage
 from evaluation.inference.cache import ReplyCache
 
 from .config import STAGES, SynthesisConfig
-from .journal import atomic_write_text, iter_records, read_records
+from .journal import atomic_write_text, iter_records
 from .output import write_layout
 from .progress import ProgressDisplay
 from .render_service import RenderService
@@ -190,6 +190,7 @@ async def run_pipeline(cfg: SynthesisConfig) -> dict[str, Any]:
     counts = write_layout(run.out, run.work / JOURNAL_NAMES["check"], cfg.id_prefix, limit=target)
     summary = summarize(run.work, run.usage, counts, target=target, stages_state=st)
     summary["lineages"] = {"started": next_i, "budget": max_lineages}
+    summary["seeds"] = getattr(st, "seed_source", None)
     atomic_write_text(run.out / "summary.json", json.dumps(summary, indent=1) + "\n")
     return summary
 
@@ -239,23 +240,28 @@ def _layout_items(src: Path, with_qa: bool) -> list[dict]:
     return items
 
 
-def load_inputs(stage: str, src: Path) -> list[dict]:
-    """Inputs of ``stage`` from ``src/work`` journals, else from ``src`` as a ReachQA folder."""
+def load_inputs(stage: str, src: Path):
+    """Inputs of ``stage`` from ``src/work`` journals (read lazily, one record at a time), else
+    from ``src`` as a ReachQA folder."""
     work = src / "work"
     journals = [work / JOURNAL_NAMES[p] for p in PREVIOUS[stage]]
     if any(p.exists() for p in journals):
-        items = [r for p in journals for r in read_records(p).values() if r.get("status") == "ok"]
-        if stage == "evol-instruct":  # every self-instruct script with a usable code block
-            items = [r for r in items if "code_file" in r]
-        for r in items:  # paths in journals are relative to their own folder
-            if "code_file" in r:
-                r["code"] = (src / r.pop("code_file")).read_text(encoding="utf-8")
-            if "image" in r:
-                r["image"] = str((src / r["image"]).resolve())
-        return items
+        return _journal_inputs(stage, src, journals)
     if not src.exists():
         raise ValueError(f"--data-dir {src} does not exist")
     return _layout_items(src, with_qa=stage == "check")
+
+
+def _journal_inputs(stage: str, src: Path, journals: list[Path]):
+    for path in journals:
+        for r in iter_records(path, "ok"):
+            if stage == "evol-instruct" and "code_file" not in r:
+                continue  # evolution needs a self-instruct script with a usable code block
+            if "code_file" in r:  # paths in journals are relative to their own folder
+                r["code"] = (src / r.pop("code_file")).read_text(encoding="utf-8")
+            if "image" in r:
+                r["image"] = str((src / r["image"]).resolve())
+            yield r
 
 
 async def run_stage(stage: str, cfg: SynthesisConfig) -> dict[str, Any]:

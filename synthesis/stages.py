@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from evaluation.inference.api import APIClient, APIError
-from evaluation.inference.types import ChatRequest, user_message
+from evaluation.inference.types import ChatRequest, image_part
 
 from . import prompts
 from .codeutil import CodeFormatError, extract_code
@@ -85,6 +85,8 @@ class Stages:
         self.on_event = on_event or (lambda *a: None)
         self.journals = {s: Journal(self.work_dir / n) for s, n in JOURNAL_NAMES.items()}
         self.qa_client = qa_client or generator
+        self._slots: asyncio.Semaphore | None = None
+        self.seed_source: dict | None = None  # which seed charts the demo pool started from
         self.pending: dict[str, int] = {}   # stage -> items left pending by an outage in this run
         self.outage: str | None = None       # the first outage of this run, as one line
 
@@ -123,9 +125,16 @@ class Stages:
                            max_tokens=c.max_tokens, response_schema=schema, seed=seed)
 
     async def _chat(self, client: APIClient, req: ChatRequest):
-        """``client.chat(req)``; an :class:`APIError` learns which server and model it came from."""
+        """``client.chat(req)``; an :class:`APIError` learns which server and model it came from.
+
+        At most ``concurrency`` calls are inside the client at once: the client serializes a
+        request (image included) before it waits for a slot, so without this bound thousands of
+        waiting rater requests would each hold a copy of their chart."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.config.concurrency)
         try:
-            return await client.chat(req)
+            async with self._slots:
+                return await client.chat(req)
         except APIError as e:
             e.server, e.model = client.config.base_url, req.model
             raise
@@ -310,10 +319,13 @@ class Stages:
 
     # -- 4. MLLM rating -------------------------------------------------------------------
 
-    async def _ask_raters(self, text: str, image: bytes, schema: dict | None, seed: int) -> dict[str, Any]:
-        """``{model: reply or APIError}``; an outage or a fatal error of any rater is raised."""
+    async def _ask_raters(self, text: str, image: dict, schema: dict | None, seed: int) -> dict[str, Any]:
+        """``{model: reply or APIError}``; an outage or a fatal error of any rater is raised.
+        ``image``: the chart as one content part (:func:`image_part`), shared by all requests."""
+        message = {"role": "user", "content": [image, {"type": "text", "text": text}]}
+
         async def one(model: str, client: APIClient):
-            req = ChatRequest(messages=[user_message(text, [image])], model=model,
+            req = ChatRequest(messages=[message], model=model,
                               temperature=self.config.rater_temperature, top_p=self.config.top_p, max_tokens=1024,
                               response_schema=schema, seed=seed)
             return await self._chat(client, req)
@@ -338,7 +350,7 @@ class Stages:
             c = self.config
             if not self.raters:
                 raise ValueError("rating needs at least one --rater-model")
-            image = self.absolute(item["image"]).read_bytes()
+            image = image_part(self.absolute(item["image"]).read_bytes())
             text_mode = c.replies == "text"
             fmt = prompts.RATING_TEXT_FORMAT if text_mode else prompts.RATING_JSON_FORMAT
             replies = await self._ask_raters(prompts.render("rate_image", reply_format=fmt), image,
@@ -449,7 +461,7 @@ class Stages:
             c = self.config
             if not self.raters:
                 raise ValueError("the Q&A check needs at least one --rater-model")
-            image = self.absolute(item["image"]).read_bytes()
+            image = image_part(self.absolute(item["image"]).read_bytes())
             text_mode = c.replies == "text"
             fmt = prompts.CHECK_TEXT_FORMAT if text_mode else prompts.CHECK_JSON_FORMAT
 

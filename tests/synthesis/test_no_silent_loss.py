@@ -36,6 +36,7 @@ def test_server_down_then_up_reaches_the_target(scripted, tmp_path, capsys):
         down.stop()
     summary = _summary(out)
     assert summary["output"]["charts"] == 2 and not summary["pending"]
+    assert summary["seeds"]["count"] == 43 and "seed charts of" in summary["seeds"]["described"]
 
 
 def test_rater_outage_keeps_charts_pending_and_a_rerun_finishes(synth_server, tmp_path, capsys):
