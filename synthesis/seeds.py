@@ -45,7 +45,8 @@ def resolve_seed_dir(seed_dir: str | Path | None) -> tuple[Path, str]:
 
     ``seed_dir`` may be a ReachQA data root (``reachqa_seed/`` inside it, or ``data/reachqa_seed``),
     the seed folder itself, or any folder of scripts. Without it: the paper's 33 seeds from the
-    released data that ``reachqa build`` downloads (``datasets`` cache), else, when that cannot be
+    released data that ``reachqa build`` downloads (:func:`reachqa_builder.archive.fetch_release`,
+same URL and cache), else, when that cannot be
     had (offline), reachqa's own seed charts; the description says which."""
     if seed_dir:
         folder = Path(seed_dir)
@@ -58,15 +59,17 @@ def resolve_seed_dir(seed_dir: str | Path | None) -> tuple[Path, str]:
 
     print("seeds: fetching the released ReachQA seed charts (pass --seed-dir to skip) ...", file=sys.stderr)
     try:
-        from reachqa_builder import base
         import datasets
 
-        extracted = Path(datasets.DownloadManager().download_and_extract(base.REACHQA_ARCHIVE_URL))
-        folder = extracted / f"ReachQA-{base.REACHQA_COMMIT}" / "data" / "reachqa_seed"
+        from reachqa_builder.archive import archive_url, fetch_release
+
+        # the same archive and cache as `reachqa build` (--archive-url / $REACHQA_ARCHIVE_URL)
+        root = fetch_release(archive_url(), datasets.config.DOWNLOADED_DATASETS_PATH, timeout=30.0)
+        folder = root / "reachqa_seed"
         if folder.is_dir():
             return folder, f"the paper's seed charts from the released data ({folder})"
         why = f"{folder} is missing"
-    except Exception as exc:  # offline, no cache, a proxy error ...: say so and use our own
+    except Exception as exc:  # offline, a proxy error, a broken archive ...: say so and use our own
         why = f"{type(exc).__name__}: {str(exc)[:200]}"
     return default_seed_dir(), f"reachqa's own seed charts (the released seeds could not be had: {why})"
 

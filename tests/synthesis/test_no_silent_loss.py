@@ -113,3 +113,34 @@ def test_seeds_from_a_release_root_and_the_run_says_which(synth_server, tmp_path
     assert f"seeds: 3 seed charts of {root / 'reachqa_seed'}" in capsys.readouterr().err
     rec = json.loads((out / "work" / "self_instruct.jsonl").read_text().splitlines()[0])
     assert sorted(rec["provenance"]["demo_ids"]) == ["seed:001", "seed:002", "seed:003"]
+
+
+def test_default_seeds_come_from_the_release_archive_else_our_own(tmp_path, monkeypatch):
+    import datasets
+    import functools
+    import http.server
+    import threading
+    import zipfile
+
+    from synthesis.seeds import default_seed_dir, load_seeds, resolve_seed_dir
+
+    monkeypatch.setattr(datasets.config, "DOWNLOADED_DATASETS_PATH", tmp_path / "cache")
+    zpath = tmp_path / "site" / "release.zip"  # the upstream layout: <top>/data/reachqa_seed/code/NNN.py
+    zpath.parent.mkdir()
+    with zipfile.ZipFile(zpath, "w") as zf:
+        for n, src in enumerate(sorted(default_seed_dir().glob("*.py"))[:2], start=1):
+            zf.writestr(f"ReachQA-x/data/reachqa_seed/code/{n:03d}.py", src.read_text())
+        zf.writestr("ReachQA-x/data/reachqa_seed/plot_info.json", "[]")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(zpath.parent))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("REACHQA_ARCHIVE_URL", f"http://127.0.0.1:{httpd.server_port}/release.zip")
+        folder, described = resolve_seed_dir(None)
+        assert described.startswith("the paper's seed charts from the released data")
+        assert len(load_seeds(folder)) == 2
+    finally:
+        httpd.shutdown()
+    monkeypatch.setenv("REACHQA_ARCHIVE_URL", f"http://127.0.0.1:{httpd.server_port}/gone.zip")
+    folder, described = resolve_seed_dir(None)
+    assert folder == default_seed_dir() and "could not be had" in described and "gone.zip" in described
