@@ -170,7 +170,7 @@ def read_dataset(folder: str | Path, add_image: AddImage) -> tuple[list[ChartVie
                 qas.append(QAView(
                     id=str(row.get("qa_id") or f"{row['chart_id']}-{len(qas)}"), chart_id=row["chart_id"],
                     question=row["question"], answer=row["answer"],
-                    concise=concise_answer(row["answer"], row.get("final_answer")), qa_type=row.get("qa_type") or "",
+                    concise=concise_answer(row["answer"], row.get("concise_answer") or row.get("final_answer")), qa_type=row.get("qa_type") or "",
                     qa_model=row.get("qa_model") or "", fields=_scalar_fields(row, _QA_KNOWN | {"final_answer"}),
                     split=split))
             # images of charts known only from the qa config: one read of the image column
@@ -203,7 +203,7 @@ def read_layout(folder: str | Path, add_image: AddImage) -> tuple[list[ChartView
                 qas.append(QAView(
                     id=str(rec.get("data_id") or f"{rec.get('plot_id')}-{n}"), chart_id=str(rec.get("plot_id", "")),
                     question=str(rec.get("question", "")), answer=answer,
-                    concise=concise_answer(answer, rec.get("final_answer")), qa_type=str(rec.get("QA_type", "")),
+                    concise=concise_answer(answer, rec.get("concise_answer") or rec.get("final_answer")), qa_type=str(rec.get("QA_type", "")),
                     qa_model=str(rec.get("QA_model", "")), fields=_scalar_fields(rec, _LAYOUT_QA_KNOWN | {"steps"}),
                     split=split.name))
     return charts, qas
