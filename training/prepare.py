@@ -94,6 +94,16 @@ class LengthMeter:
         return out
 
 
+def length_percentiles(lengths: list[int]) -> dict:
+    """p50 / p95 / max of the rows' token counts (nearest-rank percentiles, before any cut)."""
+    ordered = sorted(lengths)
+
+    def rank(q: float) -> int:
+        return ordered[min(len(ordered) - 1, max(0, -(-len(ordered) * q // 100) - 1))] if ordered else 0
+
+    return {"length_p50": int(rank(50)), "length_p95": int(rank(95)), "length_max": int(ordered[-1]) if ordered else 0}
+
+
 def measure_split(ds: datasets.Dataset, meter: LengthMeter, data_args, split: str,
                   base_dir: str | None = None) -> tuple[datasets.Dataset, dict]:
     """Check images and add the length column; drop undecodable rows (or fail) and prompts too long.
@@ -142,7 +152,12 @@ def measure_split(ds: datasets.Dataset, meter: LengthMeter, data_args, split: st
         "dropped_prompt_too_long": len(too_long),
         "truncated_answers": sum(1 for i in keep if lengths[i] > data_args.max_length),
         "tokens": sum(min(lengths[i], data_args.max_length) for i in keep),
+        **length_percentiles([lengths[i] for i in keep]),
     }
+    logger.info("split %r: %d of %d rows kept (%d dropped); tokens per row p50 %d, p95 %d, max %d "
+                "(max_length %d, %d answers cut)", split, len(keep), len(errors), len(dropped),
+                report["length_p50"], report["length_p95"], report["length_max"], data_args.max_length,
+                report["truncated_answers"])
     if bad:
         logger.warning("split %r: skipped %d of %d rows whose image does not decode (first: row %d: %s)",
                        split, len(bad), len(errors), bad[0], errors[bad[0]])

@@ -15,6 +15,7 @@ and ``reachqa_training.json`` (every argument of the run).
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import logging
@@ -28,9 +29,11 @@ from transformers import Trainer
 from transformers.trainer_utils import get_last_checkpoint
 
 from reachqa_builder.fileio import atomic_write
+from training.budget import apply_image_budget
 from training.collator import VisionQACollator
-from training.config import parse_args
+from training.config import ConfigError, parse_args
 from training.data import load_splits
+from training.native import copy_conversion_record
 from training.model import apply_lora, load_model_and_processor, resolve_dtype
 from training.prepare import LENGTH_COLUMN, LengthMeter, measure_split
 from training.prompts import ChatFormatter
@@ -78,6 +81,7 @@ def run(model_args, data_args, lora_args, training_args) -> dict:
     transformers.set_seed(training_args.seed)
     dtype = resolve_dtype(model_args.dtype, training_args.bf16, training_args.fp16)
     model, processor = load_model_and_processor(model_args, dtype)
+    apply_image_budget(processor, model.config, data_args.max_tiles, data_args.max_pixels)
     formatter = ChatFormatter(processor, data_args.prompt_suffix, data_args.system_prompt, data_args.append_eos)
     base_dir = local_base_dir(data_args.dataset)
 
@@ -119,16 +123,39 @@ def run(model_args, data_args, lora_args, training_args) -> dict:
     trainer.save_state()
     if trainer.is_world_process_zero():
         processor.save_pretrained(training_args.output_dir)
+        copy_conversion_record(model_args.model_name_or_path, training_args.output_dir)
     return metrics
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "reachqa train") -> int:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    model_args, data_args, lora_args, training_args = parse_args(argv)
+    try:
+        model_args, data_args, lora_args, training_args = parse_args(argv, prog)
+    except ConfigError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
     transformers.utils.logging.set_verbosity_warning()
     try:
         run(model_args, data_args, lora_args, training_args)
     except (ValueError, FileNotFoundError) as exc:
-        print(f"training: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """LoRA fine-tuning of an image-text-to-text model on chart Q&A (`reachqa train --help` lists every option).
+
+    Under accelerate: ``accelerate launch [--config_file training/configs/accelerate/ddp.yaml] $(which reachqa)
+    train --config internvl2 ...``. Every option is handled by the training parser, so they are passed
+    through untouched.
+    """
+
+    def parse_known_args(args=None, namespace=None):
+        # hand every argument to the training parser (HfArgumentParser) instead of argparse's sub-parser
+        namespace = namespace if namespace is not None else argparse.Namespace()
+        namespace.train_argv = list(args or [])
+        namespace.run = lambda ns: main(ns.train_argv)
+        return namespace, []
+
+    parser.parse_known_args = parse_known_args
