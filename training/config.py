@@ -63,7 +63,25 @@ class DataArguments:
     dataset: str | None = field(
         default=None,
         metadata={"help": "Hub id or local path that datasets.load_dataset loads (a `reachqa build` folder, a "
-                          "synthesis output, any dataset with image, question and answer columns). Required."},
+                          "synthesis output, any dataset with image, question and answer columns), or a JSON / JSONL "
+                          "file (LLaVA conversations, ms-swift/TRL messages, flat image/question/answer records, "
+                          "released ReachQA instruction_data_*.json; images relative to the file). Several files "
+                          "separated by commas are mixed (see --dataset_weights). Required."},
+    )
+    dataset_weights: list[float] | None = field(
+        default=None,
+        metadata={"help": "With several --dataset files: sampling weight of each (rows are drawn from each file with "
+                          "these probabilities until every file is used up). Default: plain concatenation."},
+    )
+    render_env: str = field(
+        default="faithful",
+        metadata={"help": "Render environment for released ReachQA Q&A files whose chart images do not exist yet "
+                          "(their code/*.py is rendered through the builder): 'faithful' (the paper's pinned "
+                          "matplotlib) or 'current'.", "choices": ["faithful", "current"]},
+    )
+    render_dir: str = field(
+        default="~/.cache/reachqa/training-renders",
+        metadata={"help": "Folder for charts rendered from released ReachQA chart scripts."},
     )
     dataset_config: str | None = field(default=None, metadata={"help": "Dataset configuration name, e.g. 'qa'."})
     train_split: str = field(default="train", metadata={"help": "Split to train on."})

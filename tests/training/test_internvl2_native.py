@@ -31,7 +31,7 @@ QUESTION = "What is the highest value shown in this chart?"
 IMAGES = {"wide": "2480x1571", "square": "800x800", "tall": "700x1500", "small": "500x480"}
 TILES = {"wide": 7, "square": 5, "tall": 9, "small": 1}
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800), pytest.mark.skipif(
     not (ORACLE / "make_tiny.py").is_file() or not (ORACLE_VENV / "bin/python").is_file(),
     reason=f"InternVL2 oracle or its virtualenv missing ({ORACLE}, {ORACLE_VENV}); .ci/setup creates the venv")]
 
