@@ -24,7 +24,7 @@ DTYPE_CHOICES = ("auto", "float32", "bfloat16", "float16")
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Merge a LoRA adapter from training into its base model and save a standalone model."""
-    parser.add_argument("adapter", help="folder written by `accelerate launch -m training` (adapter_config.json) "
+    parser.add_argument("adapter", help="folder written by `reachqa train` (adapter_config.json) "
                                         "or one of its checkpoint-N folders")
     parser.add_argument("--out", required=True, help="folder for the merged model and its processor")
     parser.add_argument("--base", default=None,

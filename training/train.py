@@ -2,10 +2,9 @@
 
 Usage::
 
-    accelerate launch -m training --config llava_next \\
-        --model_name_or_path llava-hf/llama3-llava-next-8b-hf --dataset ./reachqa --output_dir runs/llava-reachqa
-    accelerate launch --config_file fsdp.yaml -m training ...        # several GPUs, same code
-    accelerate launch -m training ... --resume_from_checkpoint last  # go on from the newest checkpoint
+    reachqa train --config llava_next --dataset ./reachqa --output_dir runs/llava-reachqa
+    accelerate launch --config_file training/configs/accelerate/ddp.yaml $(which reachqa) train ...  # several GPUs
+    reachqa train ... --resume_from_checkpoint last  # go on from the newest checkpoint
     reachqa merge-lora runs/llava-reachqa --out runs/llava-reachqa-merged
 
 The output folder gets the adapter (``adapter_model.safetensors``, ``adapter_config.json``), the
@@ -56,6 +55,20 @@ def settle_training_args(training_args, model_args) -> None:
         logger.info("training in bf16 (the GPU supports it; pass --auto_bf16 false to keep fp32)")
 
 
+def record_absolute_base(output_dir: Path, model_name_or_path: str) -> None:
+    """Write a local base model's absolute path into every adapter_config.json of the run, so that
+    `reachqa merge-lora` and PEFT find the base from any folder (PEFT records the path as given)."""
+    if not os.path.isdir(model_name_or_path):
+        return
+    absolute = str(Path(model_name_or_path).resolve())
+    for config_path in [output_dir / "adapter_config.json", *output_dir.glob("checkpoint-*/adapter_config.json")]:
+        if config_path.is_file():
+            config = json.loads(config_path.read_text(encoding="utf-8"))
+            if config.get("base_model_name_or_path") != absolute:
+                config["base_model_name_or_path"] = absolute
+                write_json_atomic(config_path, config)
+
+
 def resume_checkpoint(training_args) -> str | None:
     value = training_args.resume_from_checkpoint
     if value in (None, "", "false", "False"):
@@ -77,6 +90,7 @@ def local_base_dir(dataset: str) -> str | None:
 def run(model_args, data_args, lora_args, training_args) -> dict:
     """Train, evaluate and save; returns the final metrics."""
     settle_training_args(training_args, model_args)
+    logger.info("world size %d (process %d)", training_args.world_size, training_args.process_index)
     resume_from = resume_checkpoint(training_args)  # a wrong path fails before any loading
     transformers.set_seed(training_args.seed)
     dtype = resolve_dtype(model_args.dtype, training_args.bf16, training_args.fp16)
@@ -113,6 +127,8 @@ def run(model_args, data_args, lora_args, training_args) -> dict:
     result = trainer.train(resume_from_checkpoint=resume_from)
     metrics = dict(result.metrics)
     trainer.save_model()
+    if trainer.is_world_process_zero():
+        record_absolute_base(output_dir, model_args.model_name_or_path)
     trainer.log_metrics("train", result.metrics)
     trainer.save_metrics("train", result.metrics)
     if evaluation is not None:
