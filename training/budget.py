@@ -27,7 +27,8 @@ def apply_image_budget(processor, model_config, max_tiles: int | None, max_pixel
             ip.max_patches = max_tiles
         applied["max_tiles"] = ip.max_patches
     elif getattr(ip, "image_grid_pinpoints", None):  # LLaVA-NeXT anyres grids
-        crop = ip.crop_size["height"] if isinstance(ip.crop_size, dict) else ip.crop_size
+        crop = ip.crop_size
+        crop = crop if isinstance(crop, int) else (getattr(crop, "height", None) or crop["height"])
         pinpoints = ip.image_grid_pinpoints
         if max_tiles is not None:
             pinpoints = [p for p in pinpoints if (p[0] // crop) * (p[1] // crop) <= max_tiles]

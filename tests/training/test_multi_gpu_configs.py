@@ -34,7 +34,8 @@ def test_config_parses(name, kind):
 def test_ddp_two_processes_on_cpu(tiny_models, qa_dataset, tmp_path):
     out = tmp_path / "run"
     env = dict(os.environ, HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false")
-    cmd = [str(BIN / "accelerate"), "launch", "--config_file", str(CONFIGS / "ddp.yaml"), "--cpu",
+    # no --cpu: with it accelerate always starts one process; without CUDA the workers fall back to gloo on CPU
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(CONFIGS / "ddp.yaml"),
            "--num_processes", "2", "--mixed_precision", "no", "--main_process_port", "29517",
            str(BIN / "reachqa"), "train", "--model_name_or_path", os.path.relpath(tiny_models["llava"], tmp_path),
            "--dataset", str(qa_dataset), "--output-dir", str(out), "--max_steps", "2", "--use_cpu", "true",
