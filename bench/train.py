@@ -5,9 +5,10 @@ that pads to the batch's longest row) for a number of optimizer steps, once with
 (the baseline) and once with it (the paper's and this project's preset), each in a fresh process
 so peak memory is measured cleanly. Prints both and their ratio.
 
-On a GPU the model is a random LLaVA-NeXT-style config of about 0.95B parameters (Llama-style
-language model 2048 wide, 16 layers; CLIP-style vision tower 336 px, patch 14, anyres tiles),
-in bf16. Without a GPU it is the tiny test model on CPU, and the report says so.
+On a GPU the model has LLaVA-NeXT-Llama3-8B's shape (Llama-3-8B + CLIP ViT-L/14 336 px, anyres
+tiles; random weights built from the config, no download), in bf16; ``--shape 1b`` picks a ~0.95B
+one. Without a GPU it is the tiny test model on CPU, and the report says so. The GPU path has not
+been run in this project's sessions so far (no GPU was lent).
 
     .venv/bin/python bench/train.py                    # picks GPU if there is one, else CPU tiny
     .venv/bin/python bench/train.py --steps 20 --batch-size 2
@@ -26,6 +27,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SHAPE = os.environ.get("REACHQA_BENCH_SHAPE", "8b")  # GPU model shape: "8b" (the paper's size) or "1b"
 sys.path.insert(0, str(ROOT))
 
 
@@ -65,10 +67,17 @@ def build_1b(out: Path, texts: list[str]) -> Path:
         size={"shortest_edge": 336}, crop_size={"height": 336, "width": 336}),
         tokenizer=tok, patch_size=14, vision_feature_select_strategy="default", num_additional_image_tokens=1,
         chat_template=tiny.CHAT_TEMPLATE.replace("IMAGE", "<image>"))
-    text = LlamaConfig(vocab_size=32064, hidden_size=2048, intermediate_size=5632, num_hidden_layers=16,
-                       num_attention_heads=16, num_key_value_heads=4, max_position_embeddings=8192, pad_token_id=0)
-    vision = CLIPVisionConfig(hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12,
-                              image_size=336, patch_size=14, projection_dim=768)
+    if SHAPE == "8b":  # LLaVA-NeXT-Llama3-8B: Llama-3-8B + CLIP ViT-L/14 at 336 px (random weights, no download)
+        text = LlamaConfig(vocab_size=128256, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
+                           num_attention_heads=32, num_key_value_heads=8, max_position_embeddings=8192,
+                           rope_parameters={"rope_type": "default", "rope_theta": 500000.0}, pad_token_id=0)
+        vision = CLIPVisionConfig(hidden_size=1024, intermediate_size=4096, num_hidden_layers=24,
+                                  num_attention_heads=16, image_size=336, patch_size=14, projection_dim=768)
+    else:
+        text = LlamaConfig(vocab_size=32064, hidden_size=2048, intermediate_size=5632, num_hidden_layers=16,
+                           num_attention_heads=16, num_key_value_heads=4, max_position_embeddings=8192, pad_token_id=0)
+        vision = CLIPVisionConfig(hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
+                                  num_attention_heads=12, image_size=336, patch_size=14, projection_dim=768)
     config = LlavaNextConfig(vision_config=vision, text_config=text, image_token_id=tok.image_token_id,
                              image_grid_pinpoints=processor.image_processor.image_grid_pinpoints,
                              vision_feature_layer=-2)
@@ -135,10 +144,15 @@ def main() -> int:
     p.add_argument("--repeats", type=int, default=None,
                    help="runs per variant, alternating, best kept (default: 1 GPU, 3 CPU, whose timings are noisy)")
     p.add_argument("--batch-size", type=int, default=None, help="rows per step (default: 4 GPU, 2 CPU)")
+    p.add_argument("--shape", choices=["8b", "1b"], default=None,
+                   help="GPU only: random model of LLaVA-NeXT-Llama3-8B's shape (default) or a ~1B one")
     p.add_argument("--variant", choices=["gc", "nogc"], help=argparse.SUPPRESS)
     p.add_argument("--model-dir", help=argparse.SUPPRESS)
     p.add_argument("--dataset", help=argparse.SUPPRESS)
     args = p.parse_args()
+    global SHAPE
+    if args.shape:
+        SHAPE = os.environ["REACHQA_BENCH_SHAPE"] = args.shape
     import torch
 
     on_gpu = torch.cuda.is_available()
@@ -169,7 +183,8 @@ def main() -> int:
 
     base, gc = results["nogc"], results["gc"]
     if on_gpu:
-        print(f"device: {gc['device']}; random LLaVA-NeXT-style model, {gc['params'] / 1e9:.2f}B parameters, bf16")
+        print(f"device: {gc['device']}; random LLaVA-NeXT-style model ({SHAPE} shape), "
+              f"{gc['params'] / 1e9:.2f}B parameters, bf16")
     else:
         print(f"device: CPU - no GPU was available, so these are figures for the tiny test model "
               f"({gc['params']:,} parameters), not for a real one")

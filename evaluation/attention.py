@@ -69,6 +69,10 @@ def attention_maps(model, processor, image, question: str, steps: Sequence[int] 
     positions = (inputs["input_ids"][0] == _image_token_id(model)).nonzero().flatten()
     if len(positions) == 0:
         raise ValueError("no image tokens in the prompt")
+    per_tile = getattr(model.config, "image_seq_length", None)
+    if per_tile and len(positions) > per_tile and len(positions) % per_tile == 0:
+        # InternVL dynamic tiles: the grid tiles come first, the thumbnail (whole image) last; map the thumbnail
+        positions = positions[-per_tile:]
     gh, gw = _grid(len(positions), inputs, model)
     with torch.inference_mode():
         out = model.generate(**inputs, max_new_tokens=max(steps) + 1, do_sample=False, output_attentions=True,
@@ -128,14 +132,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default="cpu")
     args = p.parse_args(argv)
     from PIL import Image
-    from transformers import AutoModelForImageTextToText, AutoProcessor
+    from transformers import AutoModelForImageTextToText
 
     try:
         steps = [int(s) for s in args.steps.split(",") if s.strip()]
     except ValueError:
         print(f"--steps must be integers, got {args.steps!r}", file=sys.stderr)
         return 2
-    processor = AutoProcessor.from_pretrained(args.model)
+    from training.native import load_processor  # converted InternVL2 checkpoints ask for PIL resizing
+
+    processor = load_processor(args.model)
     model = AutoModelForImageTextToText.from_pretrained(args.model, attn_implementation="eager").to(args.device).eval()
     image = Image.open(args.image).convert("RGB")
     maps, tokens = attention_maps(model, processor, image, args.question, steps, args.prompt_suffix)

@@ -1,8 +1,10 @@
 """LoRA fine-tuning of image-text-to-text models on chart Q&A (transformers + PEFT, accelerate).
 
-``accelerate launch -m training`` runs :func:`training.train.main`; ``reachqa merge-lora`` is
-:mod:`training.merge`. Modules, one concept each: ``config`` (argument dataclasses, YAML presets),
-``data`` (loading, columns, image decoding), ``prompts`` (chat-template prompt and answer),
+``reachqa train`` (or ``accelerate launch $(which reachqa) train``) runs :func:`training.train.main`;
+``reachqa merge-lora`` is :mod:`training.merge`; ``reachqa convert internvl2`` is
+:mod:`training.convert_internvl2`. Modules, one concept each: ``config`` (argument dataclasses, YAML presets),
+``data`` (loading, columns, image decoding), ``formats`` (JSON / JSONL conversation files), ``budget``
+(image tiles / pixels caps), ``native`` (processor backend of converted checkpoints), ``prompts`` (chat-template prompt and answer),
 ``prepare`` (image check and length pass), ``collator`` (labels and padding), ``model`` (loading,
 LoRA placement), ``train`` (the run).
 """

@@ -6,13 +6,14 @@ from __future__ import annotations
 import torch
 
 from training.data import decode_image
-from training.prompts import ChatFormatter
+from training.prompts import ChatFormatter, conversation_segments, row_conversation, segment_ids
 
 IGNORE_INDEX = -100
 
 
 class VisionQACollator:
-    """Collate dataset rows (encoded image, question, answer) into model inputs with labels.
+    """Collate dataset rows (flat image / question / answer, or a conversation with its images) into model
+    inputs with labels on every assistant answer.
 
     The prompt of every row goes through ``processor(text=..., images=...)`` in one call, so the
     processor keeps its own tiling, resolution and pixel batching (LLaVA-NeXT patches, InternVL
@@ -34,11 +35,11 @@ class VisionQACollator:
         if self.tokenizer.pad_token_id is None:
             raise ValueError("the tokenizer has no pad token; set one (e.g. the EOS token) before training")
 
-    def encode_prompts(self, questions: list[str], images: list) -> tuple[list[list[int]], dict, dict]:
+    def encode_prompts(self, prompts: list[str], images: list) -> tuple[list[list[int]], dict, dict]:
         """Prompt token ids per row, per-token extras (e.g. token_type_ids) per row, and pixel inputs."""
-        prompts = [self.formatter.prompt(q) for q in questions]
-        enc = self.processor(text=prompts, images=images, padding=True, return_tensors="pt",
-                             add_special_tokens=self.formatter.add_special_tokens)
+        kwargs = {"images": images} if images else {}
+        enc = self.processor(text=prompts, padding=True, return_tensors="pt",
+                             add_special_tokens=self.formatter.add_special_tokens, **kwargs)
         enc = dict(enc)
         mask = enc.pop("attention_mask").bool()
         ids = enc.pop("input_ids")
@@ -49,31 +50,39 @@ class VisionQACollator:
         return prompt_ids, extras, pixel_inputs
 
     def __call__(self, features: list[dict]) -> dict[str, torch.Tensor]:
-        questions = [f[self.question_column] for f in features]
-        answers = [f[self.answer_column] for f in features]
-        images = [decode_image(f[self.image_column], self.base_dir) for f in features]
-        prompt_ids, extras, pixel_inputs = self.encode_prompts(questions, images)
-        completion_ids = [self.formatter.completion_ids(q, a) for q, a in zip(questions, answers)]
+        prompts, images, rest = [], [], []
+        for f in features:
+            row_images, turns, add_suffix = row_conversation(f, self.image_column, self.question_column,
+                                                             self.answer_column)
+            segments = conversation_segments(self.formatter, turns, add_suffix)
+            prompts.append(segments[0][0])
+            images.extend(decode_image(im, self.base_dir) for im in row_images)
+            rest.append([(segment_ids(self.formatter, text, trained), trained) for text, trained in segments[1:]])
+        prompt_ids, extras, pixel_inputs = self.encode_prompts(prompts, images)
 
         rows = []
-        for i, (p, c) in enumerate(zip(prompt_ids, completion_ids)):
+        for i, p in enumerate(prompt_ids):
             if len(p) >= self.max_length:
                 raise ValueError(f"prompt of {len(p)} tokens (image included) does not fit max_length="
                                  f"{self.max_length}; raise --max_length")
-            c = c[: self.max_length - len(p)]
-            rows.append((p, c, {k: v[i] + [0] * len(c) for k, v in extras.items()}))
+            ids, labels = list(p), [IGNORE_INDEX] * len(p)
+            for seg, trained in rest[i]:
+                ids += seg
+                labels += seg if trained else [IGNORE_INDEX] * len(seg)
+            ids, labels = ids[: self.max_length], labels[: self.max_length]
+            rows.append((ids, labels, {k: v[i] + [0] * (len(ids) - len(p)) for k, v in extras.items()}))
 
-        longest = max(len(p) + len(c) for p, c, _ in rows)
+        longest = max(len(ids) for ids, _, _ in rows)
         pad_id = self.tokenizer.pad_token_id
         batch = {name: torch.full((len(rows), longest), fill, dtype=torch.long)
                  for name, fill in (("input_ids", pad_id), ("attention_mask", 0), ("labels", IGNORE_INDEX))}
         for k in extras:
             batch[k] = torch.zeros((len(rows), longest), dtype=torch.long)
-        for i, (p, c, extra) in enumerate(rows):
-            n = len(p) + len(c)
-            batch["input_ids"][i, :n] = torch.tensor(p + c)
+        for i, (ids, labels, extra) in enumerate(rows):
+            n = len(ids)
+            batch["input_ids"][i, :n] = torch.tensor(ids)
             batch["attention_mask"][i, :n] = 1
-            batch["labels"][i, len(p):n] = torch.tensor(c, dtype=torch.long)
+            batch["labels"][i, :n] = torch.tensor(labels, dtype=torch.long)
             for k, v in extra.items():
                 batch[k][i, :n] = torch.tensor(v)
         batch.update(pixel_inputs)

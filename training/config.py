@@ -63,7 +63,25 @@ class DataArguments:
     dataset: str | None = field(
         default=None,
         metadata={"help": "Hub id or local path that datasets.load_dataset loads (a `reachqa build` folder, a "
-                          "synthesis output, any dataset with image, question and answer columns). Required."},
+                          "synthesis output, any dataset with image, question and answer columns), or a JSON / JSONL "
+                          "file (LLaVA conversations, ms-swift/TRL messages, flat image/question/answer records, "
+                          "released ReachQA instruction_data_*.json; images relative to the file). Several files "
+                          "separated by commas are mixed (see --dataset_weights). Required."},
+    )
+    dataset_weights: list[float] | None = field(
+        default=None,
+        metadata={"help": "With several --dataset files: sampling weight of each (rows are drawn from each file with "
+                          "these probabilities until every file is used up). Default: plain concatenation."},
+    )
+    render_env: str = field(
+        default="faithful",
+        metadata={"help": "Render environment for released ReachQA Q&A files whose chart images do not exist yet "
+                          "(their code/*.py is rendered through the builder): 'faithful' (the paper's pinned "
+                          "matplotlib) or 'current'.", "choices": ["faithful", "current"]},
+    )
+    render_dir: str = field(
+        default="~/.cache/reachqa/training-renders",
+        metadata={"help": "Folder for charts rendered from released ReachQA chart scripts."},
     )
     dataset_config: str | None = field(default=None, metadata={"help": "Dataset configuration name, e.g. 'qa'."})
     train_split: str = field(default="train", metadata={"help": "Split to train on."})
@@ -96,6 +114,16 @@ class DataArguments:
         default=4096,
         metadata={"help": "Longest sequence in tokens, image tokens included. Longer answers are cut; rows whose "
                           "prompt alone is longer are dropped and counted."},
+    )
+    max_tiles: int | None = field(
+        default=None,
+        metadata={"help": "Most image tiles per image: InternVL's 448 px tiles (a thumbnail is added), LLaVA-NeXT's "
+                          "anyres grid. Default: the processor's own (InternVL2: 12)."},
+    )
+    max_pixels: int | None = field(
+        default=1280 * 28 * 28,
+        metadata={"help": "Qwen2-VL-style processors: most pixels per image (1280 x 28 x 28 = 1,280 image tokens keeps "
+                          "a 2480x1571 chart within max_length). Lower caps of the processor are kept."},
     )
     on_bad_image: str = field(
         default="skip",
@@ -134,8 +162,43 @@ class LoraArguments:
 ARG_CLASSES = (ModelArguments, DataArguments, LoraArguments, TrainingArguments)
 
 
-def build_parser() -> HfArgumentParser:
-    parser = HfArgumentParser(ARG_CLASSES, prog="accelerate launch -m training",
+# Names other fine-tuning tools (LLaMA-Factory, ms-swift, TRL/PEFT, axolotl) use for reachqa's fields.
+FOREIGN_NAMES = {
+    "lora_rank": "lora_r", "r": "lora_r", "lora_target": "lora_target_modules", "target_modules": "lora_target_modules",
+    "lora_targets": "lora_target_modules", "model": "model_name_or_path", "model_name": "model_name_or_path",
+    "model_id": "model_name_or_path", "base_model": "model_name_or_path", "cutoff_len": "max_length",
+    "max_seq_length": "max_length", "max_seq_len": "max_length", "sequence_len": "max_length",
+    "torch_dtype": "dtype", "micro_batch_size": "per_device_train_batch_size",
+    "batch_size": "per_device_train_batch_size", "gradient_checkpointing": "activation_checkpointing",
+    "epochs": "num_train_epochs", "num_epochs": "num_train_epochs", "lr": "learning_rate",
+    "warmup_ratio": "warmup_steps", "image_max_pixels": "max_pixels", "max_image_tiles": "max_tiles",
+    "data_path": "dataset", "train_file": "dataset", "output": "output_dir", "save_dir": "output_dir",
+    "freeze_vision_tower": None, "freeze_vit": None, "finetuning_type": None, "template": None,
+}
+
+
+class ConfigError(ValueError):
+    """A configuration value or name that reachqa does not accept."""
+
+
+def explain_unknown(name: str, known: set[str]) -> str:
+    """``name`` with the reachqa field it corresponds to (another tool's name) or the closest field."""
+    if name in FOREIGN_NAMES:
+        target = FOREIGN_NAMES[name]
+        if target is None:
+            return f"{name} (another tool's option with no reachqa equivalent; the vision tower is always frozen " \
+                   "and the chat template is the processor's own)"
+        return f"{name} (reachqa calls it {target})"
+    match = difflib.get_close_matches(name, known, n=1)
+    return f"{name} (did you mean {match[0]}?)" if match else name
+
+
+def known_names() -> set[str]:
+    return {f.name for cls in ARG_CLASSES for f in fields(cls) if f.init}
+
+
+def build_parser(prog: str = "reachqa train") -> HfArgumentParser:
+    parser = HfArgumentParser(ARG_CLASSES, prog=prog,
                               description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--config", default=None,
                         help="YAML file of values for any argument below, applied over training/configs/paper.yaml "
@@ -153,34 +216,39 @@ def resolve_config_path(value: str) -> Path:
     if preset.is_file():
         return preset
     names = sorted(p.stem for p in PRESETS_DIR.glob("*.yaml"))
-    raise FileNotFoundError(f"--config {value!r}: no such YAML file and no preset of that name "
-                            f"(presets: {', '.join(names)})")
+    raise ConfigError(f"--config {value!r}: no such YAML file and no preset of that name "
+                      f"(presets: {', '.join(names)})")
 
 
 def load_yaml_defaults(path: Path) -> dict:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping of argument names to values, got {type(data).__name__}")
-    known = {f.name for cls in ARG_CLASSES for f in fields(cls) if f.init}
+        raise ConfigError(f"{path}: expected a mapping of argument names to values, got {type(data).__name__}")
+    known = known_names()
     unknown = sorted(set(data) - known)
     if unknown:
-        hints = [f"{k} (did you mean {m[0]}?)" if (m := difflib.get_close_matches(k, known, n=1)) else k
-                 for k in unknown]
-        raise ValueError(f"{path}: unknown argument(s): {', '.join(hints)}")
+        raise ConfigError(f"{path}: unknown argument(s): {', '.join(explain_unknown(k, known) for k in unknown)}")
     return data
 
 
-def parse_args(argv: list[str] | None = None):
-    """Parse the command line (and the --config YAML) into the four argument dataclasses."""
+def parse_args(argv: list[str] | None = None, prog: str = "reachqa train"):
+    """Parse the command line (and the --config YAML) into the four argument dataclasses.
+
+    Raises `ConfigError` for an unknown preset, a bad YAML or an unknown option (naming the reachqa
+    field when it is another tool's name for it).
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = build_parser(prog)
     pre, _ = parser.parse_known_args(argv)
     parser.set_defaults(**load_yaml_defaults(BASE_CONFIG))
     if pre.config:
         parser.set_defaults(**load_yaml_defaults(resolve_config_path(pre.config)))
     namespace, remaining = parser.parse_known_args(argv)
     if remaining:
-        parser.error(f"unrecognized arguments: {' '.join(remaining)}")
+        known = known_names()
+        described = [explain_unknown(a.split("=")[0][2:].replace("-", "_"), known) if a.startswith("--") else a
+                     for a in remaining]
+        raise ConfigError(f"unrecognized arguments: {', '.join(described)}")
     namespace.__dict__.pop("config", None)
     values = vars(namespace)
     outputs = []
@@ -189,9 +257,9 @@ def parse_args(argv: list[str] | None = None):
         outputs.append(cls(**{k: v for k, v in values.items() if k in keys}))
     model_args, data_args, lora_args, training_args = outputs
     if not model_args.model_name_or_path:
-        parser.error("--model_name_or_path is required (on the command line or in the --config YAML)")
+        raise ConfigError("--model_name_or_path is required (on the command line or in the --config YAML)")
     if not data_args.dataset:
-        parser.error("--dataset is required (on the command line or in the --config YAML)")
+        raise ConfigError("--dataset is required (on the command line or in the --config YAML)")
     if not training_args.output_dir:
-        parser.error("--output_dir is required (on the command line or in the --config YAML)")
+        raise ConfigError("--output_dir is required (on the command line or in the --config YAML)")
     return model_args, data_args, lora_args, training_args

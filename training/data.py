@@ -13,6 +13,8 @@ from pathlib import Path
 import datasets
 from PIL import Image, UnidentifiedImageError
 
+from training.formats import is_conversation_file, load_conversation_file
+
 # Pillow raises these for truncated, corrupt or unknown image data.
 DECODE_ERRORS = (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError)
 
@@ -30,7 +32,11 @@ def load_splits(data_args) -> tuple[datasets.Dataset, datasets.Dataset | None]:
 
     The image column is kept encoded. Raises `DatasetColumnsError` when a needed column is missing.
     """
-    loaded = load_dataset_fresh(data_args.dataset, dataset_config(data_args.dataset, data_args.dataset_config))
+    sources = [s.strip() for s in data_args.dataset.split(",") if s.strip()]
+    if len(sources) > 1 or is_conversation_file(sources[0]):
+        loaded = datasets.DatasetDict({data_args.train_split: load_conversation_files(sources, data_args)})
+    else:
+        loaded = load_dataset_fresh(data_args.dataset, dataset_config(data_args.dataset, data_args.dataset_config))
     if not isinstance(loaded, datasets.DatasetDict):
         loaded = datasets.DatasetDict({data_args.train_split: loaded})
     for split in (data_args.train_split, data_args.eval_split):
@@ -48,6 +54,23 @@ def load_splits(data_args) -> tuple[datasets.Dataset, datasets.Dataset | None]:
         parts = train.train_test_split(test_size=size, seed=0)
         train, evaluation = parts["train"], parts["test"]
     return train, evaluation
+
+
+def load_conversation_files(sources: list[str], data_args) -> datasets.Dataset:
+    """JSON / JSONL files read with `training.formats`, mixed by ``--dataset_weights`` when given."""
+    missing = [s for s in sources if not is_conversation_file(s)]
+    if missing:
+        raise FileNotFoundError(f"--dataset {', '.join(missing)}: several datasets are mixed only as JSON / JSONL files "
+                                "(no such file, or not .json / .jsonl)")
+    parts = [load_conversation_file(s, data_args) for s in sources]
+    weights = data_args.dataset_weights
+    if not weights:
+        return datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
+    if len(weights) != len(parts) or any(w <= 0 for w in weights):
+        raise ValueError(f"--dataset_weights {weights}: give one positive weight per dataset ({len(parts)})")
+    total = sum(weights)
+    return datasets.interleave_datasets(parts, probabilities=[w / total for w in weights], seed=0,
+                                        stopping_strategy="all_exhausted")
 
 
 def load_dataset_fresh(path: str, name: str | None) -> datasets.DatasetDict | datasets.Dataset:
@@ -84,6 +107,8 @@ def dataset_config(path: str, name: str | None) -> str | None:
 
 def check_columns(ds: datasets.Dataset, data_args, split: str) -> datasets.Dataset:
     """Fail with a clear message when a needed column is missing; keep the image column encoded."""
+    if {"images", "messages"} <= set(ds.column_names):  # conversation table from JSON / JSONL files
+        return ds
     wanted = {"--image_column": data_args.image_column, "--question_column": data_args.question_column,
               "--answer_column": data_args.answer_column}
     missing = [f"{name!r} (set {flag})" for flag, name in wanted.items() if name not in ds.column_names]

@@ -24,7 +24,7 @@ DTYPE_CHOICES = ("auto", "float32", "bfloat16", "float16")
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Merge a LoRA adapter from training into its base model and save a standalone model."""
-    parser.add_argument("adapter", help="folder written by `accelerate launch -m training` (adapter_config.json) "
+    parser.add_argument("adapter", help="folder written by `reachqa train` (adapter_config.json) "
                                         "or one of its checkpoint-N folders")
     parser.add_argument("--out", required=True, help="folder for the merged model and its processor")
     parser.add_argument("--base", default=None,
@@ -54,18 +54,21 @@ def merge(adapter: str | Path, out: str | Path, base: str | None = None, dtype: 
         raise FileExistsError(f"{out} exists; pass --overwrite to replace it")
     import torch
     from peft import PeftModel
-    from transformers import AutoModelForImageTextToText, AutoProcessor
+    from transformers import AutoModelForImageTextToText
+
+    from training.native import copy_conversion_record, load_processor
     torch_dtype = "auto" if dtype == "auto" else getattr(torch, dtype)
     model = AutoModelForImageTextToText.from_pretrained(base, dtype=torch_dtype)
     merged = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload()
     has_processor = any((adapter_dir / n).is_file() for n in ("processor_config.json", "preprocessor_config.json"))
-    processor = AutoProcessor.from_pretrained(adapter_dir if has_processor else base)
+    processor = load_processor(adapter_dir if has_processor else base)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         merged.save_pretrained(tmp)
         processor.save_pretrained(tmp)
+        copy_conversion_record(base, tmp)
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
             out.rename(old / out.name)

@@ -6,8 +6,10 @@ import re
 
 import torch
 from peft import LoraConfig, get_peft_model
-from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor
+from transformers import AutoConfig, AutoModelForImageTextToText
 from transformers.models.auto.modeling_auto import MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES
+
+from training.native import load_processor
 
 DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}
 PROJECTOR_NAMES = ("multi_modal_projector", "mm_projector", "mlp1", "connector", "merger", "aligner")
@@ -42,8 +44,8 @@ def resolve_dtype(name: str, bf16: bool, fp16: bool) -> torch.dtype:
 
 def load_model_and_processor(model_args, dtype: torch.dtype):
     check_image_text_to_text(model_args.model_name_or_path, model_args.revision, model_args.trust_remote_code)
-    processor = AutoProcessor.from_pretrained(model_args.model_name_or_path, revision=model_args.revision,
-                                              trust_remote_code=model_args.trust_remote_code)
+    processor = load_processor(model_args.model_name_or_path, revision=model_args.revision,
+                               trust_remote_code=model_args.trust_remote_code)
     if getattr(processor, "tokenizer", None) is None:
         raise NotImageTextToTextError(f"{model_args.model_name_or_path!r}: AutoProcessor gave "
                                       f"{type(processor).__name__}, which has no tokenizer")

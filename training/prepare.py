@@ -13,6 +13,7 @@ import datasets
 from datasets.fingerprint import Hasher
 
 from training.data import ImageDecodeError, decode_image
+from training.prompts import conversation_segments, row_conversation, segment_ids
 
 logger = logging.getLogger(__name__)
 
@@ -40,15 +41,22 @@ class LengthMeter:
                                         processor.tokenizer.name_or_path, len(processor.tokenizer),
                                         formatter.prompt("?"), formatter.completion_ids("?", "!")))
 
-    def full_prompt_length(self, prompt: str, image) -> int:
-        enc = self.processor(text=[prompt], images=[image], add_special_tokens=self.formatter.add_special_tokens)
+    def full_prompt_length(self, prompt: str, images) -> int:
+        images = images if isinstance(images, list) else [images]
+        kwargs = {"images": images} if images else {}
+        enc = self.processor(text=[prompt], add_special_tokens=self.formatter.add_special_tokens, **kwargs)
         return len(enc["input_ids"][0])
 
-    def fast_prompt_length(self, prompt: str, image) -> int:
-        data = self.processor._get_num_multimodal_tokens(image_sizes=[(image.height, image.width)])
+    def fast_prompt_length(self, prompt: str, images) -> int:
+        images = images if isinstance(images, list) else [images]
         ids = self.tokenizer(prompt, add_special_tokens=self.formatter.add_special_tokens)["input_ids"]
         placeholders = ids.count(self.image_token_id)
-        return len(ids) - placeholders + placeholders * int(data["num_image_tokens"][0])
+        if placeholders != len(images):
+            raise ValueError("placeholder count differs from the image count")
+        if not images:
+            return len(ids)
+        data = self.processor._get_num_multimodal_tokens(image_sizes=[(im.height, im.width) for im in images])
+        return len(ids) - placeholders + sum(int(n) for n in data["num_image_tokens"])
 
     def prompt_length(self, prompt: str, image) -> int:
         if self.fast:
@@ -70,13 +78,17 @@ class LengthMeter:
     def __call__(self, batch: dict, image_column: str, question_column: str, answer_column: str,
                  base_dir: str | None) -> dict:
         out = {"prompt_length": [], "length": [], "error": [], "no_text": []}
-        for value, question, answer in zip(batch[image_column], batch[question_column], batch[answer_column]):
-            missing = [name for name, text in (("question", question), ("answer", answer))
-                       if not isinstance(text, str) or not text.strip()]
-            error = None
+        size = len(next(iter(batch.values())))
+        for i in range(size):
+            row = {k: v[i] for k, v in batch.items()}
+            images, turns, add_suffix = row_conversation(row, image_column, question_column, answer_column)
+            missing = [] if "messages" in row else [
+                name for name, text in (("question", row[question_column]), ("answer", row[answer_column]))
+                if not isinstance(text, str) or not text.strip()]
+            error, decoded = None, []
             if not missing:
                 try:
-                    image = decode_image(value, base_dir)
+                    decoded = [decode_image(value, base_dir) for value in images]
                 except ImageDecodeError as exc:
                     error = str(exc)
             if missing or error:
@@ -85,13 +97,24 @@ class LengthMeter:
                 out["error"].append(error)
                 out["no_text"].append(" and ".join(missing) or None)
                 continue
-            p = self.prompt_length(self.formatter.prompt(question), image)
-            c = len(self.formatter.completion_ids(question, answer))
+            segments = conversation_segments(self.formatter, turns, add_suffix)
+            p = self.prompt_length(segments[0][0], decoded)
+            rest = sum(len(segment_ids(self.formatter, text, trained)) for text, trained in segments[1:])
             out["prompt_length"].append(p)
-            out["length"].append(p + c)
+            out["length"].append(p + rest)
             out["error"].append(None)
             out["no_text"].append(None)
         return out
+
+
+def length_percentiles(lengths: list[int]) -> dict:
+    """p50 / p95 / max of the rows' token counts (nearest-rank percentiles, before any cut)."""
+    ordered = sorted(lengths)
+
+    def rank(q: float) -> int:
+        return ordered[min(len(ordered) - 1, max(0, -(-len(ordered) * q // 100) - 1))] if ordered else 0
+
+    return {"length_p50": int(rank(50)), "length_p95": int(rank(95)), "length_max": int(ordered[-1]) if ordered else 0}
 
 
 def measure_split(ds: datasets.Dataset, meter: LengthMeter, data_args, split: str,
@@ -102,7 +125,7 @@ def measure_split(ds: datasets.Dataset, meter: LengthMeter, data_args, split: st
     """
     columns = dict(image_column=data_args.image_column, question_column=data_args.question_column,
                    answer_column=data_args.answer_column, base_dir=base_dir)
-    fingerprint = Hasher.hash((ds._fingerprint, meter.fingerprint, sorted(columns.items()), "measure-v3"))
+    fingerprint = Hasher.hash((ds._fingerprint, meter.fingerprint, sorted(columns.items()), "measure-v4"))
     measured = ds.map(meter, batched=True, batch_size=32, fn_kwargs=columns, remove_columns=ds.column_names,
                       num_proc=data_args.dataset_num_proc, new_fingerprint=fingerprint,
                       desc=f"Checking images and measuring lengths ({split})")
@@ -142,7 +165,12 @@ def measure_split(ds: datasets.Dataset, meter: LengthMeter, data_args, split: st
         "dropped_prompt_too_long": len(too_long),
         "truncated_answers": sum(1 for i in keep if lengths[i] > data_args.max_length),
         "tokens": sum(min(lengths[i], data_args.max_length) for i in keep),
+        **length_percentiles([lengths[i] for i in keep]),
     }
+    logger.info("split %r: %d of %d rows kept (%d dropped); tokens per row p50 %d, p95 %d, max %d "
+                "(max_length %d, %d answers cut)", split, len(keep), len(errors), len(dropped),
+                report["length_p50"], report["length_p95"], report["length_max"], data_args.max_length,
+                report["truncated_answers"])
     if bad:
         logger.warning("split %r: skipped %d of %d rows whose image does not decode (first: row %d: %s)",
                        split, len(bad), len(errors), bad[0], errors[bad[0]])

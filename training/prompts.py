@@ -8,6 +8,8 @@ writes none). Only the completion is trained.
 
 from __future__ import annotations
 
+import json
+
 
 class ChatTemplateError(ValueError):
     """The processor's chat template cannot be used to split prompt and answer."""
@@ -71,3 +73,74 @@ class ChatFormatter:
         if self.append_eos and eos is not None and not set(ids) & set(self.tokenizer.all_special_ids):
             ids.append(eos)
         return ids
+
+
+IMAGE_MARK = "<image>"
+
+
+def row_conversation(row: dict, image_column: str, question_column: str, answer_column: str):
+    """(images, turns, add_suffix) of a dataset row: a conversation row (``messages`` column, from a JSON /
+    JSONL file) or a flat image / question / answer row (one user turn, the prompt suffix applies)."""
+    if "messages" in row and "images" in row:
+        return list(row["images"]), json.loads(row["messages"]), bool(row.get("add_suffix"))
+    turns = [{"role": "user", "content": f"{IMAGE_MARK}\n{row[question_column]}"},
+             {"role": "assistant", "content": row[answer_column]}]
+    return [row[image_column]], turns, True
+
+
+def _template_message(turn: dict, text_transform=None) -> dict:
+    parts = []
+    pieces = turn["content"].split(IMAGE_MARK)
+    for k, piece in enumerate(pieces):
+        if k > 0:
+            parts.append({"type": "image"})
+            piece = piece[1:] if piece.startswith("\n") else piece
+        if k == len(pieces) - 1 and text_transform is not None:
+            piece = text_transform(piece)
+        if piece:
+            parts.append({"type": "text", "text": piece})
+    return {"role": turn["role"], "content": parts}
+
+
+def conversation_segments(formatter: ChatFormatter, turns: list[dict], add_suffix: bool) -> list[tuple[str, bool]]:
+    """The conversation as (text, trained) segments in the model's chat template: the first segment is the
+    prompt up to the first assistant answer (it holds the images); each assistant answer is trained.
+
+    Every prefix is rendered with the template, so each answer is exactly what the template writes after
+    its generation prompt (end-of-turn tokens included)."""
+    messages = []
+    if turns and turns[0]["role"] == "system":
+        messages.append({"role": "system", "content": [{"type": "text", "text": turns[0]["content"]}]})
+        turns = turns[1:]
+    elif formatter.system_prompt:
+        messages.append({"role": "system", "content": [{"type": "text", "text": formatter.system_prompt}]})
+    first_user = True
+    for turn in turns:
+        transform = formatter.user_text if (turn["role"] == "user" and first_user and add_suffix) else None
+        messages.append(_template_message(turn, transform))
+        first_user = first_user and turn["role"] != "user"
+    apply = formatter.processor.apply_chat_template
+    segments, done = [], ""
+    for k, message in enumerate(messages):
+        if message["role"] != "assistant":
+            continue
+        prompt = apply(messages[:k], add_generation_prompt=True, tokenize=False)
+        full = apply(messages[:k + 1], tokenize=False)
+        if not (prompt.startswith(done) and full.startswith(prompt)):
+            raise ChatTemplateError("the chat template renders earlier turns differently once later turns are "
+                                    f"added, so answers cannot be told apart:\nprompt: {prompt!r}\nfull:   {full!r}")
+        segments.append((prompt[len(done):], False))
+        segments.append((full[len(prompt):], True))
+        done = full
+    return segments
+
+
+def segment_ids(formatter: ChatFormatter, text: str, trained: bool) -> list[int]:
+    """Token ids of a text segment after the prompt (EOS appended to answers the template closes with no
+    special token, as `ChatFormatter.completion_ids` does)."""
+    tokenizer = formatter.tokenizer
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    eos = tokenizer.eos_token_id
+    if trained and formatter.append_eos and eos is not None and not set(ids) & set(tokenizer.all_special_ids):
+        ids.append(eos)
+    return ids

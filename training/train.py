@@ -2,10 +2,9 @@
 
 Usage::
 
-    accelerate launch -m training --config llava_next \\
-        --model_name_or_path llava-hf/llama3-llava-next-8b-hf --dataset ./reachqa --output_dir runs/llava-reachqa
-    accelerate launch --config_file fsdp.yaml -m training ...        # several GPUs, same code
-    accelerate launch -m training ... --resume_from_checkpoint last  # go on from the newest checkpoint
+    reachqa train --config llava_next --dataset ./reachqa --output_dir runs/llava-reachqa
+    accelerate launch --config_file training/configs/accelerate/ddp.yaml $(which reachqa) train ...  # several GPUs
+    reachqa train ... --resume_from_checkpoint last  # go on from the newest checkpoint
     reachqa merge-lora runs/llava-reachqa --out runs/llava-reachqa-merged
 
 The output folder gets the adapter (``adapter_model.safetensors``, ``adapter_config.json``), the
@@ -15,6 +14,7 @@ and ``reachqa_training.json`` (every argument of the run).
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import logging
@@ -28,9 +28,11 @@ from transformers import Trainer
 from transformers.trainer_utils import get_last_checkpoint
 
 from reachqa_builder.fileio import atomic_write
+from training.budget import apply_image_budget
 from training.collator import VisionQACollator
-from training.config import parse_args
+from training.config import ConfigError, parse_args
 from training.data import load_splits
+from training.native import copy_conversion_record
 from training.model import apply_lora, load_model_and_processor, resolve_dtype
 from training.prepare import LENGTH_COLUMN, LengthMeter, measure_split
 from training.prompts import ChatFormatter
@@ -51,6 +53,20 @@ def settle_training_args(training_args, model_args) -> None:
             and torch.cuda.is_available() and torch.cuda.is_bf16_supported()):
         training_args.bf16 = True
         logger.info("training in bf16 (the GPU supports it; pass --auto_bf16 false to keep fp32)")
+
+
+def record_absolute_base(output_dir: Path, model_name_or_path: str) -> None:
+    """Write a local base model's absolute path into every adapter_config.json of the run, so that
+    `reachqa merge-lora` and PEFT find the base from any folder (PEFT records the path as given)."""
+    if not os.path.isdir(model_name_or_path):
+        return
+    absolute = str(Path(model_name_or_path).resolve())
+    for config_path in [output_dir / "adapter_config.json", *output_dir.glob("checkpoint-*/adapter_config.json")]:
+        if config_path.is_file():
+            config = json.loads(config_path.read_text(encoding="utf-8"))
+            if config.get("base_model_name_or_path") != absolute:
+                config["base_model_name_or_path"] = absolute
+                write_json_atomic(config_path, config)
 
 
 def resume_checkpoint(training_args) -> str | None:
@@ -74,10 +90,12 @@ def local_base_dir(dataset: str) -> str | None:
 def run(model_args, data_args, lora_args, training_args) -> dict:
     """Train, evaluate and save; returns the final metrics."""
     settle_training_args(training_args, model_args)
+    logger.info("world size %d (process %d)", training_args.world_size, training_args.process_index)
     resume_from = resume_checkpoint(training_args)  # a wrong path fails before any loading
     transformers.set_seed(training_args.seed)
     dtype = resolve_dtype(model_args.dtype, training_args.bf16, training_args.fp16)
     model, processor = load_model_and_processor(model_args, dtype)
+    apply_image_budget(processor, model.config, data_args.max_tiles, data_args.max_pixels)
     formatter = ChatFormatter(processor, data_args.prompt_suffix, data_args.system_prompt, data_args.append_eos)
     base_dir = local_base_dir(data_args.dataset)
 
@@ -109,6 +127,8 @@ def run(model_args, data_args, lora_args, training_args) -> dict:
     result = trainer.train(resume_from_checkpoint=resume_from)
     metrics = dict(result.metrics)
     trainer.save_model()
+    if trainer.is_world_process_zero():
+        record_absolute_base(output_dir, model_args.model_name_or_path)
     trainer.log_metrics("train", result.metrics)
     trainer.save_metrics("train", result.metrics)
     if evaluation is not None:
@@ -119,16 +139,39 @@ def run(model_args, data_args, lora_args, training_args) -> dict:
     trainer.save_state()
     if trainer.is_world_process_zero():
         processor.save_pretrained(training_args.output_dir)
+        copy_conversion_record(model_args.model_name_or_path, training_args.output_dir)
     return metrics
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "reachqa train") -> int:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    model_args, data_args, lora_args, training_args = parse_args(argv)
+    try:
+        model_args, data_args, lora_args, training_args = parse_args(argv, prog)
+    except ConfigError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
     transformers.utils.logging.set_verbosity_warning()
     try:
         run(model_args, data_args, lora_args, training_args)
     except (ValueError, FileNotFoundError) as exc:
-        print(f"training: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """LoRA fine-tuning of an image-text-to-text model on chart Q&A (`reachqa train --help` lists every option).
+
+    Under accelerate: ``accelerate launch [--config_file training/configs/accelerate/ddp.yaml] $(which reachqa)
+    train --config internvl2 ...``. Every option is handled by the training parser, so they are passed
+    through untouched.
+    """
+
+    def parse_known_args(args=None, namespace=None):
+        # hand every argument to the training parser (HfArgumentParser) instead of argparse's sub-parser
+        namespace = namespace if namespace is not None else argparse.Namespace()
+        namespace.train_argv = list(args or [])
+        namespace.run = lambda ns: main(ns.train_argv)
+        return namespace, []
+
+    parser.parse_known_args = parse_known_args

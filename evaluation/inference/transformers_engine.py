@@ -73,7 +73,7 @@ class TransformersEngine:
 
     def __init__(self, config: TransformersEngineConfig) -> None:
         import torch
-        from transformers import AutoModelForImageTextToText, AutoProcessor
+        from transformers import AutoModelForImageTextToText
 
         self.config = config
         device = config.device
@@ -84,7 +84,9 @@ class TransformersEngine:
             dtype = torch.bfloat16 if self.device.type == "cuda" else torch.float32
         else:
             dtype = getattr(torch, config.dtype)
-        self.processor = AutoProcessor.from_pretrained(config.model, trust_remote_code=config.trust_remote_code)
+        from training.native import load_processor  # converted InternVL2 checkpoints ask for PIL resizing
+
+        self.processor = load_processor(config.model, trust_remote_code=config.trust_remote_code)
         self.tokenizer = getattr(self.processor, "tokenizer", self.processor)
         self.tokenizer.padding_side = "left"
         kwargs: dict[str, Any] = {"dtype": dtype, "trust_remote_code": config.trust_remote_code}

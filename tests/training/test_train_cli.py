@@ -32,7 +32,7 @@ FAST = ["--use_cpu", "true", "--per_device_train_batch_size", "2", "--gradient_a
 def accelerate_launch(args: list[str], timeout: int = 600) -> subprocess.CompletedProcess:
     env = dict(os.environ, HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false",
                PYTHONPATH=str(Path(__file__).resolve().parents[2]))
-    cmd = [str(BIN / "accelerate"), "launch", "--cpu", "--num_processes", "1", "--num_machines", "1",
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--cpu", "--num_processes", "1", "--num_machines", "1",
            "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "training", *args]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, f"training failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}"
@@ -117,3 +117,39 @@ def test_other_families_train_with_projector(family, launcher, tiny_models, qa_d
     before = logits(base, batch)
     after = logits(PeftModel.from_pretrained(base, out), batch)
     assert not torch.allclose(before, after, atol=1e-4)
+
+
+def test_foreign_option_names_unknown_preset_and_dashed_flags(tmp_path, capsys):
+    from training.config import parse_args
+
+    yaml_path = tmp_path / "other-tool.yaml"
+    yaml_path.write_text("lora_rank: 8\nlora_target: all\n")
+    assert cli_main(["train", "--config", str(yaml_path), "--model_name_or_path", "m", "--dataset", "d",
+                     "--output-dir", "o"]) == 2
+    err = capsys.readouterr().err
+    assert "lora_rank (reachqa calls it lora_r)" in err and "lora_target (reachqa calls it lora_target_modules)" in err
+    assert cli_main(["train", "--cutoff_len", "2048", "--dataset", "d"]) == 2
+    assert "cutoff_len (reachqa calls it max_length)" in capsys.readouterr().err
+    assert cli_main(["train", "--config", "no_such_preset"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "presets: internvl, internvl2, llava, llava_next, paper" in err
+    _, data_args, _, training_args = parse_args(["--config", "internvl2", "--dataset", "a.json",
+                                                 "--output-dir", "out", "--max-tiles", "6"])
+    assert training_args.output_dir == "out" and data_args.max_tiles == 6
+
+
+def test_image_budget_caps_tiles(tiny_models):
+    from training.budget import apply_image_budget
+    from training.native import load_processor
+
+    model_config = AutoModelForImageTextToText.from_pretrained(tiny_models["llava_next"]).config
+    processor = load_processor(tiny_models["llava_next"])
+    assert apply_image_budget(processor, model_config, None, None) == {"max_tiles": 4}
+    assert apply_image_budget(processor, model_config, 2, None) == {"max_tiles": 2}
+    assert model_config.image_grid_pinpoints == processor.image_processor.image_grid_pinpoints == [[32, 32], [32, 64],
+                                                                                                  [64, 32]]
+    processor = load_processor(tiny_models["internvl"])
+    apply_image_budget(processor, None, 2, None)
+    from PIL import Image
+    pixels = processor(text=["<IMG_CONTEXT>"], images=[Image.new("RGB", (400, 100))], return_tensors="pt")["pixel_values"]
+    assert pixels.shape[0] == 3  # 2 tiles + thumbnail
