@@ -28,6 +28,7 @@ from typing import Iterable, Mapping
 from ..fileio import atomic_write
 from .cache import RenderCache
 from .envs import ENV_NAMES, RenderEnvironmentError, create_faithful_env, get_environment
+from .inspection import validate_inspection
 from .pool import RenderInfrastructureError, WorkerPool
 from .sandbox import UNSAFE_WARNING, SandboxSettings, SandboxUnavailableError
 from .verify import check_jpeg, confined_output_path
@@ -54,6 +55,11 @@ class RenderRecord:
         cached: True when the result came from the render cache.
         extra: further fields found after the chart was saved (``_worker.after_save``); empty
             unless a check adds some.
+        lint: layout flags ``{"kind", "severity", "detail"}`` measured on the saved figure
+            (``inspect=True`` renders only; see ``_inspect.py``).
+        plotted: what the figure plots: ``{"series": [{"kind", "label", "values"}], "texts":
+            [{"kind", "text"}]}`` (``inspect=True`` renders only; not written to the report).
+        inspect_problem: what went wrong reading the figure, or what was dropped as malformed.
     """
 
     id: str
@@ -64,12 +70,29 @@ class RenderRecord:
     image: str | None = None
     cached: bool = False
     extra: dict = field(default_factory=dict)
+    lint: list[dict] | None = None
+    plotted: dict | None = field(default=None, repr=False)
+    inspect_problem: str | None = None
 
     def report_line(self) -> dict:
-        line = {k: v for k, v in asdict(self).items() if k not in ("image", "extra")}
+        line = {k: v for k, v in asdict(self).items() if k not in ("image", "extra", "plotted")}
+        if self.lint is None and self.inspect_problem is None:  # a render without inspection
+            del line["lint"], line["inspect_problem"]
         if self.extra:
             line["extra"] = self.extra
         return line
+
+    def _from_inspection(self) -> "RenderRecord":
+        """Move the worker's untrusted ``extra["inspect"]`` into checked ``plotted`` / ``lint``."""
+        raw = self.extra.pop("inspect", None) if isinstance(self.extra, dict) else None
+        self.plotted, self.lint, self.inspect_problem = validate_inspection(raw)
+        return self
+
+    def _cache_extra(self) -> dict:
+        extra = dict(self.extra)
+        if self.plotted is not None or self.lint is not None or self.inspect_problem is not None:
+            extra["inspect"] = {"plotted": self.plotted, "lint": self.lint, "error": self.inspect_problem}
+        return extra
 
 
 def _load_scripts(scripts) -> list[tuple[str, str | None, str | None]]:
@@ -123,6 +146,7 @@ def render_scripts(
     desc: str = "rendering",
     keep_workers: bool = True,
     unsafe_no_sandbox: bool = False,
+    inspect: bool = True,
 ) -> list[RenderRecord]:
     """Render chart scripts to ``out_dir/<id>.jpg``; return one :class:`RenderRecord` per script.
 
@@ -145,6 +169,9 @@ def render_scripts(
         desc: progress-bar label.
         keep_workers: keep the warm workers alive for later calls in this process (they are
             closed at exit); False closes them when this call ends.
+        inspect: after each script's last save, read the figure in the worker: the values it
+            plots and its layout flags (:attr:`RenderRecord.plotted`, :attr:`RenderRecord.lint`).
+            The JPEG's bytes are the same either way.
 
     A failing script gets an error record and never stops the others; so does a bad reply from a
     worker (another script's id, a broken image: ``ProtocolError`` / ``BadImage``), counted in
@@ -206,16 +233,17 @@ def render_scripts(
             if error is not None:
                 finish(RenderRecord(sid, "error", error), None)
                 continue
-            key = RenderCache.key(code, environment.fingerprint, dpi)
+            key = RenderCache.key(code, environment.fingerprint, dpi, inspect=inspect)
             keys[sid] = key
             hit = cache.get(key) if cache is not None else None
             if hit is not None:
                 meta, image = hit
-                finish(RenderRecord(sid, meta["status"], meta.get("error"), meta.get("seconds", 0.0),
-                                    meta.get("sha256"), cached=True, extra=meta.get("extra") or {}), image)
+                rec = RenderRecord(sid, meta["status"], meta.get("error"), meta.get("seconds", 0.0),
+                                   meta.get("sha256"), cached=True, extra=dict(meta.get("extra") or {}))
+                finish(rec._from_inspection(), image)
                 continue
             jobs.append({"id": sid, "code": code, "dpi": dpi, "timeout": timeout, "seed": 0,
-                         "memory_mb": memory_mb, "compat": environment.compat})
+                         "memory_mb": memory_mb, "compat": environment.compat, "inspect": inspect})
         if jobs:
             n = min(workers or os.cpu_count() or 1, len(jobs))
             if not sandboxed and not _warned_no_sandbox:
@@ -241,10 +269,10 @@ def render_scripts(
                         seconds = 0.0
                     extra = header.get("extra") if isinstance(header.get("extra"), dict) else {}
                     sha = hashlib.sha256(image).hexdigest() if image else None
-                    rec = RenderRecord(sid, status, error, seconds, sha, extra=extra)
+                    rec = RenderRecord(sid, status, error, seconds, sha, extra=dict(extra))._from_inspection()
                     if cache is not None:
                         cache.put(keys[rec.id], {"status": rec.status, "error": rec.error,
-                                                 "seconds": rec.seconds, "sha256": sha, "extra": extra},
+                                                 "seconds": rec.seconds, "sha256": sha, "extra": rec._cache_extra()},
                                   image or None)
                     finish(rec, image or None)
 

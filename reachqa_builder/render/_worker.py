@@ -7,9 +7,10 @@ in the pinned "faithful" virtualenv where reachqa itself is not installed.
 Protocol (the worker's stdin/stdout are pipes to the parent):
 
 * parent -> worker: one JSON object per line:
-  ``{"id", "code", "dpi", "timeout", "seed", "memory_mb", "fsize_mb", "compat"}``
+  ``{"id", "code", "dpi", "timeout", "seed", "memory_mb", "fsize_mb", "compat", "inspect"}``
 * worker -> parent: one JSON header line ``{"id", "status", "error", "seconds", "nbytes"}``
-  (plus ``"extra"``: fields from :func:`after_save`, and ``"worker_broken"`` when this worker
+  (plus ``"extra"``: fields from :func:`after_save`, e.g. ``"inspect"``, what ``_inspect.py``
+  read from the saved figure when the job asked for it, and ``"worker_broken"`` when this worker
   should be replaced) followed by exactly ``nbytes`` bytes of JPEG. A line
   ``{"ready": true, ...}`` is sent once the heavy imports are done. The parent attributes every
   reply to the job it sent and checks the JPEG itself; nothing here is trusted by the parent.
@@ -288,8 +289,18 @@ def after_save(fig, job: dict) -> dict:
     Returns extra fields for the result (JSON-serialisable; they arrive in ``RenderRecord.extra``).
     ``fig`` is the saved matplotlib figure. Runs after the script, so treat what it finds as
     untrusted (the script may have changed anything in this process).
+
+    With ``job["inspect"]``: ``{"inspect": ...}``, the plotted values and layout flags that
+    ``_inspect.py`` reads from the figure (the JPEG is already written: its bytes do not change).
     """
-    return {}
+    if not job.get("inspect"):
+        return {}
+    try:
+        from _inspect import inspect_figure  # shipped next to this file
+
+        return {"inspect": inspect_figure(fig, job.get("dpi", 200))}
+    except Exception as exc:  # never turns a rendered chart into a failure
+        return {"inspect": {"error": f"{type(exc).__name__}: {exc}"[:300]}}
 
 
 def _run_in_child(job: dict, workdir: str, result_fd: int, vm_baseline: int, config: dict) -> None:
@@ -403,6 +414,7 @@ def _run_in_child(job: dict, workdir: str, result_fd: int, vm_baseline: int, con
 # The worker loop
 # ---------------------------------------------------------------------------------------------
 
+MAX_INSPECT_BYTES = 4 << 20  # a larger inspection is a hostile script's, not a figure's: dropped
 _SIGNAL_NAMES = {getattr(signal, n): n for n in dir(signal) if n.startswith("SIG") and not n.startswith("SIG_")}
 
 
@@ -511,12 +523,16 @@ def _run_job(job: dict, root: str, vm_baseline: int, config: dict) -> tuple[dict
         header["error"] = f"Timeout: the script ran longer than {timeout:g} s"
     elif chunks:
         try:
-            result = json.loads(b"".join(chunks))
+            blob = b"".join(chunks)
+            result = json.loads(blob)
             header["status"], header["error"] = result["status"], result["error"]
             if header["status"] not in ("ok", "error"):
                 raise ValueError("bad status")
             if isinstance(result.get("extra"), dict) and result["extra"]:
                 header["extra"] = result["extra"]
+                if len(blob) > MAX_INSPECT_BYTES and "inspect" in header["extra"]:
+                    header["extra"]["inspect"] = {"error": f"the inspection ({len(blob)} bytes) exceeds "
+                                                           f"{MAX_INSPECT_BYTES} bytes; dropped"}
         except (ValueError, KeyError, TypeError):
             header["status"] = "error"
             header["error"] = "ProtocolError: the script corrupted its result message"

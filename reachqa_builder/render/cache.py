@@ -1,7 +1,8 @@
 """On-disk render cache: a rebuild renders only scripts whose code, environment or settings changed.
 
 Key = sha256 over the script's text, the render environment's fingerprint (its lock), the render
-settings (dpi) and the renderer's own source (worker + compatibility layer). Entries are written
+settings (dpi, figure inspection) and the renderer's own source (worker, compatibility layer,
+inspector). Entries are written
 atomically as each script finishes, so an interrupted run keeps everything rendered so far.
 Deterministic script errors are cached too (a rebuild does not re-run a script that raised);
 timeouts, crashes and infrastructure failures are not, since they may not recur.
@@ -25,7 +26,7 @@ TRANSIENT_ERRORS = ("Timeout", "Crashed", "InfrastructureError", "MemoryError", 
 @lru_cache(maxsize=1)
 def renderer_fingerprint() -> str:
     digest = hashlib.sha256()
-    for name in ("_worker.py", "_compat.py"):
+    for name in ("_worker.py", "_compat.py", "_inspect.py"):
         digest.update((HERE / name).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -41,9 +42,11 @@ class RenderCache:
         self.root = Path(root) if root is not None else default_cache_dir()
 
     @staticmethod
-    def key(code: str, env_fingerprint: str, dpi: int) -> str:
-        blob = json.dumps({"code": code, "env": env_fingerprint, "dpi": dpi, "renderer": renderer_fingerprint()},
-                          sort_keys=True)
+    def key(code: str, env_fingerprint: str, dpi: int, *, inspect: bool = False) -> str:
+        parts = {"code": code, "env": env_fingerprint, "dpi": dpi, "renderer": renderer_fingerprint()}
+        if inspect:  # an inspected entry also holds what the figure plots and its layout flags
+            parts["inspect"] = True
+        blob = json.dumps(parts, sort_keys=True)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
     def _paths(self, key: str) -> tuple[Path, Path]:
