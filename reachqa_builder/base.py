@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from .checks.answers import verify_recognition
 from .features import chart_row, qa_row
 from .layout import QA, Chart, LayoutError, SourceSplit, find_splits, read_charts, read_code, read_qa
 
@@ -58,6 +59,7 @@ class RenderReport:
     failed: dict[str, str] = field(default_factory=dict)
     rows: int = 0
     dropped_qa: int = 0
+    records: dict = field(default_factory=dict, repr=False)  # chart_id -> RenderRecord
 
     @property
     def ok(self) -> int:
@@ -108,6 +110,7 @@ def render_charts(split: LoadedSplit, out_dir: Path, *, env: str, dpi: int, work
     )
     images: dict[str, Path] = {}
     for rec in records:
+        report.records[rec.id] = rec
         if rec.status == "ok" and rec.image is not None:
             images[rec.id] = Path(rec.image)
             if rec.cached:
@@ -134,7 +137,8 @@ def generate_rows(config_name: str, split: LoadedSplit, render_kwargs: dict,
             for chart in split.charts:
                 if chart.id in images:
                     report.rows += 1
-                    yield chart.id, chart_row(config_name, chart, images[chart.id].read_bytes())
+                    yield chart.id, chart_row(config_name, chart, images[chart.id].read_bytes(),
+                                              report.records[chart.id].lint)
             return
         jpeg_cache: tuple[str, bytes] | None = None
         for qa in split.qas:
@@ -144,4 +148,5 @@ def generate_rows(config_name: str, split: LoadedSplit, render_kwargs: dict,
             if jpeg_cache is None or jpeg_cache[0] != qa.chart_id:
                 jpeg_cache = (qa.chart_id, images[qa.chart_id].read_bytes())
             report.rows += 1
-            yield qa.id, qa_row(qa, by_id[qa.chart_id], jpeg_cache[1])
+            verdict = verify_recognition(qa.question, qa.answer, qa.qa_type, report.records[qa.chart_id].plotted)
+            yield qa.id, qa_row(qa, by_id[qa.chart_id], jpeg_cache[1], verdict.as_dict())

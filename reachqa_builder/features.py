@@ -3,6 +3,9 @@
 ``qa``: one row per question; ``charts``: one row per chart; ``seed``: our own seed charts.
 ``image`` is a :class:`datasets.Image` holding the JPEG bytes exactly as rendered.
 ``extra`` holds any further ``plot_info`` fields (provenance written by synthesis) as JSON.
+``check_verdict`` / ``check_evidence`` (``qa``) say whether the answer's numbers are plotted
+(:mod:`reachqa_builder.checks.answers`); ``layout_flags`` (``charts``) are the render-time
+layout lint (:mod:`reachqa_builder.render._inspect`). Both are null when not measured.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ FEATURES = {
             "check_verdicts": datasets.Value("string"),   # raters' verdicts + reasons (JSON); null if unchecked
             **_CHART_META,
             "code": datasets.Value("string"),
+            "check_verdict": datasets.Value("string"),
+            "check_evidence": datasets.Value("string"),
         }
     ),
     "charts": datasets.Features(
@@ -45,6 +50,8 @@ FEATURES = {
             **_CHART_META,
             "code": datasets.Value("string"),
             "extra": datasets.Value("string"),
+            "layout_flags": datasets.List({"kind": datasets.Value("string"), "severity": datasets.Value("string"),
+                                           "detail": datasets.Value("string")}),
         }
     ),
     "seed": datasets.Features(
@@ -90,7 +97,7 @@ def _image(jpeg: bytes) -> dict:
     return {"bytes": jpeg, "path": None}
 
 
-def chart_row(config: str, chart: Chart, jpeg: bytes) -> dict:
+def chart_row(config: str, chart: Chart, jpeg: bytes, layout_flags: list[dict] | None = None) -> dict:
     """A row of ``charts`` or ``seed`` for one rendered chart."""
     row = {
         "chart_id": chart.id,
@@ -101,12 +108,13 @@ def chart_row(config: str, chart: Chart, jpeg: bytes) -> dict:
         "minor_chart_type": chart.minor_chart_type,
         "code": chart.code,
         "extra": json.dumps(chart.extra, ensure_ascii=False, sort_keys=True) if chart.extra else "",
+        "layout_flags": layout_flags,
     }
     return {k: row[k] for k in FEATURES[config]}
 
 
-def qa_row(qa: QA, chart: Chart, jpeg: bytes) -> dict:
-    """A row of ``qa``."""
+def qa_row(qa: QA, chart: Chart, jpeg: bytes, verdict: dict | None = None) -> dict:
+    """A row of ``qa``; ``verdict`` is :meth:`reachqa_builder.checks.answers.Verdict.as_dict`."""
     return {
         "qa_id": qa.id,
         "chart_id": chart.id,
@@ -122,4 +130,6 @@ def qa_row(qa: QA, chart: Chart, jpeg: bytes) -> dict:
         "major_chart_type": chart.major_chart_type,
         "minor_chart_type": chart.minor_chart_type,
         "code": chart.code,
+        "check_verdict": verdict["verdict"] if verdict else None,
+        "check_evidence": "; ".join(verdict["evidence"]) if verdict else None,
     }

@@ -1,0 +1,131 @@
+"""Does a recognition answer state what the chart plots? A check that needs no model.
+
+The render worker reads the values a figure actually plots (``RenderRecord.plotted``: bar
+heights, line points, pie shares, heat-map cells, and the numbers written in annotations, table
+cells, legends, titles and tick labels). Every number a *recognition* answer states is looked up
+there under the relaxed-accuracy tolerance (5% of the plotted value):
+
+* ``supported``: every number the answer states is plotted (evidence: where);
+* ``contradicted``: a number the answer states is plotted nowhere (evidence: the nearest values);
+* ``not_checkable``: the answer states no number to check (a colour, a name, a count), the
+  question is a reasoning question (its numbers are computed, see :mod:`.program`), or the
+  chart's plotted values are unknown (it failed to render).
+
+Numbers the question itself states (``"in 2019"``) are not evidence either way and are skipped;
+small whole numbers (up to 20) that are plotted nowhere are counts, not contradictions.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from .numbers import RELAXED_TOLERANCE, Number, find_numbers, relaxed_close
+
+SUPPORTED, CONTRADICTED, NOT_CHECKABLE = "supported", "contradicted", "not_checkable"
+VERDICTS = (SUPPORTED, CONTRADICTED, NOT_CHECKABLE)
+
+
+@dataclass
+class Verdict:
+    """One Q&A pair's verdict and why."""
+
+    verdict: str
+    evidence: list[str] = field(default_factory=list)
+    method: str = "plotted-values"
+
+    def as_dict(self) -> dict:
+        return {"verdict": self.verdict, "evidence": self.evidence, "method": self.method}
+
+
+def is_recognition(qa_type: str) -> bool:
+    """ReachQA's ``Recognizing`` type (and synthesis's ``recognition``)."""
+    return str(qa_type or "").strip().lower().startswith("recogn")
+
+
+class PlottedValues:
+    """The numbers a figure shows, sorted for tolerance look-ups, each with where it came from."""
+
+    def __init__(self, plotted: dict):
+        pairs: list[tuple[float, str]] = []
+        for s in plotted.get("series", []):
+            where = s["kind"] + (f" {s['label']!r}" if s.get("label") else "")
+            pairs += [(float(v), where) for v in s["values"]]
+        for t in plotted.get("texts", []):
+            for n in find_numbers(t["text"]):
+                where = f"{t['kind']} text {t['text'][:40]!r}"
+                pairs += [(r, where) for r in n.readings()]
+        pairs.sort(key=lambda p: p[0])
+        self.values = [v for v, _ in pairs]
+        self.sources = [w for _, w in pairs]
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def match(self, stated: float, tolerance: float = RELAXED_TOLERANCE) -> tuple[float, str] | None:
+        """A plotted value ``stated`` is relaxed-close to, preferring the closest."""
+        a = abs(stated)
+        lo, hi = stated - tolerance * a / (1 - tolerance), stated + tolerance * a / (1 - tolerance)
+        i, j = bisect.bisect_left(self.values, lo), bisect.bisect_right(self.values, hi)
+        best = None
+        for k in range(i, j):
+            ref = self.values[k]
+            if relaxed_close(stated, ref, tolerance) and (best is None or abs(ref - stated) < abs(best[0] - stated)):
+                best = (ref, self.sources[k])
+        return best
+
+    def nearest(self, stated: float) -> tuple[float, str] | None:
+        if not self.values:
+            return None
+        i = bisect.bisect_left(self.values, stated)
+        near = [k for k in (i - 1, i) if 0 <= k < len(self.values)]
+        k = min(near, key=lambda k: abs(self.values[k] - stated))
+        return self.values[k], self.sources[k]
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.6g}"
+
+
+def _match_number(n: Number, plotted: PlottedValues) -> tuple[float, str] | None:
+    for reading in n.readings():
+        hit = plotted.match(reading)
+        if hit is not None:
+            return hit
+    return None
+
+
+def verify_recognition(question: str, answer: str, qa_type: str, plotted: dict | None) -> Verdict:
+    """The verdict of one Q&A pair against the chart's plotted values (``RenderRecord.plotted``)."""
+    if not is_recognition(qa_type):
+        return Verdict(NOT_CHECKABLE, [f"a {qa_type or 'untyped'} question: its answer is computed, not read off the chart"])
+    if plotted is None:
+        return Verdict(NOT_CHECKABLE, ["the chart's plotted values are unknown (not rendered or not inspected)"])
+    echoed = {n.value for n in find_numbers(question)}
+    stated = [n for n in find_numbers(answer) if n.value not in echoed]
+    if not stated:
+        return Verdict(NOT_CHECKABLE, ["the answer states no number beyond those in the question"])
+    values = PlottedValues(plotted)
+    if not len(values):
+        return Verdict(NOT_CHECKABLE, ["the figure plots no readable values"])
+    evidence, missing, counts = [], [], []
+    for n in stated:
+        hit = _match_number(n, values)
+        if hit is not None:
+            evidence.append(f"{n.text!r} = {_fmt(hit[0])} ({hit[1]})")
+        elif n.is_small_integer:
+            counts.append(n)
+        else:
+            missing.append(n)
+    if missing:
+        out = []
+        for n in missing:
+            near = values.nearest(n.value)
+            out.append(f"{n.text!r} is plotted nowhere" + (f"; nearest {_fmt(near[0])} ({near[1]})" if near else ""))
+        return Verdict(CONTRADICTED, out + evidence)
+    if not evidence:
+        return Verdict(NOT_CHECKABLE, [f"only small whole numbers ({', '.join(n.text for n in counts)}), "
+                                       "which may be counts rather than plotted values"])
+    if counts:
+        evidence.append(f"not plotted, read as counts: {', '.join(n.text for n in counts)}")
+    return Verdict(SUPPORTED, evidence)
