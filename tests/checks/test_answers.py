@@ -1,0 +1,85 @@
+"""Answers checked against the plotted values: unit cases and `reachqa verify` on a made-up folder."""
+
+from __future__ import annotations
+
+import json
+
+from reachqa_builder.checks.answers import CONTRADICTED, NOT_CHECKABLE, SUPPORTED, verify_recognition
+from reachqa_builder.checks.numbers import find_numbers, relaxed_close
+from reachqa_builder.cli import main
+
+PLOTTED = {"series": [{"kind": "bar", "label": "Sales", "values": [12.5, 30.0, 47.25]},
+                      {"kind": "pie", "label": "", "values": [25.0, 75.0]}],
+           "texts": [{"kind": "tick", "text": "2019"}, {"kind": "annotation", "text": "$1.2M revenue"}]}
+
+
+def verdict(answer: str, question: str = "What is shown?", qa_type: str = "Recognizing", plotted=PLOTTED):
+    return verify_recognition(question, answer, qa_type, plotted)
+
+
+def test_numbers_in_text_and_the_relaxed_rule():
+    found = find_numbers("TikTok holds 25%, $1,200 in 2019-2023, about -3.5 and 1.2 million")
+    assert [(n.value, n.percent) for n in found] == [(25.0, True), (1200.0, False), (2019.0, False), (2023.0, False),
+                                                     (-3.5, False), (1.2, False)]
+    assert found[-1].readings() == (1.2, 1.2e6)
+    assert relaxed_close(47.0, 47.25) and relaxed_close(105, 100) and not relaxed_close(106, 100)
+    assert relaxed_close(0.0, 0.0) and not relaxed_close(0.01, 0.0)
+
+
+def test_stated_numbers_that_are_plotted_are_supported_with_where():
+    v = verdict("Sales peak at 47 units in 2019")
+    assert v.verdict == SUPPORTED
+    assert any("bar 'Sales'" in e for e in v.evidence) and any("tick text" in e for e in v.evidence)
+    assert verdict("Cats make up 25% of the pie").verdict == SUPPORTED  # a wedge share, in percent
+    assert verdict("Revenue was $1,200,000").verdict == SUPPORTED  # "1.2M" in an annotation
+
+
+def test_a_number_plotted_nowhere_contradicts_and_names_the_nearest_value():
+    v = verdict("The South region sold 36 units")
+    assert v.verdict == CONTRADICTED
+    assert "'36' is plotted nowhere; nearest 30 (bar 'Sales')" in v.evidence[0]
+
+
+def test_what_cannot_be_checked_says_why():
+    assert verdict("Violet red").verdict == NOT_CHECKABLE
+    assert verdict("2019", question="Which year, 2019 or 2020, is higher?").verdict == NOT_CHECKABLE  # echoed
+    assert verdict("There are 3 bars").verdict == NOT_CHECKABLE  # a count, not a value
+    assert verdict("36 units", qa_type="Reasoning").verdict == NOT_CHECKABLE
+    assert verdict("36 units", plotted=None).verdict == NOT_CHECKABLE
+
+
+CHART = """import matplotlib.pyplot as plt
+years = ["2019", "2020", "2021"]
+visitors = [1250, 1400, 1610]
+plt.figure(figsize=(4, 3))
+plt.bar(years, visitors, color="teal")
+plt.title("Museum visitors")
+plt.show()
+"""
+
+
+def write_folder(root):
+    (root / "code").mkdir(parents=True)
+    (root / "code" / "c1.py").write_text(CHART)
+    (root / "plot_info.jsonl").write_text(json.dumps({"id": "c1", "code": "code/c1.py", "level": "Easy"}) + "\n")
+    qas = [("How many visitors came in 2020?", "1,400 visitors", "Recognizing"),       # right
+           ("How many visitors came in 2021?", "1,900", "Recognizing"),                # wrong
+           ("What colour are the bars?", "Teal", "Recognizing"),                        # no number
+           ("By how much did visitors grow from 2019 to 2021?", "360", "Reasoning")]   # computed
+    (root / "instruction_data.json").write_text(json.dumps(
+        [{"data_id": f"q{i}", "plot_id": "c1", "question": q, "answer": a, "QA_type": t} for i, (q, a, t) in enumerate(qas)]))
+    return root
+
+
+def test_reachqa_verify_gives_each_pair_a_verdict(tmp_path, capsys):
+    data = write_folder(tmp_path / "reachqa_test")
+    out, table = tmp_path / "verdicts.jsonl", tmp_path / "table.json"
+    status = main(["verify", str(data), "--out", str(out), "--json", str(table), "--render-env", "current",
+                   "--render-cache-dir", str(tmp_path / "cache"), "--workers", "1", "--no-progress"])
+    assert status == 0
+    rows = {r["qa_id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert [rows[f"q{i}"]["verdict"] for i in range(4)] == [SUPPORTED, CONTRADICTED, NOT_CHECKABLE, NOT_CHECKABLE]
+    assert rows["q1"]["evidence"][0].startswith("'1,900' is plotted nowhere; nearest")
+    summary = json.loads(table.read_text())["plotted_values"]
+    assert summary["Recognizing"]["contradicted"] == 1 and summary["all"]["total"] == 4
+    assert "Recognizing" in capsys.readouterr().out
