@@ -51,6 +51,9 @@ def run(args) -> int:
 
     from .benchmarks import UnknownBenchmarkError, parse_benchmark_list
 
+    if args.drop_to and args.sample:
+        print("reachqa decontaminate: error: --drop-to needs the whole dataset (no --sample)", file=sys.stderr)
+        return 2
     if not (args.benchmark or args.against_data or args.within):
         print("reachqa decontaminate: name something to compare with: --benchmark, --against-data or --within",
               file=sys.stderr)
@@ -62,7 +65,8 @@ def run(args) -> int:
     try:
         benchmarks = parse_benchmark_list(args.benchmark) if args.benchmark else []
         dataset, _ = load_corpus(args.data_dir, args.split, images=not args.no_images, settings=settings,
-                                 name=f"{args.data_dir}" + (f" ({args.split})" if args.split else ""))
+                                 name=f"{args.data_dir}" + (f" ({args.split})" if args.split else ""),
+                                 sample=args.sample, seed=args.seed)
         overlaps = []
         if args.within:
             overlaps.append(within(dataset, thresholds))
@@ -108,6 +112,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--benchmark", help="benchmarks from the registry, e.g. 'reachqa,chartqa=/data/ChartQA/test'")
     parser.add_argument("--against-data", help="another ReachQA-layout folder to compare with (e.g. a test split)")
     parser.add_argument("--against-split", help="the one split of --against-data to use")
+    parser.add_argument("--sample", type=int, help="check only this many charts per split of the dataset, drawn "
+                                                   "with --seed, and their questions (default: all)")
+    parser.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     parser.add_argument("--within", action="store_true", help="also report near-duplicates inside the dataset")
     parser.add_argument("--no-images", action="store_true", help="skip the image check (no rendering)")
     parser.add_argument("--code-threshold", type=float, default=0.8, help="code shingle Jaccard (default 0.8)")

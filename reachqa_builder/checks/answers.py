@@ -11,16 +11,24 @@ there under the relaxed-accuracy tolerance (5% of the plotted value):
   question is a reasoning question (its numbers are computed, see :mod:`.program`), or the
   chart's plotted values are unknown (it failed to render).
 
-Numbers the question itself states (``"in 2019"``) are not evidence either way and are skipped;
+A number written in full (``270,000``) also matches ``270`` when the figure's labels, titles or
+legend say its values are in thousands (likewise millions, billions). Numbers the question itself states (``"in 2019"``) are not evidence either way and are skipped;
 small whole numbers (up to 20) that are plotted nowhere are counts, not contradictions.
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 
 from .numbers import RELAXED_TOLERANCE, Number, find_numbers, relaxed_close
+
+# A figure that says its values are in thousands (millions, billions) plots 270 for "270,000".
+_UNITS = ((1e3, re.compile(r"thousand|\(k\)|\bin k\b|'000|\(000s?\)", re.I)),
+          (1e6, re.compile(r"million|\(m\)|\bin m\b|\bmn\b", re.I)),
+          (1e9, re.compile(r"billion|\(bn?\)|\bin b\b|\bbn\b", re.I)))
+_UNIT_NAMES = {1e3: "thousands", 1e6: "millions", 1e9: "billions"}
 
 SUPPORTED, CONTRADICTED, NOT_CHECKABLE = "supported", "contradicted", "not_checkable"
 VERDICTS = (SUPPORTED, CONTRADICTED, NOT_CHECKABLE)
@@ -56,6 +64,8 @@ class PlottedValues:
                 where = f"{t['kind']} text {t['text'][:40]!r}"
                 pairs += [(r, where) for r in n.readings()]
         pairs.sort(key=lambda p: p[0])
+        said = " ".join(t["text"] for t in plotted.get("texts", []) if t["kind"] in ("label", "title", "legend", "tick"))
+        self.units = tuple(scale for scale, pattern in _UNITS if pattern.search(said))
         self.values = [v for v, _ in pairs]
         self.sources = [w for _, w in pairs]
 
@@ -92,6 +102,12 @@ def _match_number(n: Number, plotted: PlottedValues) -> tuple[float, str] | None
         hit = plotted.match(reading)
         if hit is not None:
             return hit
+    for scale in plotted.units:  # "270,000" on an axis "in thousands" that plots 270
+        for reading in n.readings():
+            if abs(reading) >= scale:
+                hit = plotted.match(reading / scale)
+                if hit is not None:
+                    return hit[0], f"{hit[1]}, read in {_UNIT_NAMES[scale]}"
     return None
 
 

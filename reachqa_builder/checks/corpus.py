@@ -15,12 +15,14 @@ from ..base import LoadedSplit, load_sources
 from ..fileio import atomic_write
 from ..layout import find_splits, iter_json_records
 from .contamination import Corpus
-from .rendered import RenderSettings, render_inspected
+from .rendered import RenderSettings, render_inspected, sample_charts
 
 
 def load_corpus(data_dir: str, split: str | None, *, images: bool, settings: RenderSettings,
-                name: str | None = None) -> tuple[Corpus, list[LoadedSplit]]:
-    """All charts (code; rendered images' hashes when ``images``) and questions of a ReachQA folder."""
+                name: str | None = None, sample: int | None = None, seed: int = 0) -> tuple[Corpus, list[LoadedSplit]]:
+    """All charts (code; rendered images' hashes when ``images``) and questions of a ReachQA folder.
+
+    ``sample``: only this many charts per split (drawn with ``seed``) and their questions."""
     charts = load_sources("charts", data_dir, split)
     qa_splits = []
     try:
@@ -30,6 +32,8 @@ def load_corpus(data_dir: str, split: str | None, *, images: bool, settings: Ren
     corpus = Corpus(name or str(data_dir))
     multi = len(charts) > 1
     for s in charts:
+        s.charts = tuple(sample_charts(list(s.charts), sample, seed))
+
         def cid(c: str) -> str:
             return f"{s.name}/{c}" if multi else c
         corpus.chart_ids += [cid(c.id) for c in s.charts]
@@ -39,7 +43,10 @@ def load_corpus(data_dir: str, split: str | None, *, images: bool, settings: Ren
             corpus.image_hashes.update({cid(k): v for k, v in hashes.items()})
     for s in qa_splits:
         prefix = f"{s.name}/" if multi else ""
+        kept = set(corpus.chart_ids)
         for qa in s.qas:
+            if prefix + qa.chart_id not in kept:
+                continue
             corpus.question_ids.append(prefix + qa.id)
             corpus.question_texts.append(qa.question)
             corpus.question_charts.append(prefix + qa.chart_id)

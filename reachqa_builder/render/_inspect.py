@@ -182,12 +182,21 @@ def _collect_plotted(fig, col: _Collector) -> None:
             col.add("rect", "", [p.get_height() for p in loose] + [p.get_width() for p in loose])
         for line in ax.get_lines():
             label = _label(line)
+            data_3d = getattr(line, "get_data_3d", None)
+            if data_3d is not None:  # a 3-D line: its own data, not the projection
+                xs, ys, zs = (_flat(v) for v in _safe(data_3d) or ([], [], []))
+                col.add("line_x", label, xs)
+                col.add("line_y", label, ys)
+                col.add("values_z", label, zs)
+                continue
             col.add("line_y", label, _flat(_safe(line.get_ydata)))
             col.add("line_x", label, _flat(_safe(line.get_xdata)))
         for c in ax.collections:
             if not isinstance(c, Collection):
                 continue
             label = _label(c)
+            if _collect_3d(c, label, col):
+                continue
             offsets = _safe(c.get_offsets)
             if offsets is not None and len(offsets) > 1 or (offsets is not None and len(offsets) == 1 and
                                                            type(c).__name__ == "PathCollection"):
@@ -207,6 +216,28 @@ def _collect_plotted(fig, col: _Collector) -> None:
                 col.add("image_values", _label(image), _flat(_safe(image.get_array)))
     for kind, text in _figure_texts(fig) + [kt for ax in fig.get_axes() for kt in _axes_texts(ax)]:
         col.text(kind, text)
+
+
+def _collect_3d(c, label: str, col: _Collector) -> bool:
+    """Data coordinates of 3-D scatter points and bars (their 2-D offsets are only projections)."""
+    offsets3d = getattr(c, "_offsets3d", None)
+    if offsets3d is not None:
+        xs, ys, zs = (_flat(v) for v in offsets3d)
+        col.add("points_x", label, xs)
+        col.add("points_y", label, ys)
+        col.add("values_z", label, zs)
+        return True
+    vec = getattr(c, "_vec", None)  # Poly3DCollection (bar3d, surfaces): homogeneous vertices
+    if vec is not None:
+        try:
+            rows = [sorted(set(_flat(vec[k]))) for k in range(3)]
+        except Exception:
+            return True
+        col.add("points_x", label, rows[0])
+        col.add("points_y", label, rows[1])
+        col.add("values_z", label, rows[2])
+        return True
+    return False
 
 
 def _safe(getter):

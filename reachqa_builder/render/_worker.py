@@ -65,6 +65,10 @@ def _warm_up() -> dict:
             pass
     import matplotlib.pyplot as plt
 
+    try:
+        import _inspect  # noqa: F401  (figure inspection, shipped next to this file)
+    except ImportError:
+        pass
     # Touch the font machinery once so every child starts with fonts already loaded.
     fig = plt.figure(figsize=(1, 1))
     fig.text(0.5, 0.5, "warm")

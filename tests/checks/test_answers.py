@@ -83,3 +83,12 @@ def test_reachqa_verify_gives_each_pair_a_verdict(tmp_path, capsys):
     summary = json.loads(table.read_text())["plotted_values"]
     assert summary["Recognizing"]["contradicted"] == 1 and summary["all"]["total"] == 4
     assert "Recognizing" in capsys.readouterr().out
+
+
+def test_values_plotted_in_thousands_support_answers_written_in_full():
+    plotted = {"series": [{"kind": "bar", "label": "", "values": [270.0, 310.0]}],
+               "texts": [{"kind": "label", "text": "Trips (in thousands)"}]}
+    v = verdict("Bicycles, about 270,000 trips", plotted=plotted)
+    assert v.verdict == SUPPORTED and "read in thousands" in v.evidence[0]
+    unlabeled = {"series": plotted["series"], "texts": []}
+    assert verdict("Bicycles, about 270,000 trips", plotted=unlabeled).verdict == CONTRADICTED

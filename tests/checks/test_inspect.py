@@ -53,6 +53,12 @@ b.axis("off")
 b.table(cellText=[["2021", "1,250"], ["2022", "1,400"]], colLabels=["Year", "Visitors"], loc="center")
 plt.show()
 """,
+    "bars3d": HEADER + """fig = plt.figure(figsize=(5, 4))
+ax = fig.add_subplot(projection="3d")
+ax.bar3d([0, 1], [0, 0], [0, 0], 0.5, 0.5, [7.5, 12.0])
+ax.scatter([1], [2], [33.3])
+plt.show()
+""",
 }
 
 
@@ -83,6 +89,8 @@ def test_plotted_values_are_read_from_the_artists(rendered):
     assert shares == pytest.approx([25.0, 75.0])
     cells = {t["text"] for t in pie["texts"] if t["kind"] == "table"}
     assert {"Visitors", "1,250", "2022"} <= cells
+    z = [v for s in records["bars3d"].plotted["series"] if s["kind"] == "values_z" for v in s["values"]]
+    assert {7.5, 12.0, 33.3} <= set(z)  # data coordinates, not the 2-D projection
 
 
 def test_each_layout_problem_is_flagged_and_a_clean_chart_is_not(rendered):
