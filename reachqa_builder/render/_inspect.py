@@ -227,10 +227,17 @@ def _collect_3d(c, label: str, col: _Collector) -> bool:
         col.add("points_y", label, ys)
         col.add("values_z", label, zs)
         return True
-    vec = getattr(c, "_vec", None)  # Poly3DCollection (bar3d, surfaces): homogeneous vertices
-    if vec is not None:
+    faces = getattr(c, "_faces", None)  # Poly3DCollection (bar3d, surfaces), matplotlib >= 3.10
+    vec = getattr(c, "_vec", None)  # the same as homogeneous vertices, matplotlib < 3.10
+    if faces is not None or vec is not None:
         try:
-            rows = [sorted(set(_flat(vec[k]))) for k in range(3)]
+            if faces is not None:
+                import numpy as np
+
+                xyz = np.asarray(faces, dtype=float).reshape(-1, 3).T
+            else:
+                xyz = vec[:3]
+            rows = [sorted(set(_flat(xyz[k]))) for k in range(3)]
         except Exception:
             return True
         col.add("points_x", label, rows[0])
