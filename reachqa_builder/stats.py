@@ -8,6 +8,10 @@ Overlay and multi-plot charts are recognised from the code (static analysis, a h
 *overlay* = twin axes, or two kinds of plot (e.g. bars and lines) drawn on the same axes;
 *multi-plot* = more than one subplot (``subplots(2, 1)``, several ``add_subplot``/``subplot``
 calls, ``GridSpec``, ``subplot_mosaic``).
+
+With ``duplicates=True`` each split also gets its near-duplicates (:mod:`reachqa_builder.checks`):
+chart pairs with near-identical code (token 5-gram Jaccard >= 0.8) or images (perceptual hashes
+within 16 of 256 bits), and question pairs on different charts with word 3-gram Jaccard >= 0.8.
 """
 
 from __future__ import annotations
@@ -124,14 +128,48 @@ def _split_stats(files: list[Path]) -> dict:
     return out
 
 
-def dataset_stats(dataset_dir: str | Path, config: str | None = None) -> dict:
-    """Statistics of one config of a built dataset folder (default: ``qa`` if built, else the first)."""
+def near_duplicates(files: list[Path], examples: int = 5) -> dict:
+    """Near-duplicate charts (code, image) and questions inside the rows of ``files``."""
+    from .checks.contamination import Corpus, within
+    from .checks.similarity import image_hash
+
+    schema_names = pq.read_schema(files[0]).names
+    cols = [c for c in ("chart_id", "code", "qa_id", "question") if c in schema_names]
+    table = pa.concat_tables(pq.read_table(f, columns=cols) for f in files)
+    ids = table.column("chart_id").to_pylist()
+    codes = table.column("code").to_pylist()
+    corpus = Corpus("dataset")
+    for cid, code in zip(ids, codes):
+        if cid not in corpus.codes:
+            corpus.chart_ids.append(cid)
+            corpus.codes[cid] = code or ""
+    seen: set[str] = set()
+    for f in files:
+        for batch in pq.ParquetFile(f).iter_batches(columns=["chart_id", "image"], batch_size=64):
+            for cid, img in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist()):
+                if cid not in seen and img and img.get("bytes"):
+                    seen.add(cid)
+                    corpus.image_hashes[cid] = image_hash(img["bytes"])
+    if "question" in cols:
+        corpus.question_ids = table.column("qa_id").to_pylist()
+        corpus.question_texts = table.column("question").to_pylist()
+        corpus.question_charts = ids
+    summary = within(corpus).summary(examples=examples)
+    return {k: summary[k] for k in ("code", "image", "question") if k in summary}
+
+
+def dataset_stats(dataset_dir: str | Path, config: str | None = None, duplicates: bool = False) -> dict:
+    """Statistics of one config of a built dataset folder (default: ``qa`` if built, else the first);
+    ``duplicates`` adds each split's near-duplicate charts and questions."""
     root = Path(dataset_dir)
     configs = built_configs(root)
     config = config or default_config(configs)
     if config not in configs:
         raise KeyError(f"{root}: config {config!r} is not built; built: {', '.join(configs)}")
     splits = {split: _split_stats(files) for split, files in configs[config].items()}
+    if duplicates:
+        for split, files in configs[config].items():
+            splits[split]["near_duplicates"] = near_duplicates(files)
     all_files = [f for files in configs[config].values() for f in files]
     total = _split_stats(all_files) if len(splits) > 1 else next(iter(splits.values()))
     return {"dataset": str(root), "config": config, "splits": splits, "total": total}
@@ -172,4 +210,9 @@ def format_table(stats: dict) -> str:
     head = f"{'':{width}}  " + "  ".join(f"{name:>{w}}" for name, w in zip(columns, colw))
     lines = [f"{stats['dataset']} (config {stats['config']})", head]
     lines += [f"{label:{width}}  " + "  ".join(f"{v:>{w}}" for v, w in zip(vals, colw)) for label, vals in rows]
+    for name, split in stats["splits"].items():
+        dup = split.get("near_duplicates")
+        if dup:
+            lines.append(f"near-duplicates in {name}: " + "; ".join(
+                f"{check} {d['pairs']} pairs ({d['items_matched']} of {d['compared']} items)" for check, d in dup.items()))
     return "\n".join(lines)

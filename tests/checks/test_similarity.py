@@ -136,3 +136,19 @@ def test_reachqa_decontaminate_reports_and_drops_matches(tmp_path, capsys):
     assert [q.question for q in read_qa(split, {"b"})] == ["Which pet has the largest share?",
                                                             "What share do birds have?"]
     assert "matched: 1 charts, 1 questions" in capsys.readouterr().out
+
+
+def test_reachqa_stats_reports_near_duplicates_inside_a_built_dataset(tmp_path, capsys):
+    data = write_split(tmp_path / "reachqa_test", {"a": BASE, "b": OTHER, "c": REFORMATTED},
+                       [("a", "What is the total output of solar and wind energy in 2021?"),
+                        ("b", "Which pet has the largest share of the city?"),
+                        ("c", "What is the total output of solar and wind energy in 2021?")])
+    out = tmp_path / "built"
+    assert main(["build", "--config", "qa", "--data-dir", str(data), "--out", str(out), "--render-env", "current",
+                 "--render-cache-dir", str(tmp_path / "cache"), "--workers", "1", "--no-progress",
+                 "--cache-dir", str(tmp_path / "hf")]) == 0
+    assert main(["stats", str(out), "--duplicates", "--json", str(tmp_path / "s.json")]) == 0
+    dup = json.loads((tmp_path / "s.json").read_text())["splits"]["test"]["near_duplicates"]
+    assert dup["code"]["pairs"] == 1 and dup["code"]["examples"][0][:2] == ["c", "a"]
+    assert dup["image"]["pairs"] == 1 and dup["question"]["pairs"] == 1
+    assert "near-duplicates in test: code 1 pairs" in capsys.readouterr().out
