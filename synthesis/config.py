@@ -82,6 +82,10 @@ class SynthesisConfig:
     dedup_threshold: float = field(default=0.7, metadata={"help": "drop a question whose ROUGE-L F with a kept one exceeds this"})
     reject_threshold: int = field(default=2, metadata={
         "help": "drop a Q&A pair when this many raters reject it (capped at the number of raters)"})
+    lint_action: str = field(default="off", metadata={
+        "help": "charts with severe layout flags: off | fix (back to the fix stage, problem named) | skip-rating (drop)"})
+    drop_contradicted: bool = field(default=False, metadata={
+        "help": "drop recognition pairs whose answer states a number the chart plots nowhere (before the MLLM check)"})
     id_prefix: str = field(default="reachqa-synthetic", metadata={"help": "prefix of chart and Q&A ids in the output"})
     seed: int = field(default=0, metadata={"help": "random seed (chart types, topics, demos, directions)"})
     progress: bool = field(default=True, metadata={"help": "live progress display"})
@@ -104,6 +108,8 @@ class SynthesisConfig:
             raise ValueError(f"--concurrency must be >= 1, got {self.concurrency}")
         if not 0.0 <= self.evolve_ratio <= 1.0:
             raise ValueError(f"--evolve-ratio must be within [0, 1], got {self.evolve_ratio}")
+        if self.lint_action not in ("off", "fix", "skip-rating"):
+            raise ValueError(f"--lint-action must be off, fix or skip-rating, got {self.lint_action!r}")
         if self.render_env not in ("faithful", "current"):
             raise ValueError(f"--render-env must be faithful or current, got {self.render_env!r}")
         if self.rater_base_url and len(self.rater_base_url) not in (1, len(self.rater_model)):

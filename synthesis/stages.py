@@ -21,7 +21,7 @@ from typing import Any, Awaitable, Callable
 from evaluation.inference.api import APIClient, APIError
 from evaluation.inference.types import ChatRequest, image_part
 
-from . import prompts
+from . import data_checks, prompts
 from .codeutil import CodeFormatError, extract_code
 from .config import SynthesisConfig
 from .journal import Journal, atomic_write_text
@@ -293,12 +293,20 @@ class Stages:
             for attempt in range(c.max_fixes + 1):
                 if error is None:
                     record = await self.render_service.render(item["id"], code)
-                    if record.status == "ok":
+                    problem = data_checks.layout_problem(record) if c.lint_action != "off" else None
+                    if record.status == "ok" and problem and c.lint_action == "skip-rating":
+                        raise Dropped("layout", problem)
+                    if record.status == "ok" and problem and attempt < c.max_fixes and self.generator is not None:
+                        error = f"LayoutProblem: the chart renders, but {problem}"  # to the fix prompt
+                    elif record.status == "ok":
                         prov = dict(item.get("provenance") or {}, fixes=attempt, render_errors=errors)
+                        if record.lint:
+                            prov["layout_flags"] = record.lint
                         return {k: v for k, v in item.items() if k not in ("reply", "extract_error", "id", "status")} | {
                             "code": code, "image": self.relative(record.image), "provenance": prov,
                             "render_sha256": record.sha256}
-                    error = record.error or "Error: the chart did not render"
+                    else:
+                        error = record.error or "Error: the chart did not render"
                 errors.append(error)
                 if attempt == c.max_fixes or self.generator is None:
                     break
@@ -446,6 +454,12 @@ class Stages:
                 raise Dropped("no_questions", "; ".join(failures)[:500])
             prov = dict(item.get("provenance") or {}, qa_model=c.qa_model,
                         qa_duplicates_dropped=sum(n for _, n, _ in results), qa_failures=failures)
+            if c.drop_contradicted:  # answers checked against the values the chart plots
+                record = await self.render_service.render(item["id"], item["code"])  # a render-cache hit
+                pairs, contradicted = data_checks.drop_contradicted(pairs, record.plotted if record.status == "ok" else None)
+                prov["qa_contradicted_dropped"] = len(contradicted)
+                if not pairs:
+                    raise Dropped("all_pairs_contradicted")
             return {k: v for k, v in item.items() if k not in ("id", "status")} | {"qa": pairs, "provenance": prov}
 
         return await self._journaled("qa", item["id"], work)
