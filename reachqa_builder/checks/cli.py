@@ -1,8 +1,8 @@
-"""``reachqa verify`` and ``reachqa lint``: the data checks over a ReachQA-layout folder.
+"""``reachqa lint``, and the model-free part of ``reachqa verify`` (whose command lives in
+``evaluation.verify``, beside the API client its program check needs).
 
 Examples::
 
-    reachqa verify ../shared/reachqa-data --split test --out verdicts.jsonl
     reachqa lint ../shared/reachqa-data --split train --sample 300 --out lint.jsonl
 """
 
@@ -58,45 +58,40 @@ def _format_verdicts(table: dict) -> str:
     return "\n".join(lines)
 
 
-def run_verify(args) -> int:
+def add_verify_args(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``reachqa verify`` that need no model."""
+    parser.add_argument("data_dir", help="ReachQA data/ root or one split folder (with a Q&A file)")
+    parser.add_argument("--split", help="the one split of a data root to check")
+    parser.add_argument("--out", help="write one JSON line per Q&A pair (verdict and evidence)")
+    parser.add_argument("--json", help="write the verdict table (per question type) as JSON")
+    _add_render_args(parser)
+
+
+def verify_rows(args) -> tuple[list[dict], dict]:
+    """One row per Q&A pair with its plotted-values verdict, and ``{chart_id: code}``.
+
+    Raises :class:`~reachqa_builder.layout.LayoutError` for bad input."""
     from ..base import load_sources
-    from ..layout import LayoutError
     from .answers import verify_recognition
     from .rendered import render_inspected
 
-    try:
-        splits = load_sources("qa", args.data_dir, args.split)
-    except LayoutError as exc:
-        print(f"reachqa verify: {exc}", file=sys.stderr)
-        return 2
-    program_checker = None
-    if args.model:
-        from .program import ProgramChecker, ProgramSettings
-
-        program_checker = ProgramChecker(ProgramSettings(
-            model=args.model, base_url=args.base_url, api_key=args.api_key, cache_dir=args.program_cache_dir,
-            render_env=args.render_env, workers=args.workers, timeout=args.timeout))
     rows: list[dict] = []
-    for split in splits:
+    codes: dict[str, str] = {}
+    for split in load_sources("qa", args.data_dir, args.split):
         used = {qa.chart_id for qa in split.qas}
         charts = [c for c in split.charts if c.id in used]
+        codes.update({c.id: c.code for c in charts})
         records, _ = render_inspected(charts, _settings(args), desc=f"rendering {split.name}")
-        by_id = {c.id: c for c in split.charts}
-        qas = list(split.qas)
-        program_verdicts = {}
-        if program_checker is not None:
-            program_verdicts = program_checker.check(
-                [(qa.id, qa.question, qa.answer, by_id[qa.chart_id].code) for qa in qas
-                 if not args.program_only_uncheckable or verify_recognition(
-                     qa.question, qa.answer, qa.qa_type, records[qa.chart_id].plotted).verdict == "not_checkable"])
-        for qa in qas:
+        for qa in split.qas:
             rec = records[qa.chart_id]
             v = verify_recognition(qa.question, qa.answer, qa.qa_type, rec.plotted if rec.status == "ok" else None)
-            row = {"split": split.name, "qa_id": qa.id, "chart_id": qa.chart_id, "qa_type": qa.qa_type,
-                   "question": qa.question, "answer": qa.answer, **v.as_dict()}
-            if qa.id in program_verdicts:
-                row["program"] = program_verdicts[qa.id].as_dict()
-            rows.append(row)
+            rows.append({"split": split.name, "qa_id": qa.id, "chart_id": qa.chart_id, "qa_type": qa.qa_type,
+                         "question": qa.question, "answer": qa.answer, **v.as_dict()})
+    return rows, codes
+
+
+def write_verdicts(args, rows: list[dict]) -> None:
+    """Print the verdict tables (plotted values; programs where run) and write --out / --json."""
     if args.out:
         _write_jsonl(args.out, rows)
     table = verdict_table(rows)
@@ -108,32 +103,6 @@ def run_verify(args) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps({"plotted_values": table, "program": verdict_table(program_rows)
                                                if program_rows else None}, indent=2))
-    return 0
-
-
-def configure_verify(parser: argparse.ArgumentParser) -> None:
-    """Check each Q&A answer against the values its chart actually plots.
-
-    Every number a recognition answer states is looked up among the values the figure plots (read
-    in the render worker), within the relaxed-accuracy tolerance (5%): supported / contradicted /
-    not_checkable, with the evidence. With --model, an LLM also writes a short program computing
-    the answer from the chart's code; the program runs in the render sandbox and its result is
-    compared with the stated answer.
-    """
-    parser.add_argument("data_dir", help="ReachQA data/ root or one split folder (with a Q&A file)")
-    parser.add_argument("--split", help="the one split of a data root to check")
-    parser.add_argument("--out", help="write one JSON line per Q&A pair (verdict and evidence)")
-    parser.add_argument("--json", help="write the verdict table (per question type) as JSON")
-    g = parser.add_argument_group("program check (optional; needs an OpenAI-compatible server)")
-    g.add_argument("--model", help="model that writes the checking programs (enables the program check)")
-    g.add_argument("--base-url", default="http://localhost:8000/v1", help="API root with /v1")
-    g.add_argument("--api-key", help="API key (default: $OPENAI_API_KEY)")
-    g.add_argument("--program-cache-dir", help="cache of model replies and program results (default: "
-                                               "$REACHQA_HOME/checks/programs)")
-    g.add_argument("--program-only-uncheckable", action="store_true",
-                   help="ask the model only about pairs the plotted-values check cannot decide")
-    _add_render_args(parser)
-    parser.set_defaults(run=run_verify)
 
 
 def run_lint(args) -> int:

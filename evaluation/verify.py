@@ -1,0 +1,102 @@
+"""``reachqa verify``: each Q&A answer checked against its chart's own data.
+
+Examples::
+
+    reachqa verify ../shared/reachqa-data/reachqa_test --out verdicts.jsonl --json verdicts.json
+    reachqa verify my-charts --model qwen2.5-coder --base-url http://localhost:8000/v1 --program-only-uncheckable
+
+Without a model, every number a recognition answer states is looked up among the values the
+figure plots (:mod:`reachqa_builder.checks.answers`). With ``--model``, the LLM also writes a
+program per question that computes the answer from the chart's code; the program runs in the
+render sandbox (:mod:`reachqa_builder.checks.program`) and its result is compared with the answer.
+The command lives here because the program check uses the evaluation API client; the checks
+themselves are in ``reachqa_builder``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def program_verdicts(items: list[tuple[str, str, str, str]], args) -> dict:
+    """``{qa_id: Verdict}`` for ``(qa_id, question, answer, code)`` items, via model-written programs."""
+    from reachqa_builder.checks.program import compare_answer, extract_program, program_prompt, run_programs
+    from reachqa_builder.render.envs import reachqa_home
+
+    from .inference.api import APIClient, APIConfig, APIError
+    from .inference.types import ChatRequest
+
+    cache = args.program_cache or str(reachqa_home() / "checks" / "program-replies.sqlite")
+    Path(cache).parent.mkdir(parents=True, exist_ok=True)
+    client = APIClient(APIConfig(base_url=args.base_url, api_key=args.api_key or os.environ.get("OPENAI_API_KEY"),
+                                 concurrency=args.concurrency, timeout=args.request_timeout, cache_path=cache,
+                                 backoff_base=args.backoff_base))
+    requests = [ChatRequest(messages=({"role": "user", "content": program_prompt(code, question)},), model=args.model,
+                            temperature=0.0, max_tokens=1024) for _, question, _, code in items]
+    replies = client.chat_many_sync(requests)
+    programs, verdicts = {}, {}
+    for (qa_id, _, answer, _), reply in zip(items, replies):
+        if isinstance(reply, APIError):
+            verdicts[qa_id] = compare_answer(answer, None, f"the model call failed: {reply}")
+            continue
+        program = extract_program(reply.text)
+        if program is None:
+            verdicts[qa_id] = compare_answer(answer, None, "the model's reply holds no program")
+        else:
+            programs[qa_id] = program
+    results = run_programs(programs, env=args.render_env, workers=args.workers, timeout=args.program_timeout,
+                           cache_dir=args.render_cache_dir, progress=not args.no_progress)
+    answers = {qa_id: answer for qa_id, _, answer, _ in items}
+    for qa_id, (computed, problem) in results.items():
+        verdicts[qa_id] = compare_answer(answers[qa_id], computed, problem)
+    return verdicts
+
+
+def run(args) -> int:
+    from reachqa_builder.checks.cli import verify_rows, write_verdicts
+    from reachqa_builder.layout import LayoutError
+
+    try:
+        rows, codes = verify_rows(args)
+    except LayoutError as exc:
+        print(f"reachqa verify: error: {exc}", file=sys.stderr)
+        return 2
+    if args.model:
+        items = [(r["qa_id"], r["question"], r["answer"], codes[r["chart_id"]]) for r in rows
+                 if not args.program_only_uncheckable or r["verdict"] == "not_checkable"]
+        verdicts = program_verdicts(items, args)
+        for r in rows:
+            if r["qa_id"] in verdicts:
+                r["program"] = verdicts[r["qa_id"]].as_dict()
+    write_verdicts(args, rows)
+    return 0
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Check each Q&A answer against the values its chart actually plots (and, with --model, a computed answer).
+
+    Every number a recognition answer states is looked up among the values the figure plots (read
+    in the render worker), within the relaxed-accuracy tolerance (5%): supported / contradicted /
+    not_checkable, with the evidence. With --model, an LLM also writes a short program computing
+    the answer from the chart's code; the program runs in the render sandbox and its result is
+    compared with the stated answer.
+    """
+    from reachqa_builder.checks.cli import add_verify_args
+
+    add_verify_args(parser)
+    g = parser.add_argument_group("program check (optional; an OpenAI-compatible server)")
+    g.add_argument("--model", help="model that writes the checking programs (enables the program check)")
+    g.add_argument("--base-url", default="http://localhost:8000/v1", help="API root with /v1")
+    g.add_argument("--api-key", help="API key (default: $OPENAI_API_KEY)")
+    g.add_argument("--concurrency", type=int, default=16, help="requests in flight (default 16)")
+    g.add_argument("--request-timeout", type=float, default=600.0, help="seconds per request (default 600)")
+    g.add_argument("--backoff-base", type=float, default=1.0, help="first retry delay in seconds")
+    g.add_argument("--program-timeout", type=float, default=30.0, help="seconds one program may run (default 30)")
+    g.add_argument("--program-cache", help="SQLite cache of the model's replies (default: "
+                                           "$REACHQA_HOME/checks/program-replies.sqlite)")
+    g.add_argument("--program-only-uncheckable", action="store_true",
+                   help="ask the model only about pairs the plotted-values check cannot decide")
+    parser.set_defaults(run=run)
