@@ -13,7 +13,10 @@ there under the relaxed-accuracy tolerance (5% of the plotted value):
 
 A number written in full (``270,000``) also matches ``270`` when the figure's labels, titles or
 legend say its values are in thousands (likewise millions, billions). Numbers the question itself states (``"in 2019"``) are not evidence either way and are skipped;
-small whole numbers (up to 20) that are plotted nowhere are counts, not contradictions.
+small whole numbers (up to 20) that are plotted nowhere are counts, not contradictions. A number
+that is one step of arithmetic away from the plotted values (a series total, the sum or gap of two
+values of a series or of one category, or of two numbers the answer states) is supported, with
+the derivation as evidence: recognition answers often add "a total" or "the difference".
 """
 
 from __future__ import annotations
@@ -68,6 +71,8 @@ class PlottedValues:
         self.units = tuple(scale for scale, pattern in _UNITS if pattern.search(said))
         self.values = [v for v, _ in pairs]
         self.sources = [w for _, w in pairs]
+        self.series = [(s["kind"] + (f" {s['label']!r}" if s.get("label") else ""), s["values"])
+                       for s in plotted.get("series", []) if s["kind"] not in ("line_x", "points_x", "bar_end", "barh_end")]
 
     def __len__(self) -> int:
         return len(self.values)
@@ -111,6 +116,44 @@ def _match_number(n: Number, plotted: PlottedValues) -> tuple[float, str] | None
     return None
 
 
+def _derived(v: float, others: list[float], plotted: PlottedValues) -> str | None:
+    """How ``v`` follows from plotted values by one step of arithmetic, or None.
+
+    Recognition answers often state a total or a gap next to the values it comes from. Allowed:
+    the sum or difference of two other numbers the answer states (both plotted), the total of one
+    plotted series, the sum or difference of two values of one series (up to 50 values), or of the
+    values at the same position in two series of equal length.
+    """
+    def close(x):
+        return relaxed_close(v, x)
+
+    for i, a in enumerate(others):
+        for b in others[i + 1:]:
+            for x, how in ((a + b, f"{_fmt(a)} + {_fmt(b)}"), (abs(a - b), f"|{_fmt(a)} - {_fmt(b)}|")):
+                if close(x):
+                    return f"{how}, numbers the answer states"
+    for where, vals in plotted.series:
+        if 1 < len(vals) <= 1000 and close(sum(vals)):
+            return f"the total of {where}"
+    for where, vals in plotted.series:
+        if len(vals) <= 50:
+            for i, a in enumerate(vals):
+                for b in vals[i + 1:]:
+                    if close(a + b) or close(abs(a - b)):
+                        return f"{'sum' if close(a + b) else 'difference'} of {_fmt(a)} and {_fmt(b)} ({where})"
+    by_len: dict[int, list] = {}
+    for where, vals in plotted.series:
+        if 1 < len(vals) <= 50:
+            by_len.setdefault(len(vals), []).append((where, vals))
+    for group in by_len.values():
+        for i, (wa, va) in enumerate(group[:20]):
+            for wb, vb in group[i + 1:20]:
+                for a, b in zip(va, vb):
+                    if close(a + b) or close(abs(a - b)):
+                        return f"{'sum' if close(a + b) else 'difference'} of {_fmt(a)} ({wa}) and {_fmt(b)} ({wb})"
+    return None
+
+
 def verify_recognition(question: str, answer: str, qa_type: str, plotted: dict | None) -> Verdict:
     """The verdict of one Q&A pair against the chart's plotted values (``RenderRecord.plotted``)."""
     if not is_recognition(qa_type):
@@ -124,15 +167,26 @@ def verify_recognition(question: str, answer: str, qa_type: str, plotted: dict |
     values = PlottedValues(plotted)
     if not len(values):
         return Verdict(NOT_CHECKABLE, ["the figure plots no readable values"])
-    evidence, missing, counts = [], [], []
+    evidence, missing, counts, matched = [], [], [], []
     for n in stated:
         hit = _match_number(n, values)
         if hit is not None:
             evidence.append(f"{n.text!r} = {_fmt(hit[0])} ({hit[1]})")
-        elif n.is_small_integer:
-            counts.append(n)
+            matched.append(n.value)
         else:
             missing.append(n)
+    for n in list(missing):
+        how = None
+        for reading in n.readings() + tuple(r / u for u in values.units for r in n.readings() if abs(r) >= u):
+            how = _derived(reading, matched, values)
+            if how:
+                break
+        if how:
+            missing.remove(n)
+            evidence.append(f"{n.text!r} = {how}")
+        elif n.is_small_integer:
+            missing.remove(n)
+            counts.append(n)
     if missing:
         out = []
         for n in missing:

@@ -35,9 +35,9 @@ def test_stated_numbers_that_are_plotted_are_supported_with_where():
 
 
 def test_a_number_plotted_nowhere_contradicts_and_names_the_nearest_value():
-    v = verdict("The South region sold 36 units")
+    v = verdict("The South region sold 40 units")
     assert v.verdict == CONTRADICTED
-    assert "'36' is plotted nowhere; nearest 30 (bar 'Sales')" in v.evidence[0]
+    assert "'40' is plotted nowhere; nearest 47.25 (bar 'Sales')" in v.evidence[0]
 
 
 def test_what_cannot_be_checked_says_why():
@@ -92,3 +92,13 @@ def test_values_plotted_in_thousands_support_answers_written_in_full():
     assert v.verdict == SUPPORTED and "read in thousands" in v.evidence[0]
     unlabeled = {"series": plotted["series"], "texts": []}
     assert verdict("Bicycles, about 270,000 trips", plotted=unlabeled).verdict == CONTRADICTED
+
+
+def test_totals_and_gaps_one_step_from_the_plotted_values_are_derived_not_contradicted():
+    plotted = {"series": [{"kind": "bar", "label": "Milk", "values": [25.0, 30.0, 22.0, 28.0, 20.0]},
+                          {"kind": "bar", "label": "Dark", "values": [15.0, 18.0, 16.0, 14.0, 10.0]}],
+               "texts": []}
+    assert "the total of bar 'Milk'" in verdict("Milk, 125 units", plotted=plotted).evidence[-1]
+    gap = verdict("Milk (30) is 12 more than Dark (18)", plotted=plotted)
+    assert gap.verdict == SUPPORTED and "|30 - 18|" in gap.evidence[-1]
+    assert verdict("Milk, 137 units", plotted=plotted).verdict == CONTRADICTED
