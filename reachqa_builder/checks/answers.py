@@ -15,7 +15,7 @@ A number written in full (``270,000``) also matches ``270`` when the figure's la
 legend say its values are in thousands (likewise millions, billions). Numbers the question itself states (``"in 2019"``) are not evidence either way and are skipped;
 small whole numbers (up to 20) that are plotted nowhere are counts, not contradictions. A number
 that is one step of arithmetic away from the plotted values (a series total, the sum or gap of two
-values of a series or of one category, or of two numbers the answer states) is supported, with
+pie shares or of one category's values, or of two numbers the answer states) is supported, with
 the derivation as evidence: recognition answers often add "a total" or "the difference".
 """
 
@@ -121,8 +121,9 @@ def _derived(v: float, others: list[float], plotted: PlottedValues) -> str | Non
 
     Recognition answers often state a total or a gap next to the values it comes from. Allowed:
     the sum or difference of two other numbers the answer states (both plotted), the total of one
-    plotted series, the sum or difference of two values of one series (up to 50 values), or of the
-    values at the same position in two series of equal length.
+    plotted series, the sum or difference of two pie shares, or of the values at the same position
+    (category) in two series of equal length. Pairs inside one bar or line series are not tried:
+    with tens of values, almost any number is one of their sums or gaps.
     """
     def close(x):
         return relaxed_close(v, x)
@@ -136,7 +137,7 @@ def _derived(v: float, others: list[float], plotted: PlottedValues) -> str | Non
         if 1 < len(vals) <= 1000 and close(sum(vals)):
             return f"the total of {where}"
     for where, vals in plotted.series:
-        if len(vals) <= 50:
+        if where.startswith("pie") and len(vals) <= 12:  # "the two largest shares together"
             for i, a in enumerate(vals):
                 for b in vals[i + 1:]:
                     if close(a + b) or close(abs(a - b)):
