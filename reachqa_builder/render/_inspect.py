@@ -321,6 +321,8 @@ def _lint(fig, dpi: float) -> list[dict]:
     for kind, t in _figure_texts(fig) + [kt for ax in fig.get_axes() if ax.get_visible() for kt in _axes_texts(ax)]:
         if len(texts) >= MAX_LINT_TEXTS:
             break
+        if type(t).__name__ == "Text3D":
+            continue  # its position is projected only while drawing; afterwards extents are meaningless
         try:
             if not t.get_visible() or not str(t.get_text() or "").strip():
                 continue
