@@ -89,6 +89,11 @@ COLUMN_DESCRIPTIONS = {
         "minor_chart_type": "one of the 32 minor chart types",
         "code": "the matplotlib script the image was rendered from",
         "extra": "further `plot_info` fields (e.g. synthesis provenance) as JSON, empty if none",
+        "check_verdict": "`supported`, `contradicted` or `not_checkable`: the answer's numbers against the values "
+                         "the chart plots (`reachqa verify`); null when not measured",
+        "check_evidence": "why: where each stated number is plotted, or the nearest plotted values",
+        "layout_flags": "render-time layout lint: `{kind, severity, detail}` per problem (overlapping or clipped "
+                        "text, tiny fonts, empty axes, legends over data); null when not measured",
     },
 }
 
