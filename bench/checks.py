@@ -6,7 +6,9 @@ On the first N ReachQA test charts, in one run and in the same render environmen
   * baseline: `render_scripts(..., inspect=False)`: the render alone;
   * reachqa: `render_scripts(..., inspect=True)`: the render plus plotted-value extraction and the
     layout lint in the worker (the per-script child time is compared: same scripts, same workers);
-then, on the results: answer verification per Q&A (the charts' released questions), code shingles +
+and, in one plain process of the render environment (no sandbox, CPU time), the JPEG save vs
+`inspect_figure` per chart, which isolates the inspection's cost from the machine's load; then, on
+the results: answer verification per Q&A (the charts' released questions), code shingles +
 MinHash per chart, perceptual hash per image, and the pair searches over those N charts.
 """
 
@@ -23,6 +25,35 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA = next((p / "shared" / "reachqa-data" / "reachqa_test" for p in ROOT.parents
              if (p / "shared" / "reachqa-data" / "reachqa_test").is_dir()), ROOT.parent / "shared" / "reachqa-data" / "reachqa_test")
+
+
+DIRECT = r"""
+import sys, time, json, io, matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+sys.path.insert(0, sys.argv[1])
+from _inspect import inspect_figure
+save, insp = [], []
+for path in sys.argv[2:]:
+    plt.show = lambda *a, **k: None
+    exec(compile(open(path).read(), path, "exec"), {"__name__": "__main__"})
+    fig = plt.gcf()
+    t = time.process_time(); fig.savefig(io.BytesIO(), format="jpg", dpi=200); save.append(time.process_time() - t)
+    t = time.process_time(); inspect_figure(fig, 200); insp.append(time.process_time() - t)
+    plt.close("all")
+print(json.dumps({"save": save, "inspect": insp}))
+"""
+
+
+def direct_costs(paths: list[str], python: str) -> dict:
+    """CPU seconds of the JPEG save and of inspect_figure per script, in one plain process of the
+    render environment's interpreter (a separate process: chart code never runs in this one)."""
+    import json
+    import subprocess
+
+    here = str(ROOT / "reachqa_builder" / "render")
+    out = subprocess.run([python, "-c", DIRECT, here, *paths], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -76,7 +107,13 @@ def main() -> None:
         sim.image_hash_pairs(hashes)
         t_pairs = time.perf_counter() - t
 
+    from reachqa_builder.render.envs import get_environment
+
+    direct = direct_costs([str(c.code_path) for c in charts], get_environment(args.env).python)
     n = len(charts)
+    print(f"CPU per chart in one process: JPEG save {1000 * statistics.mean(direct['save']):.0f} ms, "
+          f"inspect_figure {1000 * statistics.mean(direct['inspect']):.0f} ms "
+          f"({statistics.mean(direct['inspect']) / statistics.mean(direct['save']):.2f}x the save)")
     print(f"{n} charts, {len(qas)} Q&A, env {args.env}, {args.workers} workers; images identical: {same}")
     print(f"{'':44s} {'wall':>9s} {'per chart':>10s} {'child mean':>11s}")
     print(f"{'baseline: render, inspect=False':44s} {wall_plain:8.1f}s {1000 * wall_plain / n:8.0f}ms "
