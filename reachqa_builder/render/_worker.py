@@ -418,7 +418,6 @@ def _run_in_child(job: dict, workdir: str, result_fd: int, vm_baseline: int, con
 # The worker loop
 # ---------------------------------------------------------------------------------------------
 
-MAX_INSPECT_BYTES = 4 << 20  # a larger inspection is a hostile script's, not a figure's: dropped
 _SIGNAL_NAMES = {getattr(signal, n): n for n in dir(signal) if n.startswith("SIG") and not n.startswith("SIG_")}
 
 
@@ -527,16 +526,12 @@ def _run_job(job: dict, root: str, vm_baseline: int, config: dict) -> tuple[dict
         header["error"] = f"Timeout: the script ran longer than {timeout:g} s"
     elif chunks:
         try:
-            blob = b"".join(chunks)
-            result = json.loads(blob)
+            result = json.loads(b"".join(chunks))
             header["status"], header["error"] = result["status"], result["error"]
             if header["status"] not in ("ok", "error"):
                 raise ValueError("bad status")
             if isinstance(result.get("extra"), dict) and result["extra"]:
                 header["extra"] = result["extra"]
-                if len(blob) > MAX_INSPECT_BYTES and "inspect" in header["extra"]:
-                    header["extra"]["inspect"] = {"error": f"the inspection ({len(blob)} bytes) exceeds "
-                                                           f"{MAX_INSPECT_BYTES} bytes; dropped"}
         except (ValueError, KeyError, TypeError):
             header["status"] = "error"
             header["error"] = "ProtocolError: the script corrupted its result message"
