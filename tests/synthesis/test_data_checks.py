@@ -6,36 +6,58 @@ import json
 
 import pytest
 
-from reachqa_builder.checks.answers import verify_recognition
 from reachqa_builder.cli import main
 from tests.openai_server import OpenAIServer
-from tests.synthesis.conftest import GOOD_CODE, ScriptedModels, chart_code, synth_args
+from tests.synthesis.conftest import ScriptedModels, synth_args
 
-CLEAN = GOOD_CODE.replace('ax.set_xlabel("Year")', 'ax.set_xlabel("Year")\nax.set_ylim(0, 100)')
-CLIPPED = CLEAN.replace('ax.set_title("Scripted chart {tag}")',
-                            'ax.set_title("Scripted chart {tag}")\nfig.text(0.8, 0.5, "a long note that is cut off at the edge")')
+CLEAN = '''import matplotlib.pyplot as plt
+
+labels = ["2010", "2011", "2012", "2013", "2014"]
+values = [1, 2, 3, 4, 5]
+fig, ax = plt.subplots(figsize=(4, 3))
+ax.plot(labels, values, marker="o", label="Series A")
+ax.set_ylim(0, 100)
+ax.set_title("Scripted chart")
+ax.legend(loc="upper left")
+plt.tight_layout()
+plt.show()
+'''
+CLIPPED = CLEAN.replace('ax.set_title("Scripted chart")',
+                        'ax.set_title("Scripted chart")\nfig.text(0.8, 0.5, "a long note that is cut off at the edge")')
 
 
 class ClippedFirst(ScriptedModels):
     """The first script of every chart writes text off the figure; the fixed one does not."""
 
     def __call__(self, req):
-        values = ", ".join(str(k + 1) for k in range(10))  # low values: the legend covers none of them
-        if "Now write the" in req.last_user_text:
-            return "```python\n" + CLIPPED.format(values=values, tag="C") + "```"
-        if "does not work" in req.last_user_text:
-            return "```python\n" + CLEAN.format(values=values, tag="C") + "```"
+        if "write the complete script" in req.last_user_text:
+            return f"```python\n{CLIPPED}```"
+        if "needs fixing" in req.last_user_text:
+            return f"```python\n{CLEAN}```"
+        return super().__call__(req)
+
+
+class WrongValues(ScriptedModels):
+    """Answers "What value is shown for X?" with a number the chart does not plot."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.duplicate_questions = False
+
+    def __call__(self, req):
+        if "answer one question about a chart" in req.text and "What value is shown for" in req.last_user_text:
+            return {"analysis": "misread", "answer": "The final answer is 999.", "concise_answer": "999"}
         return super().__call__(req)
 
 
 @pytest.fixture
-def clipped_server():
-    server = OpenAIServer(ClippedFirst(), api_key="test-key")
-    server.start()
+def server(request):
+    s = OpenAIServer(request.param(), api_key="test-key")
+    s.start()
     try:
-        yield server
+        yield s
     finally:
-        server.stop()
+        s.stop()
 
 
 def plot_info(out):
@@ -43,10 +65,10 @@ def plot_info(out):
 
 
 @pytest.mark.slow
-def test_layout_flags_go_back_to_the_fix_stage_named(clipped_server, tmp_path):
+@pytest.mark.parametrize("server", [ClippedFirst], indirect=True)
+def test_layout_flags_go_back_to_the_fix_stage_named(server, tmp_path):
     out = tmp_path / "fix"
-    assert main(synth_args(clipped_server, out, "--num-charts", "1", "--evolve-ratio", "0",
-                           "--lint-action", "fix")) == 0
+    assert main(synth_args(server, out, "--num-charts", "1", "--evolve-ratio", "0", "--lint-action", "fix")) == 0
     (rec,) = plot_info(out)
     prov = rec["provenance"]
     assert prov["fixes"] == 1
@@ -56,27 +78,22 @@ def test_layout_flags_go_back_to_the_fix_stage_named(clipped_server, tmp_path):
 
 
 @pytest.mark.slow
-def test_skip_rating_drops_flagged_charts_before_any_rater_is_paid(clipped_server, tmp_path):
+@pytest.mark.parametrize("server", [ClippedFirst], indirect=True)
+def test_skip_rating_drops_flagged_charts_before_any_rater_is_paid(server, tmp_path):
     out = tmp_path / "skip"
-    main(synth_args(clipped_server, out, "--num-charts", "1", "--evolve-ratio", "0", "--lint-action", "skip-rating",
+    main(synth_args(server, out, "--num-charts", "1", "--evolve-ratio", "0", "--lint-action", "skip-rating",
                     "--max-attempts-factor", "2"))
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["stages"]["execute"] == {"ok": 0, "dropped": {"layout": 2}}
-    assert clipped_server.completions() and not [r for r in clipped_server.completions()
-                                                 if r.model in ("rater-a", "rater-b")]
+    assert summary["stages"]["execute"]["dropped"] == {"layout": 2}
+    assert server.completions() and not [r for r in server.completions() if r.model in ("rater-a", "rater-b")]
 
 
 @pytest.mark.slow
-def test_drop_contradicted_removes_recognition_answers_the_chart_does_not_plot(synth_server, tmp_path):
+@pytest.mark.parametrize("server", [WrongValues], indirect=True)
+def test_drop_contradicted_removes_recognition_answers_the_chart_does_not_plot(server, tmp_path):
     out = tmp_path / "contra"
-    assert main(synth_args(synth_server, out, "--num-charts", "2", "--evolve-ratio", "0",
-                           "--drop-contradicted")) == 0
+    assert main(synth_args(server, out, "--num-charts", "2", "--evolve-ratio", "0", "--drop-contradicted")) == 0
     qa = json.loads((out / "instruction_data.json").read_text())
+    assert qa and not [q for q in qa if q["question"].startswith("What value is shown for")]
     for rec in plot_info(out):
-        code = (out / rec["code"]).read_text()
-        values = eval(code.split("np.array([")[1].split("])")[0])  # the scripted chart's own data
-        plotted = {"series": [{"kind": "line_y", "label": "", "values": [float(v) for v in values]}], "texts": []}
-        expected = verify_recognition("What is the value of Series A in 2015?", "12", "Recognition", plotted).verdict
-        kept = [q for q in qa if q["plot_id"] == rec["id"] and q["question"] == "What is the value of Series A in 2015?"]
-        assert len(kept) == (0 if expected == "contradicted" else 1)
-        assert rec["provenance"]["qa_contradicted_dropped"] == (1 if expected == "contradicted" else 0)
+        assert rec["provenance"]["qa_contradicted_dropped"] == 1
