@@ -99,12 +99,14 @@ def _model(replies):
 
 
 def _judge(req):
-    if "Model answer:" not in req.last_user_text:
+    """A scripted judge speaking the default (paper) protocol: an analysis, then `Correctness: Yes/No`."""
+    m = re.search(r"## Prediction: (.*)", req.last_user_text)
+    if m is None:
         raise AssertionError(req.last_user_text[:200])
-    pred = re.search(r"Model answer: (.*)", req.last_user_text)[1]
+    pred = m[1]
     if "[garbage]" in pred:
         return "I cannot decide."
-    return {"analysis": "scripted", "correct": "yes" if "[yes]" in pred else "no"}
+    return "Analysis: scripted.\nCorrectness: " + ("Yes" if "[yes]" in pred else "No")
 
 
 @pytest.fixture(scope="session")

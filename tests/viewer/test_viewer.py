@@ -118,6 +118,8 @@ def test_evaluation_page_verdicts_disagreements_and_comparison(page, evaluation_
             row = page.locator(f"table[data-run='{run}'] tr[data-subset='{subset}']")
             assert row.locator(".judge-acc").text_content() == f"{100 * cell['judge_accuracy']:.2f}"
             assert row.locator(".rule-acc").text_content() == f"{100 * cell['relaxed_accuracy']:.2f}"
+            scored = cell["judge_accuracy_scored"]
+            assert row.locator(".judge-acc-scored").text_content() == ("–" if scored is None else f"{100 * scored:.2f}")
     items = judged(report_a)
     assert count(page, "#count-items") == len(items) == 6
     assert all(w > 0 for w in images_loaded(page))

@@ -28,7 +28,9 @@
         both++; if ((it.judge === "correct") === it.relaxed) agree++; else dis++;
       }
     });
-    return { n: items.length, judge: scored ? correct / scored : null, scored: scored, invalid: invalid,
+    /* the paper's accuracy: invalid verdicts count as not correct, over every judged item */
+    return { n: items.length, judge: scored + invalid ? correct / (scored + invalid) : null,
+             judgeScored: scored ? correct / scored : null, scored: scored, invalid: invalid,
              rule: rel ? relOk / rel : null, agreement: both ? agree / both : null, disagree: dis };
   }
   function groups(items) {
@@ -43,7 +45,7 @@
   function accuracyTable(run, idx) {
     var g = groups(run.items), t = el("table", { class: "accuracy", "data-run": idx },
       el("caption", { text: run.label + (run.judged ? "" : " (predictions only: no verdicts)") }),
-      el("tr", null, ["benchmark", "subset", "n", "judge acc. %", "scored", "invalid", "rule acc. %", "agreement %", "disagree"]
+      el("tr", null, ["benchmark", "subset", "n", "judge acc. %", "over scored %", "scored", "invalid", "rule acc. %", "agreement %", "disagree"]
         .map(function (h, i) { return el("th", { scope: "col", class: i >= 2 ? "num" : null, text: h }); })));
     Object.keys(g).sort().forEach(function (b) {
       var rows = [["all", g[b].all]], subs = Object.keys(g[b].subsets).sort();
@@ -52,6 +54,7 @@
         var c = cell(r[1]);
         t.appendChild(el("tr", { "data-benchmark": b, "data-subset": r[0] }, el("td", { text: b }), el("td", { text: r[0] }),
           el("td", { class: "num", text: String(c.n) }), el("td", { class: "num judge-acc", text: RQ.pct(c.judge) }),
+          el("td", { class: "num judge-acc-scored", text: RQ.pct(c.judgeScored) }),
           el("td", { class: "num", text: String(c.scored) }), el("td", { class: "num", text: String(c.invalid) }),
           el("td", { class: "num rule-acc", text: RQ.pct(c.rule) }), el("td", { class: "num", text: RQ.pct(c.agreement) }),
           el("td", { class: "num", text: String(c.disagree) })));
@@ -65,7 +68,7 @@
   if (runs[0].report && runs[0].report.judge) {
     var fp = runs[0].report.judge;
     acc.appendChild(el("p", { class: "muted", text: "Judge: " + fp.judge_model + ", prompt " + fp.prompt_sha256 +
-      ", temperature " + fp.temperature + ". Judge accuracy is over scored items; invalid items had no verdict." }));
+      ", temperature " + fp.temperature + ". Judge accuracy counts invalid verdicts as not correct (the paper's rule); \"over scored\" leaves them out." }));
   }
 
   /* items: run A's items, each with its partner in run B (same benchmark and id) */
