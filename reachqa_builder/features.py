@@ -3,7 +3,7 @@
 ``qa``: one row per question; ``charts``: one row per chart; ``seed``: our own seed charts.
 ``image`` is a :class:`datasets.Image` holding the JPEG bytes exactly as rendered.
 ``extra`` holds any further ``plot_info`` fields (provenance written by synthesis) as JSON.
-``check_verdict`` / ``check_evidence`` (``qa``) say whether the answer's numbers are plotted
+``data_verdict`` / ``data_evidence`` (``qa``) say whether the answer's numbers are plotted
 (:mod:`reachqa_builder.checks.answers`); ``layout_flags`` (``charts``) are the render-time
 layout lint (:mod:`reachqa_builder.render._inspect`). Both are null when not measured.
 """
@@ -39,8 +39,8 @@ FEATURES = {
             "check_verdicts": datasets.Value("string"),   # raters' verdicts + reasons (JSON); null if unchecked
             **_CHART_META,
             "code": datasets.Value("string"),
-            "check_verdict": datasets.Value("string"),
-            "check_evidence": datasets.Value("string"),
+            "data_verdict": datasets.Value("string"),
+            "data_evidence": datasets.Value("string"),
         }
     ),
     "charts": datasets.Features(
@@ -89,9 +89,13 @@ COLUMN_DESCRIPTIONS = {
         "minor_chart_type": "one of the 32 minor chart types",
         "code": "the matplotlib script the image was rendered from",
         "extra": "further `plot_info` fields (e.g. synthesis provenance) as JSON, empty if none",
-        "check_verdict": "`supported`, `contradicted` or `not_checkable`: the answer's numbers against the values "
+        "concise_answer": "the short final answer (synthesis output); null for the released data, whose `answer` "
+                          "holds the whole reply",
+        "check_verdicts": "the MLLM raters' accept/reject verdicts with their reasons (synthesis `check` stage), as "
+                          "JSON; null when the pair was not checked",
+        "data_verdict": "`supported`, `contradicted` or `not_checkable`: the answer's numbers against the values "
                          "the chart plots (`reachqa verify`); null when not measured",
-        "check_evidence": "why: where each stated number is plotted, or the nearest plotted values",
+        "data_evidence": "why: where each stated number is plotted, or the nearest plotted values",
         "layout_flags": "render-time layout lint: `{kind, severity, detail}` per problem (overlapping or clipped "
                         "text, tiny fonts, empty axes, legends over data); null when not measured",
     },
@@ -135,6 +139,6 @@ def qa_row(qa: QA, chart: Chart, jpeg: bytes, verdict: dict | None = None) -> di
         "major_chart_type": chart.major_chart_type,
         "minor_chart_type": chart.minor_chart_type,
         "code": chart.code,
-        "check_verdict": verdict["verdict"] if verdict else None,
-        "check_evidence": "; ".join(verdict["evidence"]) if verdict else None,
+        "data_verdict": verdict["verdict"] if verdict else None,
+        "data_evidence": "; ".join(verdict["evidence"]) if verdict else None,
     }

@@ -121,7 +121,7 @@ def test_reachqa_built_dataset(tmp_path, charts):
                "answer": f"A{i}", "qa_type": "Reasoning" if i else "Recognition", "qa_model": "m", "level": "Easy",
                "plot_model": "m", "major_chart_type": "Bar Charts", "minor_chart_type": "bar chart", "code": ""}
         for k in feats:
-            rows[k].append(row[k])
+            rows[k].append(row.get(k))  # columns added later (concise answer, verdicts) are nullable
     datasets.DatasetDict({"test": datasets.Dataset.from_dict(rows, features=feats)}).save_to_disk(str(tmp_path / "b"))
     samples = list(load_benchmark("reachqa", str(tmp_path / "b")))
     assert [(s.id, s.subset, s.answer) for s in samples] == [("q0", "recognition", "A0"), ("q1", "reasoning", "A1"),

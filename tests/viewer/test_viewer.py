@@ -153,9 +153,12 @@ class _SomeLowRated:
         self.inner, self.n = ScriptedModels(), 0
 
     def __call__(self, req):
-        if "Score the chart from 1 to 5" in req.text:
+        if "score from 1 to 5" in req.text:
             self.n += 1
-            return {"reason": "scripted", "score": 2 if self.n % 3 == 0 else 4}
+            score = 2 if self.n % 3 == 0 else 4
+            if req.schema is not None:
+                return {"reason": "scripted", "score": score}
+            return f"Analysis: scripted.\nRating: {score}"
         return self.inner(req)
 
 
