@@ -100,7 +100,7 @@ def draw_attention(image, maps: Sequence[np.ndarray], titles: Sequence[str], out
     import matplotlib.pyplot as plt
     from PIL import Image
 
-    from .io_utils import atomic_write
+    from reachqa_builder.fileio import atomic_write
 
     base = image.convert("RGB")
     fig, axes = plt.subplots(1, len(maps), figsize=(4 * len(maps), 4 * base.height / base.width + 0.6), squeeze=False)

@@ -79,7 +79,7 @@ def configure_infer(parser: argparse.ArgumentParser) -> None:
 
 
 def _append_summary(path: Path, runs: list[dict]) -> None:
-    from .io_utils import atomic_write_json
+    from reachqa_builder.fileio import atomic_write_json
 
     old: list[dict] = []
     if path.is_file():
@@ -268,7 +268,7 @@ def run_judge(args: argparse.Namespace) -> int:
 
 
 def _judge_and_report(args: argparse.Namespace, records: list[dict], command: str) -> int:
-    from .io_utils import atomic_write_text
+    from reachqa_builder.fileio import atomic_write_text
     from .judge import DEFAULT_CACHE, JudgeConfig, JudgeUnavailable, judge_items
     from .relaxed import extract_final_answer, relaxed_match
     from .report import collect_meta, markdown_report, write_report

@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
-__all__ = ["REQUIRED_FIELDS", "PredictionWriter", "iter_prediction_files", "read_predictions", "write_predictions_atomic"]
+from reachqa_builder.fileio import iter_jsonl
+
+__all__ = ["REQUIRED_FIELDS", "PredictionWriter", "iter_prediction_files", "read_predictions"]
 
 REQUIRED_FIELDS = ("id", "benchmark", "subset", "question", "answer", "prediction")
 
@@ -26,21 +28,8 @@ def _check(record: dict[str, Any], where: str) -> None:
 
 def read_predictions(path: str | os.PathLike) -> list[dict[str, Any]]:
     """All complete records of a prediction JSONL file (a torn last line is ignored)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"prediction file not found: {path}")
     out: list[dict[str, Any]] = []
-    with open(path, encoding="utf-8") as fh:
-        lines = fh.read().split("\n")
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            if n == len(lines):  # unterminated last line: an interrupted write
-                break
-            raise ValueError(f"{path}:{n}: not a JSON record") from None
+    for n, rec in enumerate(iter_jsonl(path, what="prediction file", torn_tail_ok=True), 1):
         _check(rec, f"{path}:{n}")
         out.append(rec)
     return out
@@ -92,14 +81,3 @@ class PredictionWriter:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def write_predictions_atomic(path: str | os.PathLike, records: Iterable[dict[str, Any]]) -> Path:
-    """Write a whole prediction file at once (temp file in the same folder, fsync, rename)."""
-    from .io_utils import atomic_write_text
-
-    lines = []
-    for rec in records:
-        _check(rec, str(path))
-        lines.append(json.dumps(rec, ensure_ascii=False))
-    return atomic_write_text(path, "\n".join(lines) + ("\n" if lines else ""))

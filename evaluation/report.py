@@ -26,7 +26,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable
 
-from .io_utils import atomic_write_json, atomic_write_text
+from reachqa_builder.fileio import atomic_write_json, atomic_write_text
 
 __all__ = ["PAPER_COLUMNS", "summarize", "markdown_report", "markdown_table", "write_report", "collect_meta"]
 

@@ -1,11 +1,19 @@
-"""Durable file writes shared by every package of reachqa."""
+"""Reading and writing files, shared by every package of reachqa.
+
+Writes are atomic (temp file in the same folder, fsync, ``os.replace``): readers see either the old
+file or the whole new one. Readers fail with the file and line that is wrong.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any, Iterator
+
+__all__ = ["atomic_write", "atomic_write_text", "atomic_write_json", "read_json", "iter_jsonl"]
 
 _UMASK_LOCK = threading.Lock()
 
@@ -25,12 +33,13 @@ def current_umask() -> int:
     return mask
 
 
-def atomic_write(path: str | os.PathLike, data: bytes) -> None:
+def atomic_write(path: str | os.PathLike, data: bytes, *, fsync: bool = True) -> Path:
     """Write ``data`` to ``path`` via a temp file in the same folder, fsync and ``os.replace``.
 
     Readers see either the old file or the whole new one, never a partial write. The file gets
     the mode a plain ``open(path, "w")`` would give it (``0o666`` less the umask, so 0644 under
-    umask 022), not the 0600 of a temp file.
+    umask 022), not the 0600 of a temp file. ``fsync=False`` skips the flush to disk, for
+    files that can be made again (still atomic for readers).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -39,8 +48,9 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
         os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if fsync:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -48,3 +58,45 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
         except OSError:
             pass
         raise
+    return path
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """:func:`atomic_write` of ``text`` as UTF-8."""
+    return atomic_write(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: str | os.PathLike, value: Any, *, indent: int = 2, **dumps_kwargs: Any) -> Path:
+    """:func:`atomic_write` of ``value`` as indented JSON (non-ASCII kept) with a final newline."""
+    return atomic_write_text(path, json.dumps(value, indent=indent, ensure_ascii=False, **dumps_kwargs) + "\n")
+
+
+def read_json(path: str | os.PathLike, *, what: str = "file") -> Any:
+    """The JSON document in ``path``; a missing file or invalid JSON is an error naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} not found: {path}")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON: {exc}") from None
+
+
+def iter_jsonl(path: str | os.PathLike, *, what: str = "file", torn_tail_ok: bool = False) -> Iterator[Any]:
+    """The records of a JSON-lines file, blank lines skipped; a line that is not JSON is an error
+    naming the file and line. ``torn_tail_ok``: an unterminated, unparsable last line (a write cut
+    off by a crash) ends the file instead."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} not found: {path}")
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as exc:
+                if torn_tail_ok and not line.endswith("\n"):
+                    return
+                raise ValueError(f"{path}:{n}: not a JSON record: {exc}") from None

@@ -2,66 +2,17 @@
 
 from __future__ import annotations
 
-import io
-import json
 import os
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
+
+from reachqa_builder.fileio import read_json
+from reachqa_builder.imagedata import image_bytes
 
 from .registry import Sample
 
-__all__ = ["read_json", "read_jsonl", "image_bytes", "load_hub_rows", "open_rows", "is_hub_id", "iter_data_json",
+__all__ = ["image_bytes", "load_hub_rows", "open_rows", "is_hub_id", "iter_data_json",
            "resolve_source", "local_release_file"]
-
-
-def read_json(path: str | os.PathLike) -> Any:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"benchmark file not found: {path}")
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path} is not valid JSON: {exc}") from None
-
-
-def read_jsonl(path: str | os.PathLike) -> Iterator[dict]:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"benchmark file not found: {path}")
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path}:{n}: not a JSON object: {exc}") from None
-
-
-def image_bytes(value: Any, base_dir: str | os.PathLike | None = None, *, what: str = "image") -> bytes:
-    """Encoded image bytes from a path (relative to ``base_dir``), raw bytes, a datasets image dict
-    (``{"bytes": ..., "path": ...}``) or a PIL image."""
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value)
-    if isinstance(value, dict):
-        if value.get("bytes"):
-            return bytes(value["bytes"])
-        if value.get("path"):
-            return image_bytes(value["path"], base_dir, what=what)
-        raise ValueError(f"{what}: image dict has neither bytes nor path")
-    if isinstance(value, (str, os.PathLike)):
-        path = Path(value)
-        if not path.is_absolute() and base_dir is not None:
-            path = Path(base_dir) / path
-        if not path.is_file():
-            raise FileNotFoundError(f"{what}: image file not found: {path}")
-        return path.read_bytes()
-    if hasattr(value, "save"):  # PIL image
-        buf = io.BytesIO()
-        fmt = "PNG" if getattr(value, "mode", "RGB") in ("RGBA", "P", "LA") else "JPEG"
-        value.save(buf, format=fmt)
-        return buf.getvalue()
-    raise TypeError(f"{what}: cannot read an image from {type(value).__name__}")
 
 
 def is_hub_id(source: str) -> bool:
@@ -104,7 +55,7 @@ def iter_data_json(folder: Path, benchmark: str, default_subset: str,
                    subset_fn: Callable[[str], str] = str.lower) -> Iterator[Sample]:
     """The layout the ReachQA authors' tool read for every benchmark: ``<folder>/data.json``, a list
     of ``{"question", "answer", "image" (relative path), "split"}``."""
-    records = read_json(folder / "data.json")
+    records = read_json(folder / "data.json", what="benchmark file")
     if not isinstance(records, list):
         raise ValueError(f"{folder / 'data.json'}: expected a list of records")
     for n, rec in enumerate(records):

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ._io import image_bytes, iter_data_json, local_release_file, read_jsonl
+from reachqa_builder.fileio import iter_jsonl
+
+from ._io import image_bytes, iter_data_json, local_release_file
 from .registry import Sample, register
 
 
@@ -24,7 +26,7 @@ def load_chartbench(source: str | None, *, file: str = "test.jsonl", **_) -> Ite
     if not path.is_file() and (root / "data.json").is_file():
         yield from iter_data_json(root, "chartbench", "nqa")
         return
-    for rec in read_jsonl(path):
+    for rec in iter_jsonl(path):
         task = str(rec["type"]["task"]).lower()
         img = image_bytes(rec["image"], root, what=f"chartbench {rec['id']}")
         for turn, conv in enumerate(rec["conversation"]):

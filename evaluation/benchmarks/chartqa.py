@@ -11,7 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-from ._io import image_bytes, is_hub_id, iter_data_json, open_rows, read_json
+from reachqa_builder.fileio import read_json
+
+from ._io import image_bytes, is_hub_id, iter_data_json, open_rows
 from .registry import Sample, register
 
 HUB_ID = "HuggingFaceM4/ChartQA"

@@ -11,7 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-from ._io import image_bytes, iter_data_json, local_release_file, read_json
+from reachqa_builder.fileio import read_json
+
+from ._io import image_bytes, iter_data_json, local_release_file
 from .registry import Sample, register
 
 

@@ -19,7 +19,9 @@ import os
 from pathlib import Path
 from typing import Iterator
 
-from ._io import image_bytes, iter_data_json, load_hub_rows, read_json, resolve_source
+from reachqa_builder.fileio import read_json
+
+from ._io import image_bytes, iter_data_json, load_hub_rows, resolve_source
 from .registry import Sample, register
 
 _FIRST_BATCH, _MAX_BATCH = 4, 64  # render batches grow, so a small ``limit`` renders little

@@ -103,15 +103,9 @@ def image_part(image: Any, fmt: str = "JPEG") -> dict[str, Any]:
 
     ``image`` may be raw encoded bytes (JPEG/PNG as rendered: sent unchanged), a path, or a PIL image.
     """
-    if isinstance(image, (bytes, bytearray)):
-        data = bytes(image)
-    elif isinstance(image, str) or hasattr(image, "__fspath__"):
-        with open(image, "rb") as fh:
-            data = fh.read()
-    else:  # PIL image
-        buf = io.BytesIO()
-        image.convert("RGB").save(buf, format=fmt)
-        data = buf.getvalue()
+    from reachqa_builder.imagedata import image_bytes
+
+    data = image_bytes(image, pil_format=fmt)
     mime = "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
     return {"type": "image_url", "image_url": {"url": f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"}}
 

@@ -16,17 +16,16 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..fileio import atomic_write
+
 
 THUMB_WIDTH = 360
 
 
 def write_file(path: Path, data: bytes) -> None:
-    """Write via a temp file and ``os.replace`` (readers never see half a file). No fsync: everything
-    the viewer writes can be made again, and thousands of fsyncs made a site build disk-bound."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    """Atomic, without fsync: everything the viewer writes can be made again, and thousands of
+    fsyncs made a site build disk-bound."""
+    atomic_write(path, data, fsync=False)
 
 
 def default_thumb_cache() -> Path:

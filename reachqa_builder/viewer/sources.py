@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from ..imagedata import image_bytes
 from .model import ChartView, QAView, concise_answer
 
 __all__ = ["ViewerInputError", "detect_kind", "read_dataset", "read_layout", "read_evaluation", "image_index"]
@@ -121,13 +122,11 @@ def _first_images(shards: list[Path], wanted: set[str]) -> Iterator[tuple[str, b
 
 
 def _image_bytes(value: Any) -> bytes | None:
-    if isinstance(value, dict):
-        if value.get("bytes"):
-            return value["bytes"]
-        if value.get("path") and Path(value["path"]).is_file():
-            return Path(value["path"]).read_bytes()
+    """The chart's encoded bytes, or None where the cell holds no readable image (shown as missing)."""
+    try:
+        return image_bytes(value)
+    except (ValueError, TypeError, FileNotFoundError):
         return None
-    return value if isinstance(value, (bytes, bytearray)) else None
 
 
 def read_dataset(folder: str | Path, add_image: AddImage) -> tuple[list[ChartView], list[QAView]]:
