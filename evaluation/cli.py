@@ -14,7 +14,11 @@ import os
 import sys
 from pathlib import Path
 
-from .runner import DEFAULT_SUFFIX
+from reachqa_builder.render.envs import ENV_NAMES
+
+from reachqa_builder.cli_flags import add_dataclass_flags, dataclass_from_args
+
+from .runner import GenerationSettings
 
 INVALID_WARN_SHARE = 0.05  # warn when more than this share of judged items has no verdict
 
@@ -38,13 +42,11 @@ def _add_infer_args(p: argparse.ArgumentParser, with_out: bool = True) -> None:
     p.add_argument("--engine", choices=("transformers", "vllm", "openai"), default="transformers")
     p.add_argument("--adapter", default=None, help="PEFT LoRA adapter folder (transformers, vllm)")
     p.add_argument("--model-name", default=None, help="name recorded in predictions (default: last part of --model)")
-    p.add_argument("--prompt-suffix", default=DEFAULT_SUFFIX, help="appended to every question ('' for none)")
-    p.add_argument("--system-prompt", default=None, help="optional system message")
-    p.add_argument("--max-new-tokens", type=int, default=1024)
+    add_dataclass_flags(p.add_argument_group("generation"), GenerationSettings)
     p.add_argument("--limit", type=int, default=None, help="at most this many questions per benchmark")
     p.add_argument("--subsets", default=None, help="comma-separated subsets to keep (e.g. reasoning)")
     p.add_argument("--split", default=None, help="benchmark split when it has several (e.g. testmini)")
-    p.add_argument("--render-env", default="current", choices=("current", "faithful"),
+    p.add_argument("--render-env", default="current", choices=ENV_NAMES,
                    help="renderer environment for ReachQA charts that have no image file")
     p.add_argument("--image-cache", default=None, help="folder for rendered benchmark charts")
     g = p.add_argument_group("local engines")
@@ -103,7 +105,7 @@ def run_infer(args: argparse.Namespace) -> int:
 def _infer(args: argparse.Namespace) -> int:
     from .benchmarks import load_benchmark, parse_benchmark_list
     from .inference.engines import make_engine
-    from .runner import GenerationSettings, run_benchmark
+    from .runner import run_benchmark
 
     try:
         benchmarks = parse_benchmark_list(args.benchmarks)
@@ -111,8 +113,7 @@ def _infer(args: argparse.Namespace) -> int:
         return _fail("infer", exc)
     if args.max_new_tokens < 1 or args.batch_size < 1:
         return _fail("infer", "--max-new-tokens and --batch-size must be >= 1")
-    settings = GenerationSettings(prompt_suffix=args.prompt_suffix, max_new_tokens=args.max_new_tokens,
-                                  system_prompt=args.system_prompt)
+    settings = dataclass_from_args(GenerationSettings, args)
     model_name = args.model_name or Path(args.model.rstrip("/")).name
     out = Path(args.out)
     subsets = [s.strip() for s in args.subsets.split(",")] if args.subsets else None
@@ -138,7 +139,8 @@ def _infer(args: argparse.Namespace) -> int:
               f"({stats['samples_per_second']} samples/s) -> {stats['path']}")
         runs.append({"date": started, "model": args.model, "model_name": model_name, "engine": args.engine,
                      "adapter": args.adapter, "prompt_suffix": args.prompt_suffix,
-                     "max_new_tokens": args.max_new_tokens, "limit": args.limit, **stats})
+                     "max_new_tokens": args.max_new_tokens, "temperature": settings.temperature,
+                     "top_p": settings.top_p, "limit": args.limit, **stats})
     _append_summary(out / "infer_summary.json", runs)
     failed = sum(r["failed"] for r in runs)
     if failed:
@@ -150,26 +152,19 @@ def _infer(args: argparse.Namespace) -> int:
 # -- judge ----------------------------------------------------------------------------------------
 
 def _add_judge_args(p: argparse.ArgumentParser, short_server_flags: bool) -> None:
-    """Judge options; ``reachqa judge`` also takes --base-url / --api-key / --concurrency / --cache
-    for the judge's server, ``reachqa evaluate`` only the --judge-* spellings (its --base-url is the
-    model server's)."""
-    def flags(name: str) -> list[str]:
-        return [f"--{name}", f"--judge-{name}"] if short_server_flags else [f"--judge-{name}"]
+    """Judge options, generated from :class:`~evaluation.judge.JudgeConfig` as ``--judge-*`` flags;
+    ``reachqa judge`` also takes --base-url / --api-key / --concurrency / --cache for the judge's
+    server, ``reachqa evaluate`` only the --judge-* spellings (its --base-url is the model server's).
+    Both keep the older --max-retries, --timeout and --judge-cache spellings."""
+    from .judge import JudgeConfig
 
+    aliases = {"max_retries": ["--max-retries"], "timeout": ["--timeout"], "cache_path": ["--judge-cache"]}
+    if short_server_flags:
+        for name in ("base_url", "api_key", "concurrency"):
+            aliases[name] = ["--" + name.replace("_", "-")]
+        aliases["cache_path"].append("--cache")
     g = p.add_argument_group("judge")
-    g.add_argument("--judge-model", default=None, help="judge model name on the server (e.g. gpt-4o-2024-08-06)")
-    g.add_argument("--judge-protocol", choices=("paper", "json"), default="paper",
-                   help="paper: the ReachQA authors' protocol (analysis + 'Correctness: Yes/No', temperature 0, "
-                        "top_p 0.95); json: reachqa's JSON-schema verdict on the final answer")
-    g.add_argument(*flags("base-url"), dest="judge_base_url", default=None,
-                   help="judge API root with /v1 (default: $OPENAI_BASE_URL, else OpenAI)")
-    g.add_argument(*flags("api-key"), dest="judge_api_key", default=None, help="default: $OPENAI_API_KEY")
-    g.add_argument(*flags("concurrency"), dest="judge_concurrency", type=int, default=16)
-    g.add_argument(*flags("cache"), dest="judge_cache", default=None,
-                   help="judge reply cache (default: ~/.cache/reachqa/judge-cache.sqlite)")
-    g.add_argument("--max-retries", type=int, default=6, help="judge retries per request on faults")
-    g.add_argument("--timeout", type=float, default=120.0, help="seconds per judge request")
-    g.add_argument("--judge-max-tokens", type=int, default=None, help="judge reply budget (default: the protocol's)")
+    add_dataclass_flags(g, JudgeConfig, prefix="judge", exclude=("progress",), aliases=aliases)
     g.add_argument("--no-judge", action="store_true", help="only the relaxed rule, no LLM judge")
     g.add_argument("--relaxed", choices=("auto", "all", "none"), default="auto",
                    help="where the relaxed rule applies: auto (benchmarks with short answers), all, none")
@@ -269,7 +264,7 @@ def run_judge(args: argparse.Namespace) -> int:
 
 def _judge_and_report(args: argparse.Namespace, records: list[dict], command: str) -> int:
     from reachqa_builder.fileio import atomic_write_text
-    from .judge import DEFAULT_CACHE, JudgeConfig, JudgeUnavailable, judge_items
+    from .judge import JudgeConfig, JudgeUnavailable, judge_items
     from .relaxed import extract_final_answer, relaxed_match
     from .report import collect_meta, markdown_report, write_report
 
@@ -291,11 +286,7 @@ def _judge_and_report(args: argparse.Namespace, records: list[dict], command: st
     fingerprint = None
     if not args.no_judge:
         try:
-            config = JudgeConfig(judge_model=args.judge_model, protocol=args.judge_protocol,
-                                 base_url=args.judge_base_url, api_key=args.judge_api_key,
-                                 concurrency=args.judge_concurrency, cache_path=args.judge_cache or DEFAULT_CACHE,
-                                 max_retries=args.max_retries, timeout=args.timeout,
-                                 max_tokens=args.judge_max_tokens, progress=not args.no_progress)
+            config = dataclass_from_args(JudgeConfig, args, prefix="judge", progress=not args.no_progress)
             result = judge_items([r["question"] for r in records], [r["answer"] for r in records],
                                  [r["prediction"] for r in records], config)
         except JudgeUnavailable as exc:

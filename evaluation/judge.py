@@ -21,13 +21,19 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
+from reachqa_builder.render.envs import reachqa_home
+
 from .inference.api import APIClient, APIConfig, APIError
 from .inference.types import ChatRequest
 from .metrics.llm_judge.judge_protocol import PROTOCOLS, analysis_of, get_protocol, summarize_verdicts
 
 __all__ = ["JudgeConfig", "JudgeResult", "JudgeUnavailable", "judge_items", "judge_request", "PROTOCOLS"]
 
-DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "reachqa", "judge-cache.sqlite")
+
+
+def default_cache() -> str:
+    """The judge's reply cache: ``$REACHQA_HOME/judge-cache.sqlite``."""
+    return str(reachqa_home() / "judge-cache.sqlite")
 
 
 class JudgeUnavailable(RuntimeError):
@@ -38,16 +44,21 @@ class JudgeUnavailable(RuntimeError):
 class JudgeConfig:
     """Where the judge runs and how."""
 
-    judge_model: str = field(metadata={"help": "judge model name as the server knows it (e.g. gpt-4o-2024-08-06)"})
-    protocol: str = field(default="paper", metadata={"help": "paper (the ReachQA authors' protocol) | json"})
-    base_url: str | None = field(default=None, metadata={"help": "API root with /v1 (default: $OPENAI_BASE_URL)"})
-    api_key: str | None = field(default=None, repr=False, metadata={"help": "key (default: $OPENAI_API_KEY)"})
+    judge_model: str = field(metadata={"help": "judge model name on the server (e.g. gpt-4o-2024-08-06)"})
+    protocol: str = field(default="paper", metadata={
+        "help": "paper: the ReachQA authors' protocol (analysis + 'Correctness: Yes/No', temperature 0, top_p "
+                "0.95); json: reachqa's JSON-schema verdict on the final answer", "choices": tuple(PROTOCOLS)})
+    base_url: str | None = field(default=None, metadata={
+        "help": "judge API root with /v1 (default: $OPENAI_BASE_URL, else OpenAI)"})
+    api_key: str | None = field(default=None, repr=False, metadata={"help": "judge key (default: $OPENAI_API_KEY)"})
     concurrency: int = field(default=16, metadata={"help": "judge requests in flight"})
-    max_tokens: int | None = field(default=None, metadata={"help": "reply budget (default: the protocol's)"})
-    timeout: float = field(default=120.0, metadata={"help": "seconds per request"})
-    max_retries: int = field(default=6, metadata={"help": "retries per request on faults"})
-    backoff_base: float = field(default=1.0, metadata={"help": "first retry delay (s)"})
-    cache_path: str | None = field(default=DEFAULT_CACHE, metadata={"help": "reply cache (SQLite); None disables"})
+    max_tokens: int | None = field(default=None, metadata={"help": "judge reply budget (default: the protocol's)"})
+    timeout: float = field(default=120.0, metadata={"help": "seconds per judge request"})
+    max_retries: int = field(default=6, metadata={"help": "judge retries per request on faults"})
+    backoff_base: float = field(default=1.0, metadata={"help": "first retry delay of the judge (s)"})
+    cache_path: str | None = field(default_factory=default_cache, metadata={
+        "help": "judge reply cache, SQLite (default: $REACHQA_HOME/judge-cache.sqlite, REACHQA_HOME defaulting "
+                "to ~/.cache/reachqa); None disables"})
     progress: bool = field(default=True, metadata={"help": "show a progress bar"})
 
     def __post_init__(self) -> None:

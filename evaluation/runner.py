@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from reachqa_builder.settings import PROMPT_SUFFIX
+
 from .benchmarks import Sample
 from .inference.types import ChatRequest, user_message
 from .predictions import PredictionWriter
 
 __all__ = ["GenerationSettings", "build_request", "run_benchmark"]
 
-DEFAULT_SUFFIX = "Let's think step by step."
+DEFAULT_SUFFIX = PROMPT_SUFFIX  # the paper's, shared with training
 
 
 @dataclass

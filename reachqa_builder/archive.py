@@ -23,7 +23,7 @@ import urllib.request
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from .base import REACHQA_ARCHIVE_URL
+from .release import REACHQA_ARCHIVE_URL
 
 ARCHIVE_URL_ENV = "REACHQA_ARCHIVE_URL"
 COMPLETE = ".reachqa-complete"

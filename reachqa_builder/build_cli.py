@@ -13,13 +13,15 @@ Examples::
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 import json
 import logging
 import sys
 from pathlib import Path
 
-# = features.CONFIG_NAMES, repeated so that `reachqa --help` does not import `datasets`
-CONFIG_NAMES = ("qa", "charts", "seed")
+from .cli_flags import add_dataclass_flags, dataclass_from_args
+from .settings import CONFIG_NAMES, BuildSettings
+
 logging_configured = False
 
 
@@ -36,34 +38,23 @@ def _add_build_args(parser: argparse.ArgumentParser, *, out_default: str | None 
                    help="config(s) to build (default: qa with --data-dir, else seed)")
     g.add_argument("--data-dir", help="ReachQA data/ root or one split folder (default: download the ReachQA "
                                       "archive for qa/charts, the packaged seed charts for seed)")
-    g.add_argument("--split", help="name of a single split folder, or the one split of a data root to build")
     g.add_argument("--out", default=out_default, help="dataset folder to write (default: ./reachqa)")
-    g.add_argument("--render-env", choices=("faithful", "current"), default="faithful",
-                   help="render environment (default: faithful, the pinned matplotlib of the release)")
-    g.add_argument("--render-cache-dir", help="render cache folder (default: the renderer's own)")
-    g.add_argument("--workers", type=int, help="render workers (default: the renderer's choice)")
-    g.add_argument("--timeout", type=float, default=60.0, help="seconds per script (default 60)")
-    g.add_argument("--dpi", type=int, default=200, help="JPEG resolution (default 200)")
-    g.add_argument("--archive-url", help="ReachQA repository archive (zip) to download when no --data-dir is given "
-                                         "(default: $REACHQA_ARCHIVE_URL, else the GitHub archive at the pinned commit)")
+    add_dataclass_flags(g, BuildSettings)
     g.add_argument("--cache-dir", help="datasets cache folder (downloads)")
     g.add_argument("--max-shard-size", default="500MB", help="Parquet shard size (default 500MB)")
-    g.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
 def _build(args) -> list:
     from .export import build_config
 
     configs = args.config or (["qa"] if args.data_dir else ["seed"])
+    settings = dataclass_from_args(BuildSettings, args)
+    settings.check()
     results = []
     for config in configs:
         print(f"building config {config!r} into {args.out}", file=sys.stderr)
-        results.append(build_config(
-            config, args.out, data_dir=args.data_dir, cache_dir=args.cache_dir, max_shard_size=args.max_shard_size,
-            split=args.split, render_env=args.render_env, render_cache_dir=args.render_cache_dir,
-            render_workers=args.workers, render_timeout=args.timeout, dpi=args.dpi, archive_url=args.archive_url,
-            progress=not args.no_progress,
-        ))
+        results.append(build_config(config, args.out, data_dir=args.data_dir, cache_dir=args.cache_dir,
+                                    max_shard_size=args.max_shard_size, **asdict(settings)))
     return results
 
 

@@ -11,55 +11,31 @@ Example::
     ReachQA(config_name="qa", data_dir="../shared/reachqa-data", render_env="current")
 
 Configs: ``qa`` (default, one row per question), ``charts`` (one row per chart), ``seed`` (our
-own seed charts shipped in the package). Shared logic lives in :mod:`reachqa_builder.base`.
+own seed charts shipped in the package). The steps live in :mod:`reachqa_builder.generation`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import datasets
 
-from . import archive, base
-from .features import CONFIG_NAMES, DESCRIPTIONS, FEATURES
+from . import archive, generation, release
+from .features import DESCRIPTIONS, FEATURES
+from .settings import CONFIG_NAMES, BuildSettings
 
-_HOMEPAGE = f"https://github.com/{base.REACHQA_REPO}"
+_HOMEPAGE = f"https://github.com/{release.REACHQA_REPO}"
 
 
 @dataclass
-class ReachQAConfig(datasets.BuilderConfig):
-    """BuilderConfig for ReachQA.
-
-    Args:
-        render_env: Render environment: "faithful" (pinned matplotlib 3.9.2 virtualenv, byte-faithful
-            to the release) or "current" (the installed matplotlib with a compatibility layer).
-        render_cache_dir: Render cache folder (default: the renderer's own, shared by all configs).
-        render_workers: Number of render workers (default: the renderer's choice).
-        render_timeout: Seconds one script may run before it counts as failed.
-        dpi: Resolution of the rendered JPEGs (the release used 200).
-        split: For a single split folder, the split's name; for a data root, the one split to build.
-        archive_url: Where to download the ReachQA repository archive when no ``data_dir`` is given
-            (default: ``$REACHQA_ARCHIVE_URL``, else the GitHub archive at the pinned commit). The
-            archive holds both splits: 3,249 train charts with the 20k train Q&A, 500 test charts with
-            the 2k test Q&A.
-        progress: Show render progress bars.
-    """
-
-    render_env: str = field(default="faithful", metadata={"help": "'faithful' or 'current'"})
-    render_cache_dir: Optional[str] = field(default=None, metadata={"help": "render cache folder"})
-    render_workers: Optional[int] = field(default=None, metadata={"help": "render workers"})
-    render_timeout: float = field(default=60.0, metadata={"help": "seconds per script"})
-    dpi: int = field(default=200, metadata={"help": "JPEG resolution"})
-    split: Optional[str] = field(default=None, metadata={"help": "split name or the one split to build"})
-    archive_url: Optional[str] = field(default=None, metadata={"help": "ReachQA repository archive (zip) to download"})
-    progress: bool = field(default=True, metadata={"help": "show progress bars"})
+class ReachQAConfig(datasets.BuilderConfig, BuildSettings):
+    # datasets' own fields plus BuildSettings', whose documentation is this class's too
+    __doc__ = "BuilderConfig for ReachQA.\n\n" + BuildSettings.__doc__.split("\n\n", 1)[1]
 
     def __post_init__(self):
         super().__post_init__()
-        if self.render_env not in ("faithful", "current"):
-            raise ValueError(f"render_env must be 'faithful' or 'current', got {self.render_env!r}")
+        self.check()
 
 
 class ReachQA(datasets.GeneratorBasedBuilder):
@@ -73,7 +49,7 @@ class ReachQA(datasets.GeneratorBasedBuilder):
 
     def _info(self):
         return datasets.DatasetInfo(description=DESCRIPTIONS[self.config.name], features=FEATURES[self.config.name],
-                                    homepage=_HOMEPAGE, citation=base.CITATION)
+                                    homepage=_HOMEPAGE, citation=release.CITATION)
 
     def _split_generators(self, dl_manager):
         cfg = self.config
@@ -81,14 +57,14 @@ class ReachQA(datasets.GeneratorBasedBuilder):
             root = Path(cfg.data_dir)
             self.source_info = {"kind": "folder"}
         elif cfg.name == "seed":
-            root = base.SEED_DIR
+            root = release.SEED_DIR
             self.source_info = {"kind": "seed"}
         else:
             url = archive.archive_url(cfg.archive_url)
             cache = dl_manager.download_config.cache_dir or datasets.config.DOWNLOADED_DATASETS_PATH
             root = archive.fetch_release(url, cache)
-            self.source_info = {"kind": "release", "url": url, "commit": base.REACHQA_COMMIT}
-        splits = base.load_sources(cfg.name, root, cfg.split)
+            self.source_info = {"kind": "release", "url": url, "commit": release.REACHQA_COMMIT}
+        splits = generation.load_sources(cfg.name, root, cfg.split)
         self.split_roots = {s.name: s.root for s in splits}
         render_kwargs = dict(env=cfg.render_env, dpi=cfg.dpi, workers=cfg.render_workers, timeout=cfg.render_timeout,
                              cache_dir=cfg.render_cache_dir, progress=cfg.progress)
@@ -97,4 +73,4 @@ class ReachQA(datasets.GeneratorBasedBuilder):
                 for s in splits]
 
     def _generate_examples(self, split, render_kwargs):
-        yield from base.generate_rows(self.config.name, split, render_kwargs, self.render_reports)
+        yield from generation.generate_rows(self.config.name, split, render_kwargs, self.render_reports)

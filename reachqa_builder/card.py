@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import datasets
 from huggingface_hub import DatasetCard, DatasetCardData
 
-from .base import CITATION, REACHQA_COMMIT, REACHQA_REPO
+from .release import CITATION, REACHQA_COMMIT, REACHQA_REPO
 from .features import COLUMN_DESCRIPTIONS, DESCRIPTIONS
 
 BEGIN = "<!-- reachqa: generated part, rewritten by `reachqa build` and `reachqa push` -->"

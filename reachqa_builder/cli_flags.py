@@ -5,6 +5,9 @@ field's ``metadata["help"]``; its type comes from the annotation. ``bool`` field
 (``--name`` when the default is off, ``--no-name`` when it is on), ``list[...]`` fields are
 repeatable, ``Optional[X]`` takes an ``X``. ``metadata["choices"]`` restricts the values and
 ``metadata["flags"]`` adds aliases (e.g. ``("--workers",)`` beside ``--render-workers``).
+``prefix`` puts the settings of one part of a command under their own names (``prefix="judge"``:
+``--judge-timeout``, ``args.judge_timeout``; a field already named ``judge_...`` keeps its name), and
+``aliases`` adds flags for this parser only (e.g. ``{"base_url": ["--base-url"]}``).
 
     parser = argparse.ArgumentParser()
     add_dataclass_flags(parser, JudgeSettings)
@@ -23,16 +26,22 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def _dest(name: str, prefix: str) -> str:
+    return name if not prefix or name.startswith(prefix + "_") else f"{prefix}_{name}"
+
+
 def _is_secret(name: str) -> bool:
     return "key" in name or "token" in name
 
 
 def add_dataclass_flags(parser: argparse.ArgumentParser | Any, cls: type, *, exclude: Iterable[str] = (),
-                        only: Iterable[str] | None = None, defaults: dict[str, Any] | None = None) -> list[str]:
+                        only: Iterable[str] | None = None, defaults: dict[str, Any] | None = None,
+                        prefix: str = "", aliases: dict[str, Iterable[str]] | None = None) -> list[str]:
     """Add one flag per field of dataclass ``cls`` to ``parser`` (or an argument group).
 
     ``exclude`` / ``only`` pick the fields; ``defaults`` overrides field defaults for this parser.
-    Returns the names of the fields that got a flag (``dest`` is the field name)."""
+    Returns the names of the fields that got a flag (``dest`` is the field name, prefixed with
+    ``prefix_`` when ``prefix`` is given)."""
     hints = typing.get_type_hints(cls)
     skip, keep = set(exclude), set(only) if only is not None else None
     added = []
@@ -40,7 +49,8 @@ def add_dataclass_flags(parser: argparse.ArgumentParser | Any, cls: type, *, exc
         if f.name in skip or (keep is not None and f.name not in keep) or not f.init or f.name.startswith("_"):
             continue
         help_ = f.metadata.get("help", "")
-        flags = [_flag(f.name), *f.metadata.get("flags", ())]
+        dest = _dest(f.name, prefix)
+        flags = [_flag(dest), *f.metadata.get("flags", ()), *(aliases or {}).get(f.name, ())]
         hint = hints[f.name]
         if defaults and f.name in defaults:
             default = defaults[f.name]
@@ -50,14 +60,14 @@ def add_dataclass_flags(parser: argparse.ArgumentParser | Any, cls: type, *, exc
             default = None
         if hint is bool:
             if default:
-                parser.add_argument(*("--no-" + fl[2:] for fl in flags), dest=f.name, action="store_false",
+                parser.add_argument(*("--no-" + fl[2:] for fl in flags), dest=dest, action="store_false",
                                     default=True, help=f"turn off: {help_}")
             else:
-                parser.add_argument(*flags, dest=f.name, action="store_true", default=False, help=help_)
+                parser.add_argument(*flags, dest=dest, action="store_true", default=False, help=help_)
             added.append(f.name)
             continue
         if typing.get_origin(hint) is list:
-            parser.add_argument(*flags, dest=f.name, action="append", default=None, help=help_)
+            parser.add_argument(*flags, dest=dest, action="append", default=None, help=help_)
             added.append(f.name)
             continue
         args = [a for a in typing.get_args(hint) if a is not type(None)]
@@ -65,27 +75,29 @@ def add_dataclass_flags(parser: argparse.ArgumentParser | Any, cls: type, *, exc
         if typ not in (str, int, float):
             typ = str
         shown = f"{help_} (default: {default})" if default is not None and not _is_secret(f.name) else help_
-        parser.add_argument(*flags, dest=f.name, type=typ, default=default, choices=f.metadata.get("choices"),
+        parser.add_argument(*flags, dest=dest, type=typ, default=default, choices=f.metadata.get("choices"),
                             help=shown)
         added.append(f.name)
     return added
 
 
-def dataclass_kwargs(cls: type, args: argparse.Namespace, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
+def dataclass_kwargs(cls: type, args: argparse.Namespace, *, exclude: Iterable[str] = (),
+                     prefix: str = "") -> dict[str, Any]:
     """The keyword arguments for ``cls`` found in ``args`` (fields without a flag are left out, so
     they keep their dataclass defaults; repeatable flags never given get their default factory)."""
     skip = set(exclude)
     out = {}
     for f in dataclasses.fields(cls):
-        if f.name in skip or not hasattr(args, f.name):
+        dest = _dest(f.name, prefix)
+        if f.name in skip or not hasattr(args, dest):
             continue
-        value = getattr(args, f.name)
+        value = getattr(args, dest)
         if value is None and f.default_factory is not dataclasses.MISSING:
             value = f.default_factory()
         out[f.name] = value
     return out
 
 
-def dataclass_from_args(cls: type, args: argparse.Namespace, **overrides: Any):
-    """``cls(**dataclass_kwargs(cls, args), **overrides)``."""
-    return cls(**{**dataclass_kwargs(cls, args), **overrides})
+def dataclass_from_args(cls: type, args: argparse.Namespace, *, prefix: str = "", **overrides: Any):
+    """``cls(**dataclass_kwargs(cls, args, prefix=prefix), **overrides)``."""
+    return cls(**{**dataclass_kwargs(cls, args, prefix=prefix), **overrides})

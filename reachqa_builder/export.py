@@ -26,7 +26,7 @@ from pathlib import Path
 import datasets
 import pyarrow.parquet as pq
 
-from .base import RenderReport
+from .generation import RenderReport
 from .builder import ReachQA
 from .card import SplitEntry, listed_splits, merge_card, parse_meta, split_card
 from .features import CONFIG_NAMES

@@ -16,7 +16,7 @@ import datasets
 
 from .layout import QA, Chart
 
-CONFIG_NAMES = ("qa", "charts", "seed")
+from .settings import CONFIG_NAMES  # noqa: F401 (re-exported)
 
 _CHART_META = {
     "level": datasets.Value("string"),

@@ -9,7 +9,7 @@ from typing import Callable, Iterator
 from reachqa_builder.fileio import read_json
 from reachqa_builder.imagedata import image_bytes
 
-from .registry import Sample
+from .spec import Sample
 
 __all__ = ["image_bytes", "load_hub_rows", "open_rows", "is_hub_id", "iter_data_json",
            "resolve_source", "local_release_file"]

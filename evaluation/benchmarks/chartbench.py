@@ -15,7 +15,7 @@ from typing import Iterator
 from reachqa_builder.fileio import iter_jsonl
 
 from ._io import image_bytes, iter_data_json, local_release_file
-from .registry import Sample, register
+from .spec import Sample, register
 
 
 @register("chartbench", subsets=("cr", "ve", "vc", "gc", "nqa"), relaxed=True,

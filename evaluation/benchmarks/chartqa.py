@@ -14,7 +14,7 @@ from typing import Iterator
 from reachqa_builder.fileio import read_json
 
 from ._io import image_bytes, is_hub_id, iter_data_json, open_rows
-from .registry import Sample, register
+from .spec import Sample, register
 
 HUB_ID = "HuggingFaceM4/ChartQA"
 

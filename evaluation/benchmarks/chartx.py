@@ -14,7 +14,7 @@ from typing import Iterator
 from reachqa_builder.fileio import read_json
 
 from ._io import image_bytes, iter_data_json, local_release_file
-from .registry import Sample, register
+from .spec import Sample, register
 
 
 @register("chartx", subsets=("qa",), relaxed=True, description="ChartX: question answering over 18 chart types")

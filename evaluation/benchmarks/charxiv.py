@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ._io import image_bytes, is_hub_id, iter_data_json, open_rows
-from .registry import Sample, register
+from .spec import Sample, register
 
 HUB_ID = "princeton-nlp/CharXiv"
 

@@ -5,7 +5,10 @@ Sources, in the order they are tried:
 * a released split folder (``reachqa_test/``: ``instruction_data_*.json`` + ``code/`` and, when
   present, ``images/``). Charts without an image file are rendered from their code through
   :func:`reachqa_builder.render.render_scripts` into a cache folder (``image_cache``, default
-  ``~/.cache/reachqa/benchmark-images``), a batch at a time, so ``limit`` renders only what it needs;
+  ``$REACHQA_HOME/benchmark-images``), a batch at a time, so ``limit`` renders only what it needs.
+  This folder is kept beside the renderer's own cache on purpose: the render cache is keyed by the
+  script's content (it needs the code), while this one is keyed by the record's image name, so a
+  test folder that ships only the Q&A file and the images rendered once keeps working;
 * a ``reachqa build`` output folder or ``save_to_disk`` folder, read with ``datasets`` (config ``qa``);
 * a folder in the authors' evaluation layout (``data.json``).
 
@@ -20,9 +23,10 @@ from pathlib import Path
 from typing import Iterator
 
 from reachqa_builder.fileio import read_json
+from reachqa_builder.render.envs import reachqa_home
 
 from ._io import image_bytes, iter_data_json, load_hub_rows, resolve_source
-from .registry import Sample, register
+from .spec import Sample, register
 
 _FIRST_BATCH, _MAX_BATCH = 4, 64  # render batches grow, so a small ``limit`` renders little
 
@@ -58,7 +62,7 @@ def _released(folder: Path, qa_file: Path, render_env: str, image_cache: str | N
     records = read_json(qa_file)
     if not isinstance(records, list):
         raise ValueError(f"{qa_file}: expected a list of Q&A records")
-    cache_root = Path(image_cache or os.path.expanduser("~/.cache/reachqa/benchmark-images"))
+    cache_root = Path(image_cache) if image_cache else reachqa_home() / "benchmark-images"
     cache_dir = cache_root / f"{folder.name}-{hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:10]}-{render_env}"
     images: dict[str, bytes] = {}
     start, size = 0, _FIRST_BATCH

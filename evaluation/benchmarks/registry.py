@@ -1,6 +1,7 @@
 """The benchmark registry: one name -> one loader that maps a benchmark to :class:`Sample` rows.
 
-A benchmark is declared with :func:`register`; a clash of names fails at import time and an
+A benchmark is declared with :func:`~.spec.register` in its own module (listed in
+:data:`BUILTIN_MODULES`, imported on first use); a clash of names fails at import time and an
 unknown name fails with the list of valid ones (the lm-evaluation-harness registry pattern)::
 
     @register("chartqa", subsets=("human", "augmented"), hub_id="HuggingFaceM4/ChartQA")
@@ -14,97 +15,35 @@ release layout) or ``None`` for the benchmark's default (a Hub id or a known loc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+import importlib
+from typing import Any, Iterable, Iterator
+
+from .spec import REGISTRY, BenchmarkSpec, Sample, UnknownBenchmarkError, register
 
 __all__ = ["Sample", "BenchmarkSpec", "register", "get_benchmark", "list_benchmarks", "load_benchmark",
            "parse_benchmark_list", "UnknownBenchmarkError"]
 
 
-@dataclass(frozen=True)
-class Sample:
-    """One evaluation item.
-
-    Args:
-        id: unique within its benchmark.
-        image: the chart as encoded image bytes (JPEG/PNG), sent to models unchanged.
-        question: the question text, without any prompt suffix.
-        answer: the reference answer.
-        subset: the benchmark part it is reported under (e.g. ``human`` / ``augmented``).
-        meta: anything else worth keeping (chart type, answer type, choices ...).
-    """
-
-    id: str
-    image: bytes
-    question: str
-    answer: str
-    subset: str
-    meta: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class BenchmarkSpec:
-    """A registered benchmark.
-
-    Args:
-        name: registry name (lower case).
-        loader: ``loader(source, **options) -> Iterable[Sample]`` (options: loader-specific
-            settings such as ``split`` or ``render_env``; unknown ones are ignored).
-        subsets: the subsets it reports.
-        hub_id: the Hugging Face dataset it is read from when no local source is given, if any.
-        default_path: a local default source, if any.
-        relaxed: whether the ChartQA relaxed-accuracy rule applies (short, mostly numeric answers).
-        description: one line for listings.
-    """
-
-    name: str
-    loader: Callable[..., Iterable[Sample]]
-    subsets: tuple[str, ...]
-    hub_id: str | None = None
-    default_path: str | None = None
-    relaxed: bool = False
-    description: str = ""
-
-
-_REGISTRY: dict[str, BenchmarkSpec] = {}
-
-
-class UnknownBenchmarkError(KeyError):
-    def __str__(self) -> str:  # KeyError would quote the whole message
-        return str(self.args[0])
-
-
-def register(name: str, *, subsets: tuple[str, ...], hub_id: str | None = None, default_path: str | None = None,
-             relaxed: bool = False, description: str = ""):
-    """Decorator adding a loader to the registry under ``name``."""
-    key = name.lower()
-
-    def deco(fn: Callable[..., Iterable[Sample]]):
-        if key in _REGISTRY:
-            raise ValueError(f"benchmark {key!r} is registered twice ({_REGISTRY[key].loader.__module__} "
-                             f"and {fn.__module__})")
-        _REGISTRY[key] = BenchmarkSpec(key, fn, tuple(subsets), hub_id, default_path, relaxed,
-                                       description or (fn.__doc__ or "").strip().splitlines()[0])
-        return fn
-
-    return deco
+# the modules whose ``@register`` declares the built-in benchmarks, imported on first use
+BUILTIN_MODULES = ("chartbench", "chartqa", "chartx", "charxiv", "visual_math", "reachqa")
 
 
 def _ensure_loaded() -> None:
-    from . import adapters  # noqa: F401  (registers the built-in benchmarks)
+    for name in BUILTIN_MODULES:
+        importlib.import_module(f"{__package__}.{name}")
 
 
 def list_benchmarks() -> list[str]:
     _ensure_loaded()
-    return sorted(_REGISTRY)
+    return sorted(REGISTRY)
 
 
 def get_benchmark(name: str) -> BenchmarkSpec:
     _ensure_loaded()
     key = name.strip().lower()
-    if key not in _REGISTRY:
-        raise UnknownBenchmarkError(f"unknown benchmark {name!r}; valid names: {', '.join(sorted(_REGISTRY))}")
-    return _REGISTRY[key]
+    if key not in REGISTRY:
+        raise UnknownBenchmarkError(f"unknown benchmark {name!r}; valid names: {', '.join(sorted(REGISTRY))}")
+    return REGISTRY[key]
 
 
 def load_benchmark(name: str, source: str | None = None, *, subsets: Iterable[str] | None = None,

@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from reachqa_builder.archive import ARCHIVE_URL_ENV, fetch_release
-from reachqa_builder.base import REACHQA_COMMIT
+from reachqa_builder.release import REACHQA_COMMIT
 from reachqa_builder.cli import main
 
 from .builder_fixtures import *  # noqa: F401,F403

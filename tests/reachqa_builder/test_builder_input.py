@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from reachqa_builder import ReachQA
-from reachqa_builder.base import load_sources
+from reachqa_builder.generation import load_sources
 from reachqa_builder.layout import LayoutError, find_splits, iter_json_records
 
 from .builder_fixtures import *  # noqa: F401,F403

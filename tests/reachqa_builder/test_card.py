@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from reachqa_builder import __version__
-from reachqa_builder.base import REACHQA_COMMIT
+from reachqa_builder.release import REACHQA_COMMIT
 from reachqa_builder.card import BEGIN, END, SplitEntry, merge_card
 from reachqa_builder.export import build_config
 from reachqa_builder.features import FEATURES

@@ -1,4 +1,4 @@
-"""Shared logic of the ReachQA builder: read and check every split, render, make rows.
+"""The ReachQA builder's steps: read and check every split, render, make rows.
 
 The builder class (``builder.py``) stays a thin ``datasets`` shell over these functions:
 
@@ -19,23 +19,10 @@ from typing import Iterator
 
 from .checks.answers import verify_recognition
 from .features import chart_row, qa_row
-from .layout import QA, Chart, LayoutError, SourceSplit, find_splits, read_charts, read_code, read_qa
+from .layout import QA, Chart, LayoutError, find_splits, read_charts, read_code, read_qa
 
-logger = logging.getLogger("reachqa_builder.builder")
+logger = logging.getLogger(__name__)
 
-REACHQA_REPO = "hewei2001/ReachQA"
-REACHQA_COMMIT = "b68bb44b519a8f1b80ee0d280c3dce49050d8222"
-REACHQA_ARCHIVE_URL = f"https://github.com/{REACHQA_REPO}/archive/{REACHQA_COMMIT}.zip"
-# the paper, as its authors cite it (README of the repository at REACHQA_COMMIT)
-CITATION = """\
-@article{he2024distill,
-  title={Distill Visual Chart Reasoning Ability from LLMs to MLLMs},
-  author={He, Wei and Xi, Zhiheng and Zhao, Wanxu and Fan, Xiaoran and Ding, Yiwen and Shan, Zifei and Gui, Tao and Zhang, Qi and Huang, Xuan-Jing},
-  journal={arXiv preprint arXiv:2410.18798},
-  year={2024}
-}
-"""
-SEED_DIR = Path(__file__).resolve().parent / "seed_charts"
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ._io import image_bytes, is_hub_id, iter_data_json, open_rows
-from .registry import Sample, register
+from .spec import Sample, register
 
 
 def _image(row: dict, base: Path | None, what: str) -> bytes:
