@@ -5,7 +5,7 @@ generation step the attention from the token being generated to the image tokens
 over all layers and heads, reshaped to the image-token grid, and drawn over the chart (one panel
 per step, titled with the token produced there). Step 0 is the first answer token.
 
-    python -m evaluation.attention --model runs/merged --image chart.jpg \\
+    reachqa attention --model runs/merged --image chart.jpg \\
         --question "Which year has the highest revenue?" --steps 0,5,10 --out attention.png
 
 Works with models whose image tokens are marked in ``input_ids`` by ``config.image_token_id``
@@ -121,16 +121,25 @@ def draw_attention(image, maps: Sequence[np.ndarray], titles: Sequence[str], out
     return out_path
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m evaluation.attention", description=__doc__.splitlines()[0])
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Draw where a chart model looks: attention from answer tokens to the image patches, as a PNG.
+
+    Example:
+      reachqa attention --model runs/llava-reachqa-merged --image chart.jpg \
+          --question "Which year has the highest value?" --steps 0,5 --out attention.png
+    """
+    p = parser
     p.add_argument("--model", required=True, help="an AutoModelForImageTextToText checkpoint")
-    p.add_argument("--image", required=True)
+    p.add_argument("--image", required=True, help="chart image file")
     p.add_argument("--question", required=True)
     p.add_argument("--steps", default="0", help="comma-separated generation steps (0 = first answer token)")
     p.add_argument("--prompt-suffix", default="")
     p.add_argument("--out", required=True, help="PNG to write")
     p.add_argument("--device", default="cpu")
-    args = p.parse_args(argv)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
     from PIL import Image
     from transformers import AutoModelForImageTextToText
 
@@ -148,6 +157,14 @@ def main(argv: list[str] | None = None) -> int:
     titles = [f"step {s}: {t!r} (image share {float(m.sum()):.2f})" for s, m, t in zip(steps, maps, tokens)]
     print(draw_attention(image, maps, titles, args.out))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m evaluation.attention``: the same as ``reachqa attention``."""
+    parser = argparse.ArgumentParser(prog="python -m evaluation.attention", description=__doc__.splitlines()[0])
+    configure(parser)
+    args = parser.parse_args(argv)
+    return args.run(args)
 
 
 if __name__ == "__main__":

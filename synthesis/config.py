@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from evaluation.inference import APIConfig
+from reachqa_builder.render.envs import ENV_NAMES
+
 STAGES = ("self-instruct", "evol-instruct", "execute", "rate", "qa", "check", "output")
 
 # the settings a --protocol stands for; an explicit flag overrides its entry
@@ -47,6 +50,7 @@ class SynthesisConfig:
     timeout: float = field(default=600.0, metadata={"help": "seconds per HTTP request"})
     max_retries: int = field(default=6, metadata={"help": "retries of one request on 429/5xx/timeouts/resets"})
     backoff_base: float = field(default=1.0, metadata={"help": "first retry delay in seconds"})
+    backoff_max: float = field(default=60.0, metadata={"help": "largest retry delay in seconds"})
     protocol: str = field(default="paper", metadata={
         "help": "paper (the authors' rules) | reachqa (JSON-schema replies, fix step for unextracted code, "
                 "failed raters left out, a single rater can reject); the flags below override single rules"})
@@ -74,7 +78,8 @@ class SynthesisConfig:
     max_tokens: int = field(default=8192, metadata={"help": "max tokens of a generation reply"})
     rater_temperature: float | None = field(default=None, metadata={"help": "rater temperature (paper 1.0, reachqa 0.0)"})
     max_fixes: int = field(default=2, metadata={"help": "LLM fix attempts for code that fails to run"})
-    render_env: str = field(default="faithful", metadata={"help": "render environment: faithful | current"})
+    render_env: str = field(default="faithful", metadata={"help": "render environment: faithful | current",
+                                                          "choices": ENV_NAMES})
     render_workers: int | None = field(default=None, metadata={"help": "render workers (default: CPU count)"})
     render_timeout: float = field(default=60.0, metadata={"help": "seconds per chart render"})
     min_rating: float = field(default=3.75, metadata={"help": "keep charts whose mean rating is at least this"})
@@ -110,8 +115,8 @@ class SynthesisConfig:
             raise ValueError(f"--evolve-ratio must be within [0, 1], got {self.evolve_ratio}")
         if self.lint_action not in ("off", "fix", "skip-rating"):
             raise ValueError(f"--lint-action must be off, fix or skip-rating, got {self.lint_action!r}")
-        if self.render_env not in ("faithful", "current"):
-            raise ValueError(f"--render-env must be faithful or current, got {self.render_env!r}")
+        if self.render_env not in ENV_NAMES:
+            raise ValueError(f"--render-env must be one of {', '.join(ENV_NAMES)}, got {self.render_env!r}")
         if self.rater_base_url and len(self.rater_base_url) not in (1, len(self.rater_model)):
             raise ValueError(f"give one --rater-base-url or one per --rater-model "
                              f"({len(self.rater_model)} raters, {len(self.rater_base_url)} URLs)")
@@ -123,6 +128,13 @@ class SynthesisConfig:
             urls = urls * len(self.rater_model)
         return list(zip(self.rater_model, urls))
 
+    def api_config(self, base_url: str, api_key: str | None) -> APIConfig:
+        """The client settings of one server: every :class:`APIConfig` field this config shares by
+        name (timeouts, retries, backoff, limits, structured replies, cache switch)."""
+        shared = {f.name: getattr(self, f.name) for f in fields(APIConfig)
+                  if f.name in self.__dataclass_fields__ and f.name not in ("base_url", "api_key")}
+        return APIConfig(base_url=base_url, api_key=api_key, **shared)
+
     def sampling(self) -> dict:
         return {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens}
 
@@ -130,7 +142,3 @@ class SynthesisConfig:
         """The rules this run follows (recorded with every chart)."""
         return {"protocol": self.protocol, **{k: getattr(self, k) for k in PROTOCOLS["paper"]},
                 "reject_threshold": self.reject_threshold, "min_rating": self.min_rating}
-
-
-def config_fields():
-    return fields(SynthesisConfig)

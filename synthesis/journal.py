@@ -21,17 +21,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same folder, fsync and ``os.replace``."""
-    from reachqa_builder.fileio import atomic_write
-
-    atomic_write(Path(path), data)
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
 def scan_index(fh) -> tuple[dict[str, tuple[int, int, str]], int]:
     """``({id: (offset, length, status)}, good bytes)`` of a journal file, streamed line by line."""
     index: dict[str, tuple[int, int, str]] = {}

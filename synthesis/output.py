@@ -13,7 +13,9 @@ import os
 import re
 from pathlib import Path
 
-from .journal import scan_index, atomic_write_bytes, atomic_write_text
+from reachqa_builder.fileio import atomic_write, atomic_write_text
+
+from .journal import scan_index
 
 QA_FILE = "instruction_data.json"
 
@@ -45,7 +47,7 @@ def write_layout(out_dir: str | Path, check_journal: str | Path, id_prefix: str,
             plot_id = plot_ids[item_id]
             code = item["code"] if "code" in item else (out / item["code_file"]).read_text(encoding="utf-8")
             atomic_write_text(out / "code" / f"{name}.py", code)
-            atomic_write_bytes(out / "images" / f"{name}.jpg", (out / item["image"]).read_bytes())
+            atomic_write(out / "images" / f"{name}.jpg", (out / item["image"]).read_bytes())
             prov = dict(item.get("provenance") or {}, pipeline_id=item["id"])
             if prov.get("evolved_from"):  # the Easy parent: its plot id when kept, its code in work/ always
                 prov["parent_plot_id"] = plot_ids.get(prov["evolved_from"])

@@ -25,16 +25,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from evaluation.inference.api import APIClient, APIConfig, RequestLimiter, Usage
-from evaluation.inference.cache import ReplyCache
+from evaluation.inference import APIClient, ReplyCache, RequestLimiter, Usage
 
 from .config import STAGES, SynthesisConfig
-from .journal import atomic_write_text, iter_records
+from reachqa_builder.fileio import atomic_write_text
+
+from .journal import iter_records
 from .output import write_layout
 from .progress import ProgressDisplay
 from .render_service import RenderService
 from .seeds import DemoPool, load_seeds, resolve_seed_dir
-from .stages import JOURNAL_NAMES, Stages, _seed_of, accepted_demo
+from .stages import JOURNAL_NAMES, Stages, seed_of, accepted_demo
 
 
 def _clients(cfg: SynthesisConfig, work: Path, usage: Usage) -> tuple[APIClient | None, APIClient | None, list,
@@ -42,16 +43,14 @@ def _clients(cfg: SynthesisConfig, work: Path, usage: Usage) -> tuple[APIClient 
     """Clients of the code model, the Q&A model and the raters (one per distinct server)."""
     limiter = RequestLimiter(cfg.concurrency, cfg.rpm, cfg.tpm)
     cache = ReplyCache(work / "api-cache.sqlite", enabled=not cfg.no_cache)
-    common = dict(timeout=cfg.timeout, max_retries=cfg.max_retries, backoff_base=cfg.backoff_base,
-                  schema_retries=cfg.schema_retries, structured=cfg.structured, concurrency=cfg.concurrency)
     gen = qa = None
     if cfg.model:
-        gen = APIClient(APIConfig(base_url=cfg.base_url, api_key=cfg.api_key, **common),
+        gen = APIClient(cfg.api_config(cfg.base_url, cfg.api_key),
                         limiter=limiter, cache=cache, usage=usage)
     qa_key = cfg.qa_api_key if cfg.qa_api_key is not None else os.environ.get("QA_API_KEY", cfg.api_key)
     if cfg.qa_model:
         qa = gen if (cfg.qa_base_url in (None, cfg.base_url) and qa_key == cfg.api_key and gen is not None) else \
-            APIClient(APIConfig(base_url=cfg.qa_base_url or cfg.base_url, api_key=qa_key, **common),
+            APIClient(cfg.api_config(cfg.qa_base_url or cfg.base_url, qa_key),
                       limiter=limiter, cache=cache, usage=usage)
     rater_key = cfg.rater_api_key
     if rater_key is None:
@@ -59,7 +58,7 @@ def _clients(cfg: SynthesisConfig, work: Path, usage: Usage) -> tuple[APIClient 
     raters, by_url = [], {}
     for model, url in cfg.raters():
         if url not in by_url:
-            by_url[url] = APIClient(APIConfig(base_url=url, api_key=rater_key, **common),
+            by_url[url] = APIClient(cfg.api_config(url, rater_key),
                                     limiter=limiter, cache=cache, usage=usage)
         raters.append((model, by_url[url]))
     return gen, qa, raters, limiter
@@ -78,7 +77,6 @@ class _Run:
         self.progress = ProgressDisplay(stage_names, self.usage, enabled=cfg.progress)
         self.render = RenderService(self.work / "renders", env=cfg.render_env, workers=cfg.render_workers,
                                     timeout=cfg.render_timeout)
-        self.pool = None
         self.stages = Stages(cfg, self.work, self.gen, self.raters, render=self.render,
                              on_event=self.progress.event, qa_client=self.qa)
 
@@ -90,7 +88,6 @@ class _Run:
     async def close(self) -> None:
         self.progress.close()
         self.stages.close()
-        await asyncio.to_thread(self.render.close)
         clients = [self.gen, self.qa] + [c for _, c in self.raters]
         for c in {id(c): c for c in clients if c is not None}.values():
             await c.close()
@@ -153,7 +150,7 @@ async def run_pipeline(cfg: SynthesisConfig) -> dict[str, Any]:
         item = await st.self_instruct(i)
         if item is None:
             return
-        evolve = random.Random(_seed_of(cfg.seed, item["id"], "evolve?")).random() < cfg.evolve_ratio
+        evolve = random.Random(seed_of(cfg.seed, item["id"], "evolve?")).random() < cfg.evolve_ratio
         if item.get("code") is not None:
             # the paper evolves every extracted self-instruct script, whether or not it runs
             jobs = [easy(item)] + ([evolved(item)] if evolve else [])

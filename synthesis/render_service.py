@@ -51,6 +51,3 @@ class RenderService:
                 self.rendered += 1
                 if not fut.done():
                     fut.set_result(by_id[item_id])
-
-    def close(self) -> None:
-        """Nothing to release: the renderer owns its warm workers."""

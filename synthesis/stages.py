@@ -18,13 +18,15 @@ import random
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from evaluation.inference.api import APIClient, APIError
-from evaluation.inference.types import ChatRequest, image_part
+from evaluation.inference import APIClient, APIError, ChatRequest
+from evaluation.inference.types import image_part
 
 from . import data_checks, prompts
 from .codeutil import CodeFormatError, extract_code
 from .config import SynthesisConfig
-from .journal import Journal, atomic_write_text
+from reachqa_builder.fileio import atomic_write_text
+
+from .journal import Journal
 from .rouge import rouge_l_f
 from .seeds import Demo, DemoPool
 
@@ -54,7 +56,8 @@ class Dropped(Exception):
         self.extra = extra or {}
 
 
-def _seed_of(*parts: Any) -> int:
+def seed_of(*parts: Any) -> int:
+    """A stable 32-bit seed from any parts (run seed, item id, step): the same inputs draw the same choices."""
     return int(hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()[:8], 16)
 
 
@@ -217,13 +220,13 @@ class Stages:
 
         async def work() -> dict:
             c = self.config
-            rng = random.Random(_seed_of(c.seed, item_id, "self-instruct"))
+            rng = random.Random(seed_of(c.seed, item_id, "self-instruct"))
             major = rng.choice(MAJOR_TYPES)
             minor = rng.choice(MINORS_BY_MAJOR[major])
             topics = rng.sample(list(TOPICS), 2)
             demos = self.pool.sample(c.num_demos, rng)
             demo_text = "\n\n".join(f"```python\n{d.code.strip()}\n```" for d in demos)
-            seed = _seed_of(c.seed, item_id)
+            seed = seed_of(c.seed, item_id)
             messages = [
                 {"role": "system", "content": prompts.render("system_coder")},
                 {"role": "user", "content": prompts.render(
@@ -251,9 +254,9 @@ class Stages:
 
         async def work() -> dict:
             c = self.config
-            rng = random.Random(_seed_of(c.seed, item_id, "evol"))
+            rng = random.Random(seed_of(c.seed, item_id, "evol"))
             direction = rng.choice(sorted(prompts.EVOL_DIRECTIONS))
-            seed = _seed_of(c.seed, item_id)
+            seed = seed_of(c.seed, item_id)
             messages = [
                 {"role": "system", "content": prompts.render("system_coder")},
                 {"role": "user", "content": prompts.render(
@@ -313,7 +316,7 @@ class Stages:
                 messages = [{"role": "system", "content": prompts.render("system_coder")},
                             {"role": "user", "content": prompts.render("fix_code", code=code.strip(), error=error)}]
                 reply = await self._chat(self.generator, self._gen_request(
-                    messages, _seed_of(c.seed, item["id"], "fix", attempt)))
+                    messages, seed_of(c.seed, item["id"], "fix", attempt)))
                 try:
                     code, error = extract_code(reply.text), None
                 except CodeFormatError:
@@ -363,7 +366,7 @@ class Stages:
             fmt = prompts.RATING_TEXT_FORMAT if text_mode else prompts.RATING_JSON_FORMAT
             replies = await self._ask_raters(prompts.render("rate_image", reply_format=fmt), image,
                                              None if text_mode else prompts.RATING_SCHEMA,
-                                             _seed_of(c.seed, item["id"], "rate"))
+                                             seed_of(c.seed, item["id"], "rate"))
             scores, reasons, failed = {}, {}, {}
             for model, r in replies.items():
                 if isinstance(r, APIError):
@@ -416,7 +419,7 @@ class Stages:
             code = item["code"].strip()
 
             async def ask(text: str, schema: dict, *seed_parts):
-                req = self._gen_request([{"role": "user", "content": text}], _seed_of(c.seed, item["id"], *seed_parts),
+                req = self._gen_request([{"role": "user", "content": text}], seed_of(c.seed, item["id"], *seed_parts),
                                         schema, model=c.qa_model)
                 return await self._chat(self.qa_client, req)
 
@@ -482,7 +485,7 @@ class Stages:
             async def judge(k: int, pair: dict):
                 text = prompts.render("qa_check", question=pair["question"], answer=pair["answer"], reply_format=fmt)
                 return await self._ask_raters(text, image, None if text_mode else prompts.CHECK_SCHEMA,
-                                              _seed_of(c.seed, item["id"], "check", k))
+                                              seed_of(c.seed, item["id"], "check", k))
 
             verdicts = await asyncio.gather(*(judge(k, p) for k, p in enumerate(item["qa"])))
             kept, rejected = [], []

@@ -16,6 +16,8 @@ from pathlib import Path
 import yaml
 from transformers import HfArgumentParser, TrainingArguments
 
+from reachqa_builder.settings import PROMPT_SUFFIX
+
 PRESETS_DIR = Path(__file__).resolve().parent / "configs"
 BASE_CONFIG = PRESETS_DIR / "paper.yaml"
 
@@ -98,7 +100,7 @@ class DataArguments:
     question_column: str = field(default="question", metadata={"help": "Column with the question."})
     answer_column: str = field(default="answer", metadata={"help": "Column with the answer (the training target)."})
     prompt_suffix: str = field(
-        default="Let's think step by step.",
+        default=PROMPT_SUFFIX,
         metadata={"help": "Text appended to each question, separated by a space (the paper's suffix). "
                           "Empty string: none."},
     )

@@ -13,6 +13,8 @@ from pathlib import Path
 import datasets
 from PIL import Image, UnidentifiedImageError
 
+from reachqa_builder.imagedata import image_bytes
+
 from training.formats import is_conversation_file, load_conversation_file
 
 # Pillow raises these for truncated, corrupt or unknown image data.
@@ -142,18 +144,16 @@ def decode_image(value, base_dir: str | os.PathLike | None = None) -> Image.Imag
         raise ImageDecodeError(f"{type(exc).__name__}: {exc}") from exc
 
 
-def _image_source(value, base_dir):
+def _image_source(value, base_dir) -> io.BytesIO:
+    """The cell's encoded bytes (:func:`reachqa_builder.imagedata.image_bytes`); a relative path that
+    exists from the working folder wins over ``base_dir``."""
     if isinstance(value, dict):
-        if value.get("bytes"):
-            return io.BytesIO(value["bytes"])
-        value = value.get("path")
-    if isinstance(value, (bytes, bytearray)):
-        return io.BytesIO(value)
-    if isinstance(value, str) and value:
-        path = Path(value)
-        if not path.is_absolute() and base_dir is not None and not path.exists():
-            path = Path(base_dir) / path
-        if not path.is_file():
-            raise ImageDecodeError(f"FileNotFoundError: image file {value!r} does not exist")
-        return path
-    raise ImageDecodeError(f"TypeError: no image data in cell of type {type(value).__name__}")
+        value = value.get("bytes") or value.get("path")
+    if isinstance(value, str) and value and base_dir is not None and Path(value).exists():
+        base_dir = None
+    if not isinstance(value, (bytes, bytearray, str)) or not value:
+        raise ImageDecodeError(f"TypeError: no image data in cell of type {type(value).__name__}")
+    try:
+        return io.BytesIO(image_bytes(value, base_dir))
+    except FileNotFoundError:
+        raise ImageDecodeError(f"FileNotFoundError: image file {value!r} does not exist") from None

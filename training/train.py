@@ -27,7 +27,7 @@ import transformers
 from transformers import Trainer
 from transformers.trainer_utils import get_last_checkpoint
 
-from reachqa_builder.fileio import atomic_write
+from reachqa_builder.fileio import atomic_write_json
 from training.budget import apply_image_budget
 from training.collator import VisionQACollator
 from training.config import ConfigError, parse_args
@@ -38,10 +38,6 @@ from training.prepare import LENGTH_COLUMN, LengthMeter, measure_split
 from training.prompts import ChatFormatter
 
 logger = logging.getLogger("training")
-
-
-def write_json_atomic(path: Path, data) -> None:
-    atomic_write(path, json.dumps(data, indent=2, default=str).encode("utf-8"))
 
 
 def settle_training_args(training_args, model_args) -> None:
@@ -66,7 +62,7 @@ def record_absolute_base(output_dir: Path, model_name_or_path: str) -> None:
             config = json.loads(config_path.read_text(encoding="utf-8"))
             if config.get("base_model_name_or_path") != absolute:
                 config["base_model_name_or_path"] = absolute
-                write_json_atomic(config_path, config)
+                atomic_write_json(config_path, config, default=str)
 
 
 def resume_checkpoint(training_args) -> str | None:
@@ -119,10 +115,10 @@ def run(model_args, data_args, lora_args, training_args) -> dict:
                       data_collator=collator, processing_class=processor)
     output_dir = Path(training_args.output_dir)
     if trainer.is_world_process_zero():
-        write_json_atomic(output_dir / "data_report.json", reports)
-        write_json_atomic(output_dir / "reachqa_training.json", {
+        atomic_write_json(output_dir / "data_report.json", reports, default=str)
+        atomic_write_json(output_dir / "reachqa_training.json", {
             "model": dataclasses.asdict(model_args), "data": dataclasses.asdict(data_args),
-            "lora": dataclasses.asdict(lora_args), "training": training_args.to_dict()})
+            "lora": dataclasses.asdict(lora_args), "training": training_args.to_dict()}, default=str)
 
     result = trainer.train(resume_from_checkpoint=resume_from)
     metrics = dict(result.metrics)

@@ -9,7 +9,8 @@ import pytest
 import torch
 from PIL import Image
 
-from evaluation.attention import attention_maps, draw_attention, main
+from evaluation.attention import attention_maps, draw_attention
+from reachqa_builder.cli import main as reachqa
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +45,8 @@ def test_draw_and_cli(model_and_processor, charts, tiny_model, tmp_path):
     out = draw_attention(image, [np.eye(4), np.ones((4, 4))], ["a", "b"], tmp_path / "a.png")
     assert Image.open(out).format == "PNG" and Image.open(out).size[0] > Image.open(out).size[1]
     (tmp_path / "chart.png").write_bytes(charts[2])
-    assert main(["--model", str(tiny_model), "--image", str(tmp_path / "chart.png"), "--question", "total",
-                 "--steps", "0,1", "--out", str(tmp_path / "m.png")]) == 0
+    assert reachqa(["attention", "--model", str(tiny_model), "--image", str(tmp_path / "chart.png"), "--question", "total",
+                    "--steps", "0,1", "--out", str(tmp_path / "m.png")]) == 0
     assert (tmp_path / "m.png").stat().st_size > 1000
     with pytest.raises(ValueError, match="non-negative"):
         attention_maps(*model_and_processor, image, "q", steps=[-1])

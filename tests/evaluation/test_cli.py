@@ -10,7 +10,7 @@ import time
 from evaluation.predictions import read_predictions
 from reachqa_builder.cli import main
 from tests.evaluation import benchmark_fixtures as fx
-from tests.evaluation.test_judge import grading_judge
+from tests.evaluation.judge_fixtures import grading_judge
 from tests.openai_server import Fault
 
 

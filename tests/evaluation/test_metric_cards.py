@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from evaluation.metrics import METRICS, metric_path
-from tests.evaluation.test_judge import grading_judge
+from tests.evaluation.judge_fixtures import grading_judge
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import datasets
 import pytest
 
 from tests.training import tiny
+from tests.training.dataset_fixtures import write_dataset
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -65,33 +65,6 @@ def qa_rows(chart_images) -> list[dict]:
             rows.append({"qa_id": f"{cid}-{k}", "chart_id": cid, "image": {"bytes": image, "path": None},
                          "question": question, "answer": answer, "qa_type": ["reco", "reas"][k]})
     return rows
-
-
-QA_FEATURES = datasets.Features({
-    "qa_id": datasets.Value("string"), "chart_id": datasets.Value("string"), "image": datasets.Image(),
-    "question": datasets.Value("string"), "answer": datasets.Value("string"), "qa_type": datasets.Value("string"),
-})
-
-CARD = """---
-configs:
-- config_name: qa
-  data_files:
-{files}
----
-# test charts
-"""
-
-
-def write_dataset(root: Path, splits: dict[str, list[dict]], features: datasets.Features = QA_FEATURES) -> Path:
-    """Write ``splits`` the way `reachqa build` lays a config out: ``<root>/qa/<split>-*.parquet`` + card."""
-    (root / "qa").mkdir(parents=True, exist_ok=True)
-    files = []
-    for split, rows in splits.items():
-        cols = {name: [r[name] for r in rows] for name in features}
-        datasets.Dataset.from_dict(cols, features=features).to_parquet(root / "qa" / f"{split}-00000-of-00001.parquet")
-        files.append(f"  - split: {split}\n    path: qa/{split}-*.parquet")
-    (root / "README.md").write_text(CARD.format(files="\n".join(files)))
-    return root
 
 
 @pytest.fixture(scope="session")

@@ -74,8 +74,17 @@ def test_model_forward_accepts_batch(tiny_models, qa_dataset):
     for family in FAMILIES:
         _, _, collator, train, _ = setup(tiny_models[family], qa_dataset)
         model = AutoModelForImageTextToText.from_pretrained(tiny_models[family])
-        out = model(**collator([train[0], train[5]]))
+        batch = collator([train[0], train[5]])
+        out = model(**batch)
         assert torch.isfinite(out.loss)
+        # the loss is next-token cross-entropy over the labelled (answer) positions and nothing else
+        logits, labels = out.logits[:, :-1].float(), batch["labels"][:, 1:]
+        expected = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1),
+                                                     ignore_index=IGNORE_INDEX)
+        assert torch.allclose(out.loss, expected, atol=1e-4), family
+        # hiding the answer labels leaves nothing to learn from: no loss at all
+        hidden = dict(batch, labels=torch.full_like(batch["labels"], IGNORE_INDEX))
+        assert not torch.isfinite(model(**hidden).loss) or model(**hidden).loss == 0
 
 
 def test_max_length_cuts_answers_and_drops_long_prompts(tiny_models, qa_dataset):

@@ -8,7 +8,7 @@ import datasets
 import pytest
 from transformers import AutoProcessor
 
-from tests.training.conftest import QA_FEATURES, write_dataset
+from tests.training.dataset_fixtures import QA_FEATURES, write_dataset
 from training.config import DataArguments, parse_args
 from training.data import DatasetColumnsError, ImageDecodeError, decode_image, load_splits
 from training.prepare import LengthMeter, measure_split
@@ -104,6 +104,28 @@ def test_paper_hyper_parameters_are_the_defaults():
     assert training_args.activation_checkpointing is True
     assert data_args.max_length == 4096 and data_args.prompt_suffix == "Let's think step by step."
 
+
+
+def test_suffix_is_the_shared_constant_everywhere():
+    """The paper's suffix is declared once; the YAML preset repeats it only as this test keeps equal."""
+    import yaml
+
+    from evaluation.runner import GenerationSettings
+    from reachqa_builder.settings import PROMPT_SUFFIX
+    from training.config import BASE_CONFIG, DataArguments
+
+    assert PROMPT_SUFFIX == "Let's think step by step."
+    assert yaml.safe_load(BASE_CONFIG.read_text())["prompt_suffix"] == PROMPT_SUFFIX
+    assert DataArguments(dataset="d").prompt_suffix == GenerationSettings().prompt_suffix == PROMPT_SUFFIX
+
+
+def test_flags_accept_dashes_as_well_as_underscores():
+    dashed = parse_args(["--model-name-or-path", "m", "--dataset", "d", "--output-dir", "o", "--lora-r", "4",
+                         "--prompt-suffix", "Be brief."])
+    underscored = parse_args(REQUIRED + ["--lora_r", "4", "--prompt_suffix", "Be brief."])
+    assert dashed[0].model_name_or_path == underscored[0].model_name_or_path == "m"
+    assert dashed[2].lora_r == underscored[2].lora_r == 4
+    assert dashed[1].prompt_suffix == underscored[1].prompt_suffix == "Be brief."
 
 def test_yaml_then_command_line(tmp_path):
     (tmp_path / "mine.yaml").write_text("lora_r: 32\nlearning_rate: 1.0e-4\nmodel_name_or_path: from-yaml\n")
