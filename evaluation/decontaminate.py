@@ -19,6 +19,8 @@ import json
 import sys
 from pathlib import Path
 
+from reachqa_builder.render.envs import ENV_NAMES
+
 
 def benchmark_corpus(name: str, source: str | None, *, images: bool, limit: int | None = None):
     """A benchmark from the registry as a corpus: one chart per distinct image, one question per sample."""
@@ -126,7 +128,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="write the full report (every pair) as JSON")
     parser.add_argument("--drop-to", help="write a copy of the dataset without the matched charts and questions")
     g = parser.add_argument_group("rendering (for image hashes; from the render cache when present)")
-    g.add_argument("--render-env", choices=("faithful", "current"), default="faithful")
+    g.add_argument("--render-env", choices=ENV_NAMES, default="faithful")
     g.add_argument("--render-cache-dir", help="render cache folder (default: the renderer's own)")
     g.add_argument("--workers", type=int, help="render workers (default: CPU count)")
     g.add_argument("--no-progress", action="store_true", help="no progress bars")

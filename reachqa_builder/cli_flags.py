@@ -31,7 +31,7 @@ def _dest(name: str, prefix: str) -> str:
 
 
 def _is_secret(name: str) -> bool:
-    return "key" in name or "token" in name
+    return name.endswith(("key", "token"))  # api_key, hub token; not max_tokens
 
 
 def add_dataclass_flags(parser: argparse.ArgumentParser | Any, cls: type, *, exclude: Iterable[str] = (),

@@ -19,32 +19,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import typing
-from dataclasses import MISSING, fields
+
+from reachqa_builder.cli_flags import add_dataclass_flags, dataclass_from_args
 
 from .config import STAGES, SynthesisConfig
-
-
-def _add_config_flags(parser: argparse.ArgumentParser) -> None:
-    hints = typing.get_type_hints(SynthesisConfig)
-    for f in fields(SynthesisConfig):
-        flag = "--" + f.name.replace("_", "-")
-        help_ = f.metadata.get("help", "")
-        hint = hints[f.name]
-        default = f.default if f.default is not MISSING else None
-        if hint is bool:
-            if default:
-                parser.add_argument("--no-" + f.name.replace("_", "-"), dest=f.name, action="store_false", help=f"no {help_}")
-            else:
-                parser.add_argument(flag, dest=f.name, action="store_true", help=help_)
-            continue
-        if typing.get_origin(hint) is list:
-            parser.add_argument(flag, dest=f.name, action="append", default=None, help=help_)
-            continue
-        args = [a for a in typing.get_args(hint) if a is not type(None)]
-        typ = args[0] if args else hint
-        parser.add_argument(flag, dest=f.name, type=typ, default=default,
-                            help=f"{help_} (default: {default})" if default is not None and "key" not in f.name else help_)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -60,16 +38,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """
     parser.add_argument("stage", nargs="?", default="all", choices=("all",) + STAGES,
                         help="run one stage only (default: the whole pipeline)")
-    _add_config_flags(parser)
+    add_dataclass_flags(parser, SynthesisConfig)
     parser.set_defaults(run=run)
 
 
 def config_from_args(args: argparse.Namespace) -> SynthesisConfig:
-    values = {f.name: getattr(args, f.name) for f in fields(SynthesisConfig)}
-    for f in fields(SynthesisConfig):
-        if values[f.name] is None and f.default_factory is not MISSING:
-            values[f.name] = f.default_factory()
-    return SynthesisConfig(**values)
+    return dataclass_from_args(SynthesisConfig, args)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from transformers import HfArgumentParser, TrainingArguments
 
+from reachqa_builder.render.envs import ENV_NAMES
 from reachqa_builder.settings import PROMPT_SUFFIX
 
 PRESETS_DIR = Path(__file__).resolve().parent / "configs"
@@ -79,7 +80,7 @@ class DataArguments:
         default="faithful",
         metadata={"help": "Render environment for released ReachQA Q&A files whose chart images do not exist yet "
                           "(their code/*.py is rendered through the builder): 'faithful' (the paper's pinned "
-                          "matplotlib) or 'current'.", "choices": ["faithful", "current"]},
+                          "matplotlib) or 'current'.", "choices": list(ENV_NAMES)},
     )
     render_dir: str = field(
         default="~/.cache/reachqa/training-renders",

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import datasets
 
+from reachqa_builder.fileio import iter_jsonl, read_json
+
 IMAGE_MARK = "<image>"
 LLAVA_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system"}
 FILE_SUFFIXES = (".json", ".jsonl")
@@ -38,20 +40,13 @@ def is_conversation_file(path: str) -> bool:
 
 
 def read_records(path: Path) -> list:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".jsonl":
-        records = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise RecordError(f"{path} line {n}: not JSON ({exc})") from exc
-        return records
+    """The records of a JSON list file or a JSON-lines file (:mod:`reachqa_builder.fileio`)."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RecordError(f"{path}: not JSON ({exc})") from exc
+        if path.suffix == ".jsonl":
+            return list(iter_jsonl(path))
+        data = read_json(path)
+    except ValueError as exc:
+        raise RecordError(str(exc)) from exc
     if not isinstance(data, list):
         raise RecordError(f"{path}: expected a JSON list of records, got {type(data).__name__}")
     return data

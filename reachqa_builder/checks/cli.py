@@ -14,10 +14,12 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from ..render.envs import ENV_NAMES
+
 
 def _add_render_args(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("rendering (results come from the render cache when present)")
-    g.add_argument("--render-env", choices=("faithful", "current"), default="faithful",
+    g.add_argument("--render-env", choices=ENV_NAMES, default="faithful",
                    help="render environment (default: faithful, the pinned matplotlib of the release)")
     g.add_argument("--render-cache-dir", help="render cache folder (default: the renderer's own)")
     g.add_argument("--workers", type=int, help="render workers (default: CPU count)")

@@ -14,13 +14,10 @@ worker processes (``sandbox.py``), never in the caller's process.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import hashlib
 import json
 import os
 import sys
-import threading
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -29,8 +26,9 @@ from ..fileio import atomic_write
 from .cache import RenderCache
 from .envs import ENV_NAMES, RenderEnvironmentError, create_faithful_env, get_environment
 from .inspection import validate_inspection
-from .pool import RenderInfrastructureError, WorkerPool
+from .pool import RenderInfrastructureError
 from .sandbox import UNSAFE_WARNING, SandboxSettings, SandboxUnavailableError
+from .shared_pools import shared_pool
 from .verify import check_jpeg, confined_output_path
 
 __all__ = ["render_scripts", "RenderRecord", "RenderEnvironmentError", "RenderInfrastructureError",
@@ -180,7 +178,6 @@ def render_scripts(
     uncreatable or modified environment and :class:`RenderInfrastructureError` when workers
     cannot run at all; results finished before such a failure stay in the cache and the report.
     """
-    global _warned_no_sandbox
     settings = sandbox or SandboxSettings()
     if unsafe_no_sandbox and not settings.unsafe_no_sandbox:
         settings = replace(settings, unsafe_no_sandbox=True)
@@ -192,131 +189,124 @@ def render_scripts(
         raise NotADirectoryError(f"output path {out} exists and is not a directory")
     items = _load_scripts(scripts)
     environment = get_environment(env)
-    cache = RenderCache(cache_dir) if use_cache else None
     out.mkdir(parents=True, exist_ok=True)
-    report_path = out / REPORT_NAME
-    records: dict[str, RenderRecord] = {}
-    counts = {"ok": 0, "failed": 0, "cached": 0}
-    report_fh = open(report_path, "w", encoding="utf-8") if report else None
+    run = _RenderRun(out, RenderCache(cache_dir) if use_cache else None, report, settings)
+    job_settings = {"dpi": dpi, "timeout": timeout, "seed": 0, "memory_mb": memory_mb, "compat": environment.compat,
+                    "inspect": inspect}
+    from tqdm.auto import tqdm
 
-    trust_reply_id = "attribution" in settings.weaken  # test-only weakening: the old, forgeable way
+    run.bar = tqdm(total=len(items), desc=desc, unit="chart", disable=not progress, file=sys.stderr)
+    try:
+        jobs = run.serve_known(items, environment.fingerprint, job_settings)
+        if jobs:
+            _warn_once_if_unsandboxed(sandboxed)
+            n = min(workers or os.cpu_count() or 1, len(jobs))
+            with shared_pool(environment, n, settings, keep_workers) as pool:
+                pool.map(jobs, run.on_result)
+    finally:
+        run.close()
+    ordered = [run.records[sid] for sid, _, _ in items]
+    if report:
+        atomic_write(run.report_path, "".join(json.dumps(r.report_line()) + "\n" for r in ordered).encode())
+    return ordered
 
-    def finish(rec: RenderRecord, image: bytes | None) -> None:
+
+def _warn_once_if_unsandboxed(sandboxed: bool) -> None:
+    global _warned_no_sandbox
+    if not sandboxed and not _warned_no_sandbox:
+        _warned_no_sandbox = True
+        print(UNSAFE_WARNING, file=sys.stderr)
+
+
+class _RenderRun:
+    """The state of one :func:`render_scripts` call, in steps: records served without a worker
+    (bad input, cache hits), replies checked and attributed to the job that was sent, every result
+    written (image, cache, report line, progress)."""
+
+    def __init__(self, out: Path, cache: RenderCache | None, report: bool, settings: SandboxSettings) -> None:
+        self.out = out
+        self.cache = cache
+        self.report_path = out / REPORT_NAME
+        self.report_fh = open(self.report_path, "w", encoding="utf-8") if report else None
+        self.trust_reply_id = "attribution" in settings.weaken  # test-only weakening: the old, forgeable way
+        self.records: dict[str, RenderRecord] = {}
+        self.counts = {"ok": 0, "failed": 0, "cached": 0}
+        self.keys: dict[str, str] = {}
+        self.bar = None
+
+    def serve_known(self, items, fingerprint: str, job_settings: dict) -> list[dict]:
+        """Finish what needs no worker (unreadable scripts, unsafe ids, cache hits); the jobs left."""
+        jobs: list[dict] = []
+        for sid, code, error in items:
+            if error is None and confined_output_path(self.out, sid) is None:
+                error = (f"BadId: the id {sid!r} would put its image outside {self.out} "
+                         "(ids must be plain file names, no '/' or leading '.')")
+            if error is not None:
+                self.finish(RenderRecord(sid, "error", error), None)
+                continue
+            key = RenderCache.key(code, fingerprint, job_settings["dpi"], inspect=job_settings["inspect"])
+            self.keys[sid] = key
+            hit = self.cache.get(key) if self.cache is not None else None
+            if hit is not None:
+                meta, image = hit
+                rec = RenderRecord(sid, meta["status"], meta.get("error"), meta.get("seconds", 0.0),
+                                   meta.get("sha256"), cached=True, extra=dict(meta.get("extra") or {}))
+                self.finish(rec._from_inspection(), image)
+                continue
+            jobs.append({"id": sid, "code": code, **job_settings})
+        return jobs
+
+    def on_result(self, job: dict, header: dict, image: bytes) -> None:
+        """A worker's reply for ``job``: attributed to the job sent (never the id the reply claims),
+        its fields and JPEG checked, cached, finished."""
+        rec, image = self._checked_record(job, header, image)
+        if self.cache is not None:
+            self.cache.put(self.keys[rec.id], {"status": rec.status, "error": rec.error, "seconds": rec.seconds,
+                                               "sha256": rec.sha256, "extra": rec._cache_extra()}, image or None)
+        self.finish(rec, image or None)
+
+    def _checked_record(self, job: dict, header: dict, image: bytes) -> tuple[RenderRecord, bytes]:
+        sid = str(header.get("id")) if self.trust_reply_id else job["id"]
+        status = header.get("status") if header.get("status") in ("ok", "error") else "error"
+        error = header.get("error") if status == "error" else None
+        if status == "error" and not isinstance(error, str):
+            error = "ProtocolError: the worker's reply has no error message"
+        if status == "ok":
+            problem = check_jpeg(image)
+            if problem is not None:
+                status, error, image = "error", f"BadImage: {problem}", b""
+        else:
+            image = b""
+        try:
+            seconds = float(header.get("seconds") or 0.0)
+        except (TypeError, ValueError):
+            seconds = 0.0
+        extra = header.get("extra") if isinstance(header.get("extra"), dict) else {}
+        sha = hashlib.sha256(image).hexdigest() if image else None
+        return RenderRecord(sid, status, error, seconds, sha, extra=dict(extra))._from_inspection(), image
+
+    def finish(self, rec: RenderRecord, image: bytes | None) -> None:
+        """Write the image (confined to the output folder), the report line and the progress."""
         if image is not None:
-            target = confined_output_path(out, rec.id)
-            if target is None and trust_reply_id:
-                target = out / f"{rec.id}.jpg"  # what the old renderer did with any id
+            target = confined_output_path(self.out, rec.id)
+            if target is None and self.trust_reply_id:
+                target = self.out / f"{rec.id}.jpg"  # what the old renderer did with any id
             if target is None:
                 rec.status, rec.error, rec.sha256, image = "error", f"BadId: {rec.id!r} is not a plain file name", None, None
             else:
                 atomic_write(target, image)
                 rec.image = str(target)
-        records[rec.id] = rec
-        if report_fh is not None:
-            report_fh.write(json.dumps(rec.report_line()) + "\n")
-            report_fh.flush()
-        counts["ok" if rec.status == "ok" else "failed"] += 1
-        counts["cached"] += rec.cached
-        bar.update(1)
-        bar.set_postfix(counts, refresh=False)
+        self.records[rec.id] = rec
+        if self.report_fh is not None:
+            self.report_fh.write(json.dumps(rec.report_line()) + "\n")
+            self.report_fh.flush()
+        self.counts["ok" if rec.status == "ok" else "failed"] += 1
+        self.counts["cached"] += rec.cached
+        self.bar.update(1)
+        self.bar.set_postfix(self.counts, refresh=False)
 
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=len(items), desc=desc, unit="chart", disable=not progress, file=sys.stderr)
-    keys: dict[str, str] = {}
-    jobs: list[dict] = []
-    try:
-        for sid, code, error in items:
-            if error is None and confined_output_path(out, sid) is None:
-                error = (f"BadId: the id {sid!r} would put its image outside {out} "
-                         "(ids must be plain file names, no '/' or leading '.')")
-            if error is not None:
-                finish(RenderRecord(sid, "error", error), None)
-                continue
-            key = RenderCache.key(code, environment.fingerprint, dpi, inspect=inspect)
-            keys[sid] = key
-            hit = cache.get(key) if cache is not None else None
-            if hit is not None:
-                meta, image = hit
-                rec = RenderRecord(sid, meta["status"], meta.get("error"), meta.get("seconds", 0.0),
-                                   meta.get("sha256"), cached=True, extra=dict(meta.get("extra") or {}))
-                finish(rec._from_inspection(), image)
-                continue
-            jobs.append({"id": sid, "code": code, "dpi": dpi, "timeout": timeout, "seed": 0,
-                         "memory_mb": memory_mb, "compat": environment.compat, "inspect": inspect})
-        if jobs:
-            n = min(workers or os.cpu_count() or 1, len(jobs))
-            if not sandboxed and not _warned_no_sandbox:
-                _warned_no_sandbox = True
-                print(UNSAFE_WARNING, file=sys.stderr)
-            with _shared_pool(environment, n, settings, keep_workers) as pool:
-
-                def on_result(job: dict, header: dict, image: bytes) -> None:
-                    sid = str(header.get("id")) if trust_reply_id else job["id"]
-                    status = header.get("status") if header.get("status") in ("ok", "error") else "error"
-                    error = header.get("error") if status == "error" else None
-                    if status == "error" and not isinstance(error, str):
-                        error = "ProtocolError: the worker's reply has no error message"
-                    if status == "ok":
-                        problem = check_jpeg(image)
-                        if problem is not None:
-                            status, error, image = "error", f"BadImage: {problem}", b""
-                    else:
-                        image = b""
-                    try:
-                        seconds = float(header.get("seconds") or 0.0)
-                    except (TypeError, ValueError):
-                        seconds = 0.0
-                    extra = header.get("extra") if isinstance(header.get("extra"), dict) else {}
-                    sha = hashlib.sha256(image).hexdigest() if image else None
-                    rec = RenderRecord(sid, status, error, seconds, sha, extra=dict(extra))._from_inspection()
-                    if cache is not None:
-                        cache.put(keys[rec.id], {"status": rec.status, "error": rec.error,
-                                                 "seconds": rec.seconds, "sha256": sha, "extra": rec._cache_extra()},
-                                  image or None)
-                    finish(rec, image or None)
-
-                pool.map(jobs, on_result)
-    finally:
-        bar.close()
-        if report_fh is not None:
-            report_fh.close()
-    ordered = [records[sid] for sid, _, _ in items]
-    if report:
-        atomic_write(report_path, "".join(json.dumps(r.report_line()) + "\n" for r in ordered).encode())
-    return ordered
-
-
-_POOLS: dict[tuple, WorkerPool] = {}
-_POOLS_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _shared_pool(environment, n: int, sandbox: SandboxSettings, keep: bool):
-    """A warm pool for this environment, reused across calls; one call uses it at a time."""
-    if not keep:
-        with WorkerPool(environment, n, sandbox) as pool:
-            yield pool
-        return
-    key = (environment.python, environment.fingerprint, environment.compat, sandbox)
-    with _POOLS_LOCK:
-        pool = _POOLS.get(key)
-        if pool is None or pool.closed or len(pool.workers) < n:
-            if pool is not None:
-                pool.close()
-            pool = _POOLS[key] = WorkerPool(environment, n, sandbox).__enter__()
-    with pool.busy:
-        try:
-            yield pool
-        except BaseException:
-            with _POOLS_LOCK:  # a pool that saw a failure is not trusted again
-                pool.close()
-                _POOLS.pop(key, None)
-            raise
-
-
-@atexit.register
-def _close_pools() -> None:
-    for pool in list(_POOLS.values()):
-        pool.close()
-    _POOLS.clear()
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        if self.report_fh is not None:
+            self.report_fh.close()
