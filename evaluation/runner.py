@@ -15,6 +15,7 @@ from typing import Any, Iterable
 from reachqa_builder.settings import PROMPT_SUFFIX
 
 from .benchmarks import Sample
+from .inference.engines import Engine
 from .inference.types import ChatRequest, user_message
 from .predictions import PredictionWriter
 
@@ -47,7 +48,7 @@ def build_request(sample: Sample, model: str, settings: GenerationSettings) -> C
                        max_tokens=settings.max_new_tokens)
 
 
-def run_benchmark(engine: Any, benchmark: str, samples: Iterable[Sample], out_path: str | Path, *,
+def run_benchmark(engine: Engine, benchmark: str, samples: Iterable[Sample], out_path: str | Path, *,
                   model_name: str, settings: GenerationSettings | None = None, chunk_size: int = 64,
                   progress: bool = True, adapter: str | None = None) -> dict[str, Any]:
     """Answer every sample not yet in ``out_path``; returns counts and throughput. ``adapter`` (a

@@ -6,17 +6,32 @@ Every engine has ``name`` and ``generate(requests: Sequence[ChatRequest]) -> lis
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, Sequence, runtime_checkable
 
-__all__ = ["ENGINES", "make_engine"]
+if TYPE_CHECKING:
+    from .api import APIError
+    from .types import ChatRequest, ChatResponse
+
+__all__ = ["ENGINES", "Engine", "make_engine"]
 
 ENGINES = ("transformers", "vllm", "openai")
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """What every inference engine implements (``TransformersEngine``, ``VLLMEngine``, ``OpenAIEngine``)."""
+
+    name: str
+
+    def generate(self, requests: Sequence["ChatRequest"]) -> list["ChatResponse | APIError"]:
+        """One reply per request, in order (an ``APIError`` in place of a reply that failed for good)."""
+        ...
 
 
 def make_engine(kind: str, *, model: str, adapter: str | None = None, batch_size: int = 8, device: str = "auto",
                 dtype: str = "auto", base_url: str | None = None, api_key: str | None = None, concurrency: int = 16,
                 cache_path: str | None = None, tensor_parallel_size: int = 1, progress: bool = True,
-                **extra: Any):
+                **extra: Any) -> Engine:
     if kind == "transformers":
         from .transformers_engine import TransformersEngine, TransformersEngineConfig
 
