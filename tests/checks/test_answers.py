@@ -7,6 +7,7 @@ import json
 from reachqa_builder.checks.answers import CONTRADICTED, NOT_CHECKABLE, SUPPORTED, verify_recognition
 from reachqa_builder.checks.numbers import find_numbers, relaxed_close
 from reachqa_builder.cli import main
+from tests.checks.checks_fixtures import write_folder
 
 PLOTTED = {"series": [{"kind": "bar", "label": "Sales", "values": [12.5, 30.0, 47.25]},
                       {"kind": "pie", "label": "", "values": [25.0, 75.0]}],
@@ -46,29 +47,6 @@ def test_what_cannot_be_checked_says_why():
     assert verdict("There are 3 bars").verdict == NOT_CHECKABLE  # a count, not a value
     assert verdict("36 units", qa_type="Reasoning").verdict == NOT_CHECKABLE
     assert verdict("36 units", plotted=None).verdict == NOT_CHECKABLE
-
-
-CHART = """import matplotlib.pyplot as plt
-years = ["2019", "2020", "2021"]
-visitors = [1250, 1400, 1610]
-plt.figure(figsize=(4, 3))
-plt.bar(years, visitors, color="teal")
-plt.title("Museum visitors")
-plt.show()
-"""
-
-
-def write_folder(root):
-    (root / "code").mkdir(parents=True)
-    (root / "code" / "c1.py").write_text(CHART)
-    (root / "plot_info.jsonl").write_text(json.dumps({"id": "c1", "code": "code/c1.py", "level": "Easy"}) + "\n")
-    qas = [("How many visitors came in 2020?", "1,400 visitors", "Recognizing"),       # right
-           ("How many visitors came in 2021?", "1,900", "Recognizing"),                # wrong
-           ("What colour are the bars?", "Teal", "Recognizing"),                        # no number
-           ("By how much did visitors grow from 2019 to 2021?", "360", "Reasoning")]   # computed
-    (root / "instruction_data.json").write_text(json.dumps(
-        [{"data_id": f"q{i}", "plot_id": "c1", "question": q, "answer": a, "QA_type": t} for i, (q, a, t) in enumerate(qas)]))
-    return root
 
 
 def test_reachqa_verify_gives_each_pair_a_verdict(tmp_path, capsys):

@@ -8,7 +8,7 @@ import sys
 
 from reachqa_builder.checks.program import compare_answer, extract_program, wrap_program
 from reachqa_builder.cli import main
-from tests.checks.test_answers import write_folder
+from tests.checks.checks_fixtures import write_folder
 from tests.openai_server import OpenAIServer
 
 PROGRAMS = {

@@ -8,7 +8,7 @@ import pytest
 
 from reachqa_builder.cli import main
 from tests.openai_server import OpenAIServer
-from tests.synthesis.conftest import ScriptedModels, synth_args
+from tests.synthesis.synthesis_fixtures import ScriptedModels, synth_args
 
 CLEAN = '''import matplotlib.pyplot as plt
 

@@ -9,7 +9,7 @@ import stat
 
 from reachqa_builder.cli import main
 from tests.openai_server import Fault, OpenAIServer
-from tests.synthesis.conftest import synth_args
+from tests.synthesis.synthesis_fixtures import synth_args
 
 
 def _summary(out):

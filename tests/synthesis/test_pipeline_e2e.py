@@ -7,7 +7,7 @@ import json
 import pytest
 
 from reachqa_builder.cli import main
-from tests.synthesis.conftest import synth_args
+from tests.synthesis.synthesis_fixtures import synth_args
 
 
 def read_jsonl(path):

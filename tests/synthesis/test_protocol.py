@@ -7,7 +7,7 @@ import json
 from reachqa_builder.cli import main
 from tests.demo_models import DemoModels, chart_script
 from tests.openai_server import OpenAIServer
-from tests.synthesis.conftest import ScriptedModels, synth_args
+from tests.synthesis.synthesis_fixtures import ScriptedModels, synth_args
 
 
 def _journal(out, name):

@@ -16,7 +16,7 @@ import pytest
 
 from reachqa_builder.cli import main
 from tests.openai_server import Fault
-from tests.synthesis.conftest import chart_code, synth_args
+from tests.synthesis.synthesis_fixtures import chart_code, synth_args
 
 JOURNALS = ("self_instruct", "evol_instruct", "execute", "rate", "qa", "check")
 

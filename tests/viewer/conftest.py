@@ -7,7 +7,6 @@ never needed. Every test gets a fresh browser context (no shared cookies or stor
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -15,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from reachqa_builder.cli import main
 from tests.reachqa_builder.builder_fixtures import *  # noqa: F401,F403 - source_root, built_dataset, render_cache
+from tests.viewer.viewer_fixtures import view, run_cli
 
 CHROMIUM = os.environ.get("REACHQA_CHROMIUM", "/usr/bin/chromium")
 # as root Chromium needs --no-sandbox; the rest keeps it from reaching any network service
@@ -53,19 +52,6 @@ def page(browser):
     assert not foreign, f"requests that left the machine: {foreign}"
 
 
-def view(*args) -> int:
-    return main(["view", *map(str, args)])
-
-
-def run_cli(argv: list[str]) -> int:
-    """``reachqa ARGV`` in a worker thread: Playwright's sync API keeps an event loop running in the
-    main thread, and commands that use asyncio (infer, judge, synthesize) refuse to run inside one."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(main, argv).result()
-
-
 @pytest.fixture(scope="session")
 def dataset_site(tmp_path_factory, built_dataset):
     folder, status, _ = built_dataset
@@ -87,7 +73,6 @@ RUN_A = {("t1", "Recognizing"): "\\boxed{REF} [yes]",   # judge right, rule righ
          ("t3", "Recognizing"): "\\boxed{nope} [garbage]",  # invalid
          ("t3", "Reasoning"): "\\boxed{REF} [yes]"}     # both right
 RUN_B = {k: "\\boxed{REF} [yes]" for k in RUN_A}        # after "fine-tuning": all right
-DISAGREE_A = {("t1", "Reasoning"), ("t2", "Recognizing")}
 
 
 def _model(replies):
@@ -137,5 +122,3 @@ def evaluation_runs(tmp_path_factory, built_dataset):
     return out["a"], out["b"], folder
 
 
-def judged(report) -> list[dict]:
-    return [json.loads(l) for l in (Path(report) / "judged.jsonl").read_text().splitlines() if l.strip()]

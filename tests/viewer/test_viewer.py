@@ -12,7 +12,7 @@ import pytest
 
 from reachqa_builder.viewer import build_site
 from tests.reachqa_builder.builder_fixtures import SCRIPTS, chart_id
-from tests.viewer.conftest import DISAGREE_A, judged, run_cli, view
+from tests.viewer.viewer_fixtures import DISAGREE_A, judged, run_cli, view
 
 # the fixture source: test charts t1-t3 render (t4 fails), train r1, r2 render; Q&A only for test
 N_CHARTS, N_QA = 5, 6
@@ -148,7 +148,7 @@ class _SomeLowRated:
     """Scripted models whose raters give every third rating a 2 (so that chart's mean is below 3.75)."""
 
     def __init__(self):
-        from tests.synthesis.conftest import ScriptedModels
+        from tests.synthesis.synthesis_fixtures import ScriptedModels
 
         self.inner, self.n = ScriptedModels(), 0
 
@@ -164,7 +164,7 @@ class _SomeLowRated:
 
 def test_synthesis_report_counts_and_examples(page, tmp_path, monkeypatch):
     from tests.openai_server import OpenAIServer
-    from tests.synthesis.conftest import synth_args
+    from tests.synthesis.synthesis_fixtures import synth_args
 
     monkeypatch.setenv("REACHQA_RENDER_CACHE", str(tmp_path / "render-cache"))
     server = OpenAIServer(_SomeLowRated(), api_key="test-key")
