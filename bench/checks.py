@@ -63,7 +63,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
 
-    from reachqa_builder.base import load_sources
+    from reachqa_builder.generation import load_sources
     from reachqa_builder.checks import similarity as sim
     from reachqa_builder.checks.answers import verify_recognition
     from reachqa_builder.render import render_scripts

@@ -113,83 +113,95 @@ async def run_pipeline(cfg: SynthesisConfig) -> dict[str, Any]:
     _require(cfg, generator=True, raters=True)
     run = _Run(cfg, list(STAGES[:-1]))
     run.save_run_info("full")
-    st = run.stages
-    pool = _demo_pool(cfg, st)
-    st.pool = pool
-    target = cfg.num_charts
-    max_lineages = max(1, math.ceil(target * cfg.max_attempts_factor))
-    max_active = max(4, 2 * cfg.concurrency)
-    # charts already kept by an earlier run of this folder count at once (a finished run costs nothing)
-    kept = st.journals["check"].count("ok")
-    finished = 0
+    run.stages.pool = _demo_pool(cfg, run.stages)
+    lineages = _Lineages(run)
+    await lineages.run_until_target()
+    counts = write_layout(run.out, run.work / JOURNAL_NAMES["check"], cfg.id_prefix, limit=cfg.num_charts)
+    summary = summarize(run.work, run.usage, counts, target=cfg.num_charts, stages_state=run.stages)
+    summary["lineages"] = {"started": lineages.started, "budget": lineages.budget}
+    summary["seeds"] = getattr(run.stages, "seed_source", None)
+    atomic_write_text(run.out / "summary.json", json.dumps(summary, indent=1) + "\n")
+    return summary
 
-    async def tail(item: dict) -> None:
-        nonlocal kept
-        known = item["id"] in st.journals["check"]
-        for step in (st.rate, st.qa, st.check):
-            item = await step(item)
-            if item is None:
-                return
-        kept += not known
 
-    async def easy(item: dict) -> dict | None:
-        item = await st.execute(item)
-        if item is not None:
-            pool.add(accepted_demo(item))
-        return item
+class _Lineages:
+    """The full run's scheduling: self-instruct lineages (an easy chart and, maybe, its evolved hard
+    version, each through execute, rate, Q&A and check) started until enough charts are kept."""
 
-    async def evolved(source: dict) -> None:
-        item = await st.evol_instruct(source)
-        if item is not None:
-            item = await st.execute(item)
-        if item is not None:
-            pool.add(accepted_demo(item))
-            await tail(item)
+    def __init__(self, run: _Run) -> None:
+        self.run, self.cfg, self.st = run, run.cfg, run.stages
+        self.target = self.cfg.num_charts
+        self.budget = max(1, math.ceil(self.target * self.cfg.max_attempts_factor))
+        self.max_active = max(4, 2 * self.cfg.concurrency)
+        # charts already kept by an earlier run of this folder count at once (a finished run costs nothing)
+        self.kept = self.st.journals["check"].count("ok")
+        self.finished = 0
+        self.started = 0
 
-    async def lineage(i: int) -> None:
+    async def run_until_target(self) -> None:
+        """Keep lineages in flight while the expected yield falls short of the target; a failed task
+        (a bug or an infrastructure failure) stops the run, which can be resumed."""
+        active: set[asyncio.Task] = set()
+        ticker = asyncio.create_task(self.run.ticker())
+        try:
+            while self.kept < self.target:
+                est = max(0.05, (self.kept + 1) / (self.finished + 1))  # charts per lineage, with a prior of 1
+                while (self.started < self.budget and len(active) < self.max_active and self.st.outage is None
+                       and self.kept + len(active) * est < self.target):
+                    active.add(asyncio.create_task(self.lineage(self.started), name=f"lineage-{self.started}"))
+                    self.started += 1
+                if not active:
+                    break
+                done, active = await asyncio.wait(active, timeout=0.5, return_when=asyncio.FIRST_COMPLETED)
+                for t in done:
+                    t.result()
+                    self.finished += 1
+        finally:
+            for t in active:
+                t.cancel()
+            await asyncio.gather(*active, return_exceptions=True)
+            ticker.cancel()
+            await self.run.close()
+
+    async def lineage(self, i: int) -> None:
+        st = self.st
         item = await st.self_instruct(i)
         if item is None:
             return
-        evolve = random.Random(seed_of(cfg.seed, item["id"], "evolve?")).random() < cfg.evolve_ratio
+        evolve = random.Random(seed_of(self.cfg.seed, item["id"], "evolve?")).random() < self.cfg.evolve_ratio
         if item.get("code") is not None:
             # the paper evolves every extracted self-instruct script, whether or not it runs
-            jobs = [easy(item)] + ([evolved(item)] if evolve else [])
+            jobs = [self.easy(item)] + ([self.evolved(item)] if evolve else [])
             done = await asyncio.gather(*jobs)
             if done[0] is not None:
-                await tail(done[0])
+                await self.tail(done[0])
             return
-        item = await easy(item)  # no usable code block: dropped, or fixed first (--unextracted fix)
+        item = await self.easy(item)  # no usable code block: dropped, or fixed first (--unextracted fix)
         if item is not None:
-            await asyncio.gather(tail(item), *([evolved(item)] if evolve else []))
+            await asyncio.gather(self.tail(item), *([self.evolved(item)] if evolve else []))
 
-    active: set[asyncio.Task] = set()
-    ticker = asyncio.create_task(run.ticker())
-    next_i = 0
-    try:
-        while kept < target:
-            est = max(0.05, (kept + 1) / (finished + 1))  # charts per lineage, with a prior of 1
-            while (next_i < max_lineages and len(active) < max_active and st.outage is None
-                   and kept + len(active) * est < target):
-                active.add(asyncio.create_task(lineage(next_i), name=f"lineage-{next_i}"))
-                next_i += 1
-            if not active:
-                break
-            done, active = await asyncio.wait(active, timeout=0.5, return_when=asyncio.FIRST_COMPLETED)
-            for t in done:
-                t.result()  # a bug or an infrastructure failure stops the run (it can be resumed)
-                finished += 1
-    finally:
-        for t in active:
-            t.cancel()
-        await asyncio.gather(*active, return_exceptions=True)
-        ticker.cancel()
-        await run.close()
-    counts = write_layout(run.out, run.work / JOURNAL_NAMES["check"], cfg.id_prefix, limit=target)
-    summary = summarize(run.work, run.usage, counts, target=target, stages_state=st)
-    summary["lineages"] = {"started": next_i, "budget": max_lineages}
-    summary["seeds"] = getattr(st, "seed_source", None)
-    atomic_write_text(run.out / "summary.json", json.dumps(summary, indent=1) + "\n")
-    return summary
+    async def easy(self, item: dict) -> dict | None:
+        item = await self.st.execute(item)
+        if item is not None:
+            self.st.pool.add(accepted_demo(item))
+        return item
+
+    async def evolved(self, source: dict) -> None:
+        item = await self.st.evol_instruct(source)
+        if item is not None:
+            item = await self.st.execute(item)
+        if item is not None:
+            self.st.pool.add(accepted_demo(item))
+            await self.tail(item)
+
+    async def tail(self, item: dict) -> None:
+        """Rate, Q&A and check; a newly kept chart counts toward the target."""
+        known = item["id"] in self.st.journals["check"]
+        for step in (self.st.rate, self.st.qa, self.st.check):
+            item = await step(item)
+            if item is None:
+                return
+        self.kept += not known
 
 
 def _demo_pool(cfg: SynthesisConfig, st: Stages) -> DemoPool:

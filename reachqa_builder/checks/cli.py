@@ -73,7 +73,7 @@ def verify_rows(args) -> tuple[list[dict], dict]:
     """One row per Q&A pair with its plotted-values verdict, and ``{chart_id: code}``.
 
     Raises :class:`~reachqa_builder.layout.LayoutError` for bad input."""
-    from ..base import load_sources
+    from ..generation import load_sources
     from .answers import verify_recognition
     from .rendered import render_inspected
 
@@ -108,7 +108,7 @@ def write_verdicts(args, rows: list[dict]) -> None:
 
 
 def run_lint(args) -> int:
-    from ..base import load_sources
+    from ..generation import load_sources
     from ..layout import LayoutError
     from .lint import format_summary, summarize
     from .rendered import render_inspected, sample_charts

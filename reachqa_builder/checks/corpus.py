@@ -11,7 +11,7 @@ import json
 import shutil
 from pathlib import Path
 
-from ..base import LoadedSplit, load_sources
+from ..generation import LoadedSplit, load_sources
 from ..fileio import atomic_write
 from ..layout import find_splits, iter_json_records
 from .contamination import Corpus

@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from ..fileio import iter_jsonl
 from ..imagedata import image_bytes
 from .model import ChartView, QAView, concise_answer
 
@@ -209,20 +210,15 @@ def read_layout(folder: str | Path, add_image: AddImage) -> tuple[list[ChartView
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The records of a JSON-lines file; a torn last line (an interrupted run) ends it."""
     out = []
-    lines = path.read_text(encoding="utf-8").split("\n")
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            if n == len(lines):  # a torn last line of an interrupted run
-                break
-            raise ViewerInputError(f"{path}:{n}: not a JSON record") from None
-        if not isinstance(rec, dict):
-            raise ViewerInputError(f"{path}:{n}: not a JSON object")
-        out.append(rec)
+    try:
+        for n, rec in enumerate(iter_jsonl(path, torn_tail_ok=True), 1):
+            if not isinstance(rec, dict):
+                raise ViewerInputError(f"{path}: record {n} is not a JSON object")
+            out.append(rec)
+    except ValueError as exc:
+        raise ViewerInputError(str(exc)) from None
     return out
 
 
