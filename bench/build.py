@@ -28,7 +28,7 @@ from pathlib import Path
 from _baseline import one_process_per_script
 from reachqa_builder.export import build_config
 from reachqa_builder.layout import find_splits, read_charts, read_code
-from reachqa_builder.render.envs import get_environment
+from reachqa_builder.render.envs import ENV_NAMES, get_environment
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "reachqa-data" / "reachqa_test"
 
@@ -52,7 +52,7 @@ def _load() -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA, help="a split folder (default: ReachQA test)")
-    parser.add_argument("--env", choices=("faithful", "current"), default="faithful", help="render environment")
+    parser.add_argument("--env", choices=ENV_NAMES, default="faithful", help="render environment")
     parser.add_argument("--limit", type=int, help="only the first N charts")
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="processes at a time (both sides)")
     parser.add_argument("--timeout", type=float, default=60.0)

@@ -51,7 +51,9 @@ print(json.dumps(times))
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=100)
-    ap.add_argument("--env", default="faithful", choices=["faithful", "current"])
+    from reachqa_builder.render.envs import ENV_NAMES
+
+    ap.add_argument("--env", default="faithful", choices=ENV_NAMES)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--no-baseline", action="store_true",
                     help="skip the process-per-script baseline (only reachqa vs the in-process limit)")
