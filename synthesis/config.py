@@ -20,6 +20,12 @@ CHOICES = {"replies": ("text", "json_schema"), "failed_rater": ("zero", "omit"),
            "reject_rule": ("at-least", "capped"), "structured": ("json_schema", "json_object", "none")}
 
 
+def _client_field(name: str):
+    """A field declared by :class:`APIConfig`: same default and help, so it is written once."""
+    f = APIConfig.__dataclass_fields__[name]
+    return field(default=f.default, repr=f.repr, metadata=dict(f.metadata))
+
+
 @dataclass
 class SynthesisConfig:
     """Everything a ``reachqa synthesize`` run needs (keys are read from flags or the environment).
@@ -45,12 +51,13 @@ class SynthesisConfig:
     max_attempts_factor: float = field(default=6.0, metadata={
         "help": "give up after num_charts * this many self-instruct lineages"})
     concurrency: int = field(default=32, metadata={"help": "requests in flight at most, across all stages and servers"})
-    rpm: float | None = field(default=None, metadata={"help": "requests-per-minute limit"})
-    tpm: float | None = field(default=None, metadata={"help": "tokens-per-minute limit"})
-    timeout: float = field(default=600.0, metadata={"help": "seconds per HTTP request"})
-    max_retries: int = field(default=6, metadata={"help": "retries of one request on 429/5xx/timeouts/resets"})
-    backoff_base: float = field(default=1.0, metadata={"help": "first retry delay in seconds"})
-    backoff_max: float = field(default=60.0, metadata={"help": "largest retry delay in seconds"})
+    # the client's own settings: default and help come from APIConfig (see api_config())
+    rpm: float | None = _client_field("rpm")
+    tpm: float | None = _client_field("tpm")
+    timeout: float = _client_field("timeout")
+    max_retries: int = _client_field("max_retries")
+    backoff_base: float = _client_field("backoff_base")
+    backoff_max: float = _client_field("backoff_max")
     protocol: str = field(default="paper", metadata={
         "help": "paper (the authors' rules) | reachqa (JSON-schema replies, fix step for unextracted code, "
                 "failed raters left out, a single rater can reject); the flags below override single rules"})
@@ -67,7 +74,7 @@ class SynthesisConfig:
         "help": "re-asks when a JSON reply is invalid (paper 0, reachqa 2)"})
     structured: str | None = field(default=None, metadata={
         "help": "response_format of JSON requests: json_object (paper) | json_schema | none"})
-    no_cache: bool = field(default=False, metadata={"help": "bypass the on-disk reply cache"})
+    no_cache: bool = _client_field("no_cache")
     seed_dir: str | None = field(default=None, metadata={
         "help": "seed charts: a ReachQA data root (its reachqa_seed is used) or a folder of scripts; default: "
                 "the paper's 33 seeds from the released data, else (offline) reachqa's own seed charts"})
