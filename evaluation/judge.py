@@ -19,13 +19,15 @@ from __future__ import annotations
 import asyncio
 import os
 from dataclasses import dataclass, field, replace
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from reachqa_builder.render.envs import reachqa_home
 
-from .inference.api import APIClient, APIConfig, APIError
 from .inference.types import ChatRequest
 from .metrics.llm_judge.judge_protocol import PROTOCOLS, analysis_of, get_protocol, summarize_verdicts
+
+if TYPE_CHECKING:  # the client (and ``openai``) load on first use, not when a command's flags are built
+    from .inference.api import APIConfig, APIError
 
 __all__ = ["JudgeConfig", "JudgeResult", "JudgeUnavailable", "judge_items", "judge_request", "PROTOCOLS"]
 
@@ -67,6 +69,8 @@ class JudgeConfig:
             raise ValueError("max_retries must be >= 0 and timeout > 0")
 
     def api_config(self) -> APIConfig:
+        from .inference.api import APIConfig
+
         base_url = self.base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
         return APIConfig(base_url=base_url, api_key=self.api_key, concurrency=self.concurrency, timeout=self.timeout,
                          max_retries=self.max_retries, backoff_base=self.backoff_base, cache_path=self.cache_path)
@@ -122,6 +126,8 @@ def _unusable(exc: APIError) -> bool:
 def judge_items(questions: Sequence[str], references: Sequence[str], predictions: Sequence[str],
                 config: JudgeConfig) -> JudgeResult:
     """Judge every (question, reference, prediction) triple; blocking (runs its own event loop)."""
+    from .inference.api import APIClient, APIError
+
     if not (len(questions) == len(references) == len(predictions)):
         raise ValueError(f"questions, references and predictions differ in length: "
                          f"{len(questions)}, {len(references)}, {len(predictions)}")

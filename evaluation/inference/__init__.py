@@ -16,12 +16,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .api import APIClient, APIConfig, APIError, RequestLimiter, Usage
+    from .api import APIClient, APIError, RequestLimiter, Usage
+    from .api_config import APIConfig
     from .cache import ReplyCache
     from .types import ChatRequest, ChatResponse
 
 _EXPORTS = {
-    "APIClient": ".api", "APIConfig": ".api", "APIError": ".api", "RequestLimiter": ".api", "Usage": ".api",
+    "APIClient": ".api", "APIConfig": ".api_config", "APIError": ".api", "RequestLimiter": ".api", "Usage": ".api",
     "ReplyCache": ".cache", "ChatRequest": ".types", "ChatResponse": ".types",
 }
 

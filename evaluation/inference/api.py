@@ -48,8 +48,6 @@ import collections
 import contextvars
 import json
 import math
-import os
-import random
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -59,6 +57,7 @@ import httpx2
 import jsonschema
 import openai
 
+from .api_config import DEFAULT_BASE_URL, APIConfig  # noqa: F401 (re-exported)
 from .cache import ReplyCache
 from .types import ChatRequest, ChatResponse
 
@@ -72,61 +71,9 @@ __all__ = [
     "validate_reply",
 ]
 
-DEFAULT_BASE_URL = "http://localhost:8000/v1"
 FATAL_STATUS = frozenset({401, 403, 404})
 # replies with status 200 that cannot be used; openai accepts them, this module retries them
 REPLY_FAULTS = frozenset({"empty", "truncated", "bad_reply"})
-
-
-@dataclass
-class APIConfig:
-    """How to reach one OpenAI-compatible server and how hard to push it (see each field's help).
-
-    ``max_retries`` is one budget per call for openai's retries (timeouts, connection errors,
-    408/409/429/5xx) and this module's (unusable replies): at most ``max_retries + 1`` HTTP tries.
-    Delays follow ``backoff_base * 2**retry`` capped at ``backoff_max``, with jitter; a server's
-    ``Retry-After`` is honoured as openai does (up to two minutes; a longer one is not retried).
-    ``timeout`` bounds each phase of one HTTP try (connect, send, wait for bytes), as in openai.
-    """
-
-    base_url: str | None = field(default=None, metadata={
-        "help": f"API root, with /v1 (default: $OPENAI_BASE_URL, else {DEFAULT_BASE_URL})"})
-    api_key: str | None = field(default=None, repr=False, metadata={
-        "help": "key (default: $OPENAI_API_KEY; empty: no Authorization header)"})
-    concurrency: int = field(default=16, metadata={
-        "help": "requests in flight at most (ignored when a shared RequestLimiter is passed)"})
-    rpm: float | None = field(default=None, metadata={"help": "requests per minute limit"})
-    tpm: float | None = field(default=None, metadata={
-        "help": "tokens per minute limit (prompt estimate + max_tokens, settled to the reported usage)"})
-    timeout: float = field(default=600.0, metadata={"help": "seconds per HTTP request phase"})
-    max_retries: int = field(default=6, metadata={"help": "retries per call on outages and unusable replies"})
-    backoff_base: float = field(default=1.0, metadata={"help": "first backoff delay (s)"})
-    backoff_max: float = field(default=60.0, metadata={"help": "largest backoff delay (s)"})
-    schema_retries: int = field(default=2, metadata={"help": "re-asks on invalid structured replies"})
-    structured: str = field(default="json_schema", metadata={
-        "help": "json_schema (send the schema) | json_object (ask for JSON) | none (no response_format)"})
-    cache_path: str | None = field(default=None, metadata={"help": "SQLite reply cache (None: off)"})
-    no_cache: bool = field(default=False, metadata={"help": "bypass the reply cache"})
-
-    def __post_init__(self) -> None:
-        if self.base_url is None:
-            self.base_url = os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
-        if self.structured not in ("json_schema", "json_object", "none"):
-            raise ValueError(f"structured must be json_schema, json_object or none, got {self.structured!r}")
-        if self.concurrency < 1:
-            raise ValueError(f"concurrency must be >= 1, got {self.concurrency}")
-        if self.max_retries < 0:
-            raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
-        if not re.match(r"^https?://", self.base_url):
-            raise ValueError(f"base_url must start with http:// or https://, got {self.base_url!r}")
-
-    def resolved_key(self) -> str:
-        return self.api_key if self.api_key is not None else os.environ.get("OPENAI_API_KEY", "")
-
-    def backoff(self, retry: int) -> float:
-        """Seconds to wait before retry number ``retry`` (0-based): ``backoff_base * 2**retry``
-        capped at ``backoff_max``, times a jitter factor in [0.5, 1)."""
-        return min(self.backoff_max, self.backoff_base * 2 ** min(retry, 60)) * (0.5 + random.random() / 2)
 
 
 class APIError(Exception):
