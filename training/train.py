@@ -113,6 +113,8 @@ def run(model_args, data_args, lora_args, training_args) -> dict:
                                 max_length=data_args.max_length, base_dir=base_dir)
     trainer = Trainer(model=model, args=training_args, train_dataset=train, eval_dataset=evaluation,
                       data_collator=collator, processing_class=processor)
+    logger.info("distributed: %s (process %d)", trainer.accelerator.distributed_type.value,
+                training_args.process_index)
     output_dir = Path(training_args.output_dir)
     if trainer.is_world_process_zero():
         atomic_write_json(output_dir / "data_report.json", reports, default=str)

@@ -31,12 +31,16 @@ def test_config_parses(name, kind):
 
 
 @pytest.mark.slow
-def test_ddp_two_processes_on_cpu(tiny_models, qa_dataset, tmp_path):
+@pytest.mark.parametrize("config", ["ddp"])
+def test_two_processes_on_cpu(config, tiny_models, qa_dataset, tmp_path):
+    # FSDP cannot be exercised here: with --use_cpu, accelerate runs fsdp.yaml as plain DDP
+    # (distributed type MULTI_CPU, seen in this test's log), and without it transformers finds no
+    # accelerator and does not enter distributed mode. So fsdp.yaml is only checked to parse.
     out = tmp_path / "run"
     env = dict(os.environ, HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false")
     # no --cpu: with it accelerate always starts one process; without CUDA the workers fall back to gloo on CPU
-    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(CONFIGS / "ddp.yaml"),
-           "--num_processes", "2", "--mixed_precision", "no", "--main_process_port", "29517",
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(CONFIGS / f"{config}.yaml"),
+           "--num_processes", "2", "--mixed_precision", "no", "--main_process_port", str(29517 + (config == "fsdp")),
            str(BIN / "reachqa"), "train", "--model_name_or_path", os.path.relpath(tiny_models["llava"], tmp_path),
            "--dataset", str(qa_dataset), "--output-dir", str(out), "--max_steps", "2", "--use_cpu", "true",
            "--per_device_train_batch_size", "1", "--gradient_accumulation_steps", "1", "--save_steps", "1000",
@@ -47,6 +51,8 @@ def test_ddp_two_processes_on_cpu(tiny_models, qa_dataset, tmp_path):
     state = json.loads((out / "trainer_state.json").read_text())
     assert state["global_step"] == 2
     assert "world size 2 (process 0)" in proc.stderr and "world size 2 (process 1)" in proc.stderr
+    kind = {"ddp": "MULTI_CPU"}[config]  # accelerate names DDP over gloo MULTI_CPU
+    assert f"distributed: {kind} (process 1)" in proc.stderr, proc.stderr[-4000:]
     from peft import PeftModel
     from transformers import AutoModelForImageTextToText
 
