@@ -30,6 +30,14 @@ def test_config_parses(name, kind):
         assert config.fsdp_config["fsdp_version"] == 2
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("config", ["ddp"])
 def test_two_processes_on_cpu(config, tiny_models, qa_dataset, tmp_path):
@@ -40,7 +48,7 @@ def test_two_processes_on_cpu(config, tiny_models, qa_dataset, tmp_path):
     env = dict(os.environ, HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false")
     # no --cpu: with it accelerate always starts one process; without CUDA the workers fall back to gloo on CPU
     cmd = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(CONFIGS / f"{config}.yaml"),
-           "--num_processes", "2", "--mixed_precision", "no", "--main_process_port", str(29517 + (config == "fsdp")),
+           "--num_processes", "2", "--mixed_precision", "no", "--main_process_port", str(_free_port()),
            str(BIN / "reachqa"), "train", "--model_name_or_path", os.path.relpath(tiny_models["llava"], tmp_path),
            "--dataset", str(qa_dataset), "--output-dir", str(out), "--max_steps", "2", "--use_cpu", "true",
            "--per_device_train_batch_size", "1", "--gradient_accumulation_steps", "1", "--save_steps", "1000",
