@@ -39,7 +39,8 @@ def test_paper_protocol_is_the_default(openai_server, tmp_path):
     assert out["accuracy"] == 0.75 and out["accuracy_scored"] == 0.75 and out["scored"] == 4 and out["invalid"] == 0
     assert out["fingerprint"] == judge_fingerprint("judge-1", "paper")
     assert out["fingerprint"]["protocol"] == "paper" and out["fingerprint"]["top_p"] == 0.95
-    sent = openai_server.requests[0]
+    # requests run concurrently, so they arrive in any order: take the one for the first item
+    sent = next(r for r in openai_server.requests if "How many bars?" in r.last_user_text)
     assert sent.model == "judge-1" and sent.images == [] and sent.messages[0]["role"] == "system"
     assert sent.body["max_tokens"] == 4096
     prompt = sent.last_user_text
