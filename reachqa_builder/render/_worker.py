@@ -43,26 +43,46 @@ import tempfile
 import time
 import traceback
 
+# Imported once in the worker, before it says it is ready: what nearly every chart script uses.
 READY_IMPORTS = (
     "numpy", "matplotlib", "matplotlib.pyplot", "matplotlib.patches", "matplotlib.colors", "matplotlib.ticker",
     "matplotlib.dates", "matplotlib.gridspec", "matplotlib.patheffects", "matplotlib.lines", "matplotlib.table",
     "matplotlib.animation", "matplotlib.sankey", "mpl_toolkits.mplot3d", "mpl_toolkits.axes_grid1",
-    "PIL.JpegImagePlugin", "pandas", "seaborn", "scipy.stats", "scipy.interpolate", "scipy.optimize",
-    "scipy.ndimage", "networkx", "squarify", "ctypes",
+    "PIL.JpegImagePlugin", "ctypes",
 )
+
+# Heavier libraries few scripts use (pandas + seaborn alone take longer to import than numpy and
+# matplotlib together): imported in the worker the first time a job's code names one of the words,
+# so every later job of that worker inherits them already loaded. The words include seaborn's
+# colormap names, the only matplotlib state importing these libraries changes, so a script that
+# uses one renders the same whichever jobs this worker ran before.
+ON_DEMAND_IMPORTS = {
+    "seaborn": ("pandas", "seaborn"),
+    "pandas": ("pandas",),
+    "scipy": ("scipy.stats", "scipy.interpolate", "scipy.optimize", "scipy.ndimage"),
+    "networkx": ("networkx",),
+    "squarify": ("squarify",),
+}
+ON_DEMAND_WORDS = {**{name: name for name in ON_DEMAND_IMPORTS},
+                   **{cmap: "seaborn" for cmap in ("rocket", "mako", "flare", "crest", "vlag", "icefire")}}
+
+
+def _import_all(names) -> list[str]:
+    loaded = []
+    for name in names:
+        try:
+            __import__(name)
+            loaded.append(name)
+        except Exception:  # an optional library missing from this environment
+            pass
+    return loaded
 
 
 def _warm_up() -> dict:
     import matplotlib
 
     matplotlib.use("Agg")
-    loaded = []
-    for name in READY_IMPORTS:
-        try:
-            __import__(name)
-            loaded.append(name)
-        except Exception:  # an optional library missing from this environment
-            pass
+    loaded = _import_all(READY_IMPORTS)
     import matplotlib.pyplot as plt
 
     try:
@@ -87,6 +107,30 @@ def _warm_up() -> dict:
     matplotlib.use("Agg")
     return {"ready": True, "python": sys.version.split()[0], "matplotlib": matplotlib.__version__,
             "pid": os.getpid(), "imports": loaded}
+
+
+class _Preloader:
+    """The on-demand libraries this worker has imported (see ``ON_DEMAND_IMPORTS``)."""
+
+    def __init__(self) -> None:
+        self.done: set[str] = set()
+        import re
+
+        self.pattern = re.compile(r"\b(" + "|".join(sorted(ON_DEMAND_WORDS)) + r")\b")
+
+    def for_code(self, code: str) -> bool:
+        """Import what ``code`` names and this worker has not loaded yet; True when something was."""
+        wanted = {ON_DEMAND_WORDS[word] for word in set(self.pattern.findall(code))} - self.done
+        if not wanted:
+            return False
+        for name in sorted(wanted):
+            _import_all(ON_DEMAND_IMPORTS[name])
+            self.done.add(name)
+        import matplotlib
+
+        matplotlib.rcParams.update(matplotlib.rcParamsDefault)  # as after the warm-up
+        matplotlib.use("Agg")
+        return True
 
 
 def _writable_mplconfig(root: str) -> None:
@@ -307,103 +351,120 @@ def after_save(fig, job: dict) -> dict:
         return {"inspect": {"error": f"{type(exc).__name__}: {exc}"[:300]}}
 
 
-def _run_in_child(job: dict, workdir: str, result_fd: int, vm_baseline: int, config: dict) -> None:
-    """Body of the job process (PID 1 of its own namespace when isolated); never returns."""
-    status = {"status": "error", "error": None, "saved": False}
-    extra: dict = {}
+def _detach_from_worker(result_fd: int) -> None:
+    """Own session (kill(0, ...) cannot reach the worker's group), stdio on /dev/null, and no pipe
+    or socket of the worker left open but the result pipe."""
+    os.setsid()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    if devnull > 2:
+        os.close(devnull)
+    _close_other_fds(result_fd)
+
+
+def _patch_saving(target: str, dpi, status: dict, saved: list):
+    """Every way a script saves or shows a figure writes ``target`` at the job's dpi instead.
+    Returns the saving function (the script may replace the patched ``plt.show``)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    real_savefig = Figure.savefig
+
+    def save(fig=None) -> None:
+        fig = fig if fig is not None else plt.gcf()
+        real_savefig(fig, target, dpi=dpi)
+        status["saved"] = True
+        saved[:] = [fig]
+
+    def show(*args, **kwargs) -> None:
+        save()
+
+    def pyplot_savefig(*args, **kwargs) -> None:
+        save()
+
+    def figure_savefig(self, *args, **kwargs) -> None:
+        save(self)
+
+    plt.show = show
+    plt.savefig = pyplot_savefig
+    Figure.savefig = figure_savefig
+    return save
+
+
+class _JobFailed(Exception):
+    """Ends the job with ``status["error"]`` already set."""
+
+
+def _prepare_job(job: dict, workdir: str, vm_baseline: int, config: dict, status: dict, saved: list):
+    """Everything between the fork and the script: isolation, limits, seeds, saving, compile,
+    seccomp, audit hook. Returns the compiled script and the saving function."""
     try:
-        isolated = bool(config.get("job_isolation"))
-        os.setsid()  # own session and process group: kill(0, ...) cannot reach the worker's group
-        devnull = os.open(os.devnull, os.O_RDWR)
-        os.dup2(devnull, 0)
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        if devnull > 2:
-            os.close(devnull)
-        _close_other_fds(result_fd)
+        _seal_job_process(bool(config.get("job_isolation")), bool(config.get("drop_caps")),
+                          int(config.get("shm_mb") or 0))
+    except OSError as exc:
+        status["error"] = f"InfrastructureError: could not isolate the job ({exc})"
+        raise _JobFailed from None
+    os.chdir(workdir)
+    tempfile.tempdir = workdir
+    os.environ["TMPDIR"] = workdir
+    _apply_limits(job, vm_baseline)
+    _seed_everything(int(job.get("seed", 0)))
+    save = _patch_saving(os.path.join(workdir, "__chart__.jpg"), job.get("dpi", 200), status, saved)
+    if job.get("compat"):
+        from _compat import install as install_compat  # shipped next to this file
+
+        install_compat()
+    try:
+        compiled = compile(job["code"], f"<chart {job['id']}>", "exec")
+    except SyntaxError as exc:
+        status["error"] = f"SyntaxError: {exc.msg} (line {exc.lineno})"
+        raise _JobFailed from None
+    if config.get("seccomp"):
         try:
-            _seal_job_process(isolated, bool(config.get("drop_caps")), int(config.get("shm_mb") or 0))
+            _seccomp.install(_JOB_FILTER)
         except OSError as exc:
-            status["error"] = f"InfrastructureError: could not isolate the job ({exc})"
-            raise SystemExit(3)
-        os.chdir(workdir)
-        tempfile.tempdir = workdir
-        os.environ["TMPDIR"] = workdir
-        _apply_limits(job, vm_baseline)
-        _seed_everything(int(job.get("seed", 0)))
+            status["error"] = f"InfrastructureError: could not install the job's seccomp filter ({exc})"
+            raise _JobFailed from None
+    _install_guard(workdir)
+    return compiled, save
 
-        import matplotlib.pyplot as plt
-        from matplotlib.figure import Figure
 
-        target = os.path.join(workdir, "__chart__.jpg")
-        dpi = job.get("dpi", 200)
-        real_savefig = Figure.savefig
-        saved: list = []
+def _execute(compiled, save, workdir: str, status: dict, saved: list, job: dict) -> dict:
+    """Run the script; save what it drew if it never saved; the extra fields of an "ok" result."""
+    import matplotlib.pyplot as plt
 
-        def save(fig=None) -> None:
-            fig = fig if fig is not None else plt.gcf()
-            real_savefig(fig, target, dpi=dpi)
-            status["saved"] = True
-            saved[:] = [fig]
+    namespace = {"__name__": "__main__", "__file__": os.path.join(workdir, "chart.py"), "__builtins__": __builtins__}
+    try:
+        exec(compiled, namespace)
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            status["error"] = f"SystemExit: script exited with status {exc.code!r}"
+            raise _JobFailed from None
+    if not status["saved"] and plt.get_fignums():
+        save()  # the script drew a figure but never called show()/savefig()
+    if not status["saved"]:
+        status["error"] = "NoFigure: the script finished without drawing a figure"
+        return {}
+    status["status"] = "ok"
+    return after_save(saved[0], job)
 
-        def show(*args, **kwargs) -> None:
-            save()
 
-        def pyplot_savefig(*args, **kwargs) -> None:
-            save()
+def _describe_failure(exc: BaseException) -> str:
+    """``"Type: message (line N)"``, the line being the script's own innermost frame."""
+    if isinstance(exc, MemoryError):
+        return "MemoryError: the script exceeded its memory limit"
+    if isinstance(exc, RecursionError):
+        return f"RecursionError: {exc}"
+    where = ""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.startswith("<chart "):
+            where = f" (line {frame.lineno})"
+            break
+    return f"{type(exc).__name__}: {str(exc)[:500]}{where}"
 
-        def figure_savefig(self, *args, **kwargs) -> None:
-            save(self)
 
-        plt.show = show
-        plt.savefig = pyplot_savefig
-        Figure.savefig = figure_savefig
-        if job.get("compat"):
-            from _compat import install as install_compat  # shipped next to this file
-
-            install_compat()
-
-        code = job["code"]
-        try:
-            compiled = compile(code, f"<chart {job['id']}>", "exec")
-        except SyntaxError as exc:
-            status["error"] = f"SyntaxError: {exc.msg} (line {exc.lineno})"
-            raise SystemExit(3)
-        if config.get("seccomp"):
-            try:
-                _seccomp.install(_JOB_FILTER)
-            except OSError as exc:
-                status["error"] = f"InfrastructureError: could not install the job's seccomp filter ({exc})"
-                raise SystemExit(3)
-        _install_guard(workdir)
-        namespace = {"__name__": "__main__", "__file__": os.path.join(workdir, "chart.py"), "__builtins__": __builtins__}
-        try:
-            exec(compiled, namespace)
-        except SystemExit as exc:
-            if exc.code not in (None, 0):
-                status["error"] = f"SystemExit: script exited with status {exc.code!r}"
-                raise SystemExit(3)
-        if not status["saved"] and plt.get_fignums():
-            save()  # the script drew a figure but never called show()/savefig()
-        if not status["saved"]:
-            status["error"] = "NoFigure: the script finished without drawing a figure"
-        else:
-            status["status"] = "ok"
-            extra = after_save(saved[0], job)
-    except SystemExit:
-        pass
-    except MemoryError:
-        status["error"] = "MemoryError: the script exceeded its memory limit"
-    except RecursionError as exc:
-        status["error"] = f"RecursionError: {exc}"
-    except BaseException as exc:  # noqa: BLE001 - every failure becomes the script's own record
-        tb = traceback.extract_tb(exc.__traceback__)
-        where = ""
-        for frame in reversed(tb):
-            if frame.filename.startswith("<chart "):
-                where = f" (line {frame.lineno})"
-                break
-        status["error"] = f"{type(exc).__name__}: {str(exc)[:500]}{where}"
+def _report_and_exit(result_fd: int, status: dict, extra: dict) -> None:
     try:
         try:
             message = json.dumps({"status": status["status"], "error": status["error"], "extra": extra})
@@ -414,11 +475,52 @@ def _run_in_child(job: dict, workdir: str, result_fd: int, vm_baseline: int, con
         os._exit(0)
 
 
+def _run_in_child(job: dict, workdir: str, result_fd: int, vm_baseline: int, config: dict) -> None:
+    """Body of the job process (PID 1 of its own namespace when isolated); never returns."""
+    status = {"status": "error", "error": None, "saved": False}
+    saved: list = []
+    extra: dict = {}
+    try:
+        _detach_from_worker(result_fd)
+        compiled, save = _prepare_job(job, workdir, vm_baseline, config, status, saved)
+        extra = _execute(compiled, save, workdir, status, saved, job)
+    except (_JobFailed, SystemExit):
+        pass
+    except BaseException as exc:  # noqa: BLE001 - every failure becomes the script's own record
+        status["status"], status["error"] = "error", _describe_failure(exc)
+    _report_and_exit(result_fd, status, extra)
+
+
 # ---------------------------------------------------------------------------------------------
 # The worker loop
 # ---------------------------------------------------------------------------------------------
 
 _SIGNAL_NAMES = {getattr(signal, n): n for n in dir(signal) if n.startswith("SIG") and not n.startswith("SIG_")}
+
+
+def _fork_and_answer(body) -> str:
+    """Fork; the child runs ``body()`` (which returns a short answer or raises) and exits.
+    Returns the answer, or ``"!Type: message"`` when it raised, ``""`` when it died silently."""
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.close(rfd)
+            os.write(wfd, str(body()).encode()[:1000])
+            code = 0
+        except BaseException as exc:  # noqa: BLE001
+            try:
+                os.write(wfd, f"!{type(exc).__name__}: {exc}".encode()[:1000])
+            except BaseException:  # noqa: BLE001
+                pass
+        finally:
+            os._exit(code)
+    os.close(wfd)
+    os.waitpid(pid, 0)
+    answer = os.read(rfd, 1000).decode("utf-8", "replace")
+    os.close(rfd)
+    return answer
 
 
 def _start_job(job: dict, workdir: str, wfd: int, vm_baseline: int, config: dict) -> int:
@@ -428,32 +530,20 @@ def _start_job(job: dict, workdir: str, wfd: int, vm_baseline: int, config: dict
         if pid == 0:
             _run_in_child(job, workdir, wfd, vm_baseline, config)
         return pid
-    # First process: enters new namespaces, forks the job (PID 1 there), tells us its pid, exits.
-    # The job is then re-parented to this worker (a child subreaper) and waited for like a child.
-    ctl_r, ctl_w = os.pipe()
-    first = os.fork()
-    if first == 0:
-        try:
-            os.close(ctl_r)
-            _enter_job_namespaces()
-            pid = os.fork()
-            if pid == 0:
-                os.close(ctl_w)
-                _run_in_child(job, workdir, wfd, vm_baseline, config)
-            os.write(ctl_w, str(pid).encode())
-            os._exit(0)
-        except BaseException as exc:  # noqa: BLE001
-            try:
-                os.write(ctl_w, f"!{type(exc).__name__}: {exc}".encode()[:1000])
-            finally:
-                os._exit(1)
-    os.close(ctl_w)
-    os.waitpid(first, 0)
-    answer = os.read(ctl_r, 1000).decode("utf-8", "replace")
-    os.close(ctl_r)
-    if answer.startswith("!") or not answer.isdigit():
+
+    # A first process enters new namespaces, forks the job (PID 1 there), answers its pid and
+    # exits; the job is re-parented to this worker (a child subreaper) and waited for like a child.
+    def enter_and_fork() -> int:
+        _enter_job_namespaces()
+        pid = os.fork()
+        if pid == 0:
+            _run_in_child(job, workdir, wfd, vm_baseline, config)
+        return pid
+
+    answer = _fork_and_answer(enter_and_fork)
+    if not answer.isdigit():
         if config.get("require_isolation"):
-            raise OSError(f"could not start the job in its own namespaces ({answer[1:] or 'no answer'})")
+            raise OSError(f"could not start the job in its own namespaces ({answer.lstrip('!') or 'no answer'})")
         # Best effort without bubblewrap (e.g. user namespaces disabled): the old fork + setsid.
         return _start_job(job, workdir, wfd, vm_baseline, dict(config, job_isolation=False))
     return int(answer)
@@ -461,43 +551,22 @@ def _start_job(job: dict, workdir: str, wfd: int, vm_baseline: int, config: dict
 
 def _probe_job_namespaces() -> str | None:
     """None when a job can get its own namespaces here; else why not (checked once per worker)."""
-    rfd, wfd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(rfd)
-        try:
-            _enter_job_namespaces()
-            os.write(wfd, b"ok")
-        except BaseException as exc:  # noqa: BLE001
-            os.write(wfd, f"{type(exc).__name__}: {exc}".encode()[:500])
-        finally:
-            os._exit(0)
-    os.close(wfd)
-    os.waitpid(pid, 0)
-    answer = os.read(rfd, 600).decode("utf-8", "replace")
-    os.close(rfd)
-    return None if answer == "ok" else (answer or "the probe process died")
+    def probe() -> str:
+        _enter_job_namespaces()
+        return "ok"
+
+    answer = _fork_and_answer(probe)
+    return None if answer == "ok" else (answer.lstrip("!") or "the probe process died")
 
 
-def _run_job(job: dict, root: str, vm_baseline: int, config: dict) -> tuple[dict, bytes]:
-    workdir = tempfile.mkdtemp(prefix="job-", dir=root)
-    os.chmod(workdir, 0o700)
-    rfd, wfd = os.pipe()
-    start = time.monotonic()
-    try:
-        pid = _start_job(job, workdir, wfd, vm_baseline, config)
-    finally:
-        os.close(wfd)
-    timeout = float(job.get("timeout") or 60)
-    deadline = start + timeout
+def _read_result(rfd: int, deadline: float) -> tuple[bytes, bool]:
+    """The job's result message (at most 1 MiB) and whether the job ran out of time first."""
     chunks: list[bytes] = []
     size = 0
-    timed_out = False
     while size < 1 << 20:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            timed_out = True
-            break
+            return b"".join(chunks), True
         ready, _, _ = select.select([rfd], [], [], remaining)
         if ready:
             data = os.read(rfd, 65536)
@@ -505,7 +574,11 @@ def _run_job(job: dict, root: str, vm_baseline: int, config: dict) -> tuple[dict
                 break
             chunks.append(data)
             size += len(data)
-    os.close(rfd)
+    return b"".join(chunks), False
+
+
+def _reap(pid: int, timed_out: bool) -> int:
+    """Kill (when late) and wait for the job; returns its wait status."""
     if timed_out:
         for target in (-pid, pid):
             try:
@@ -519,14 +592,16 @@ def _run_job(job: dict, root: str, vm_baseline: int, config: dict) -> tuple[dict
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-    seconds = time.monotonic() - start
-    header = {"id": job["id"], "status": "error", "error": None, "seconds": round(seconds, 4), "nbytes": 0}
-    image = b""
+    return wstatus
+
+
+def _outcome(header: dict, message: bytes, timed_out: bool, wstatus: int, timeout: float) -> None:
+    """Fill ``header``'s status and error from what the job said, or how it ended."""
     if timed_out:
         header["error"] = f"Timeout: the script ran longer than {timeout:g} s"
-    elif chunks:
+    elif message:
         try:
-            result = json.loads(b"".join(chunks))
+            result = json.loads(message)
             header["status"], header["error"] = result["status"], result["error"]
             if header["status"] not in ("ok", "error"):
                 raise ValueError("bad status")
@@ -536,25 +611,52 @@ def _run_job(job: dict, root: str, vm_baseline: int, config: dict) -> tuple[dict
             header["status"] = "error"
             header["error"] = "ProtocolError: the script corrupted its result message"
     elif os.WIFSIGNALED(wstatus):
-        sig = os.WTERMSIG(wstatus)
-        name = _SIGNAL_NAMES.get(sig, str(sig))
-        hint = {"SIGXCPU": " (CPU time limit)", "SIGXFSZ": " (file size limit)", "SIGKILL": " (killed, likely out of memory)"}.get(name, "")
+        name = _SIGNAL_NAMES.get(os.WTERMSIG(wstatus), str(os.WTERMSIG(wstatus)))
+        hint = {"SIGXCPU": " (CPU time limit)", "SIGXFSZ": " (file size limit)",
+                "SIGKILL": " (killed, likely out of memory)"}.get(name, "")
         header["error"] = f"Crashed: the script died from signal {name}{hint}"
     else:
         header["error"] = f"Exited: the script ended the process (status {os.WEXITSTATUS(wstatus)}) before finishing"
+
+
+def _clean_up_job(header: dict, workdir: str, root: str, config: dict) -> None:
+    """Remove the job's folder; mark this worker broken when the job left what cannot be removed
+    or filled the scratch space outside its folder."""
+    shutil.rmtree(workdir, ignore_errors=True)
+    if os.path.exists(workdir) or not os.path.isdir(root):
+        header["worker_broken"] = True
+    elif config.get("scratch_limit_bytes"):
+        st = os.statvfs(root)
+        if (st.f_blocks - st.f_bfree) * st.f_frsize > int(config["scratch_limit_bytes"]):
+            header["worker_broken"] = True
+
+
+def _run_job(job: dict, root: str, vm_baseline: int, config: dict) -> tuple[dict, bytes]:
+    workdir = tempfile.mkdtemp(prefix="job-", dir=root)
+    os.chmod(workdir, 0o700)
+    rfd, wfd = os.pipe()
+    start = time.monotonic()
+    try:
+        pid = _start_job(job, workdir, wfd, vm_baseline, config)
+    finally:
+        os.close(wfd)
+    timeout = float(job.get("timeout") or 60)
+    try:
+        message, timed_out = _read_result(rfd, start + timeout)
+    finally:
+        os.close(rfd)
+    wstatus = _reap(pid, timed_out)
+    header = {"id": job["id"], "status": "error", "error": None,
+              "seconds": round(time.monotonic() - start, 4), "nbytes": 0}
+    _outcome(header, message, timed_out, wstatus, timeout)
+    image = b""
     if header["status"] == "ok":
         try:
             with open(os.path.join(workdir, "__chart__.jpg"), "rb") as fh:
                 image = fh.read()
         except OSError as exc:
             header["status"], header["error"] = "error", f"NoImage: {exc}"
-    shutil.rmtree(workdir, ignore_errors=True)
-    if os.path.exists(workdir) or not os.path.isdir(root):
-        header["worker_broken"] = True  # the job left something this worker cannot remove
-    elif config.get("scratch_limit_bytes"):
-        st = os.statvfs(root)
-        if (st.f_blocks - st.f_bfree) * st.f_frsize > int(config["scratch_limit_bytes"]):
-            header["worker_broken"] = True  # the job filled the worker's scratch space outside its folder
+    _clean_up_job(header, workdir, root, config)
     header["nbytes"] = len(image)
     return header, image
 
@@ -585,6 +687,7 @@ def main() -> None:
         gc.collect()
         gc.freeze()
         vm_baseline = _vm_size_bytes()
+        preloader = _Preloader()
         problem = _probe_job_namespaces() if config.get("require_isolation") else None
         if problem:
             hello = {"ready": False, "error": (
@@ -598,6 +701,10 @@ def main() -> None:
                 continue
             job = json.loads(line)
             try:
+                if preloader.for_code(str(job.get("code", ""))):
+                    gc.collect()
+                    gc.freeze()
+                    vm_baseline = _vm_size_bytes()
                 header, image = _run_job(job, root, vm_baseline, config)
             except Exception as exc:  # the worker itself failed (fork, pipes): say so; the parent replaces us
                 header, image = {"id": job.get("id"), "status": "error", "nbytes": 0, "seconds": 0.0,

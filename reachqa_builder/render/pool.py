@@ -152,11 +152,19 @@ class _Worker:
         return data
 
     def run(self, job: dict) -> tuple[dict, bytes]:
+        self.send(job)
+        return self.receive(job)
+
+    def send(self, job: dict) -> None:
+        """Hand ``job`` to the worker (it starts as soon as the previous one is answered)."""
         try:
             self.proc.stdin.write(json.dumps(job).encode() + b"\n")
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError) as exc:
             raise _WorkerDied(f"cannot send work: {exc}") from None
+
+    def receive(self, job: dict) -> tuple[dict, bytes]:
+        """The reply to ``job``, the one job this worker was last sent; checked, never trusted."""
         grace = float(job.get("timeout") or 60) + REPLY_GRACE_S
         line = self._read_line(grace)
         try:
@@ -251,15 +259,23 @@ class WorkerPool:
             with lock:
                 on_result(job, header, image)
 
+        def next_job():
+            try:
+                return None if fatal else todo.get_nowait()
+            except queue.Empty:
+                return None
+
         def serve(slot: int) -> None:
+            # The next job goes to the worker as soon as a reply has been read and found sound, so
+            # the worker renders while this thread checks and writes the previous result.
             worker = self.workers[slot]
-            while not fatal:
+            job = next_job()
+            sent = False
+            while job is not None:
                 try:
-                    job = todo.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    header, image = worker.run(job)
+                    if not sent:
+                        worker.send(job)
+                    header, image = worker.receive(job)
                     broken = header.get("worker_broken")
                 except (_WorkerDied, _ProtocolError) as exc:
                     kind = "ProtocolError" if isinstance(exc, _ProtocolError) else "InfrastructureError"
@@ -277,11 +293,26 @@ class WorkerPool:
                         fatal.append(start_exc)
                         deliver(job, header, image)
                         return
+                following = next_job()
+                sent = False
+                if following is not None:
+                    try:
+                        worker.send(following)
+                        sent = True
+                    except _WorkerDied:
+                        pass  # noticed again (and handled) when its reply is read
                 try:
                     deliver(job, header, image)
                 except BaseException as exc:  # noqa: BLE001 - e.g. the disk is full: stop the run
                     fatal.append(exc)
+                    if sent:  # drain the job already handed over, so a kept worker starts clean
+                        try:
+                            worker.receive(following)
+                        except (_WorkerDied, _ProtocolError):
+                            worker.close()
+                            self.workers[slot] = _Worker(self.env, self.settings)
                     return
+                job = following
 
         threads = [threading.Thread(target=serve, args=(i,), daemon=True) for i in range(len(self.workers))]
         for t in threads:
