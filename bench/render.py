@@ -9,12 +9,15 @@ On the first N ReachQA test scripts, in one run and in the same render environme
     no render cache;
   * limit: the same scripts executed one after another in a single warm process (pure render time),
     divided by the worker count.
-Prints wall times, per-chart costs and the ratios.
+The reachqa and limit sides run ``--repeat`` times, alternating which goes first, because a shared
+VM's speed drifts by tens of percent between runs. Prints wall times, per-chart costs and the
+ratios (best time of each side, and the median round).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -48,6 +51,14 @@ print(json.dumps(times))
 """
 
 
+def _limit(python: str, scripts: list[Path], out: Path, workers: int) -> float:
+    """The pure in-process render time of ``scripts`` (one warm process, sum of exec times) / workers."""
+    out.mkdir()
+    proc = subprocess.run([python, "-c", SEQUENTIAL, str(out), *map(str, scripts)],
+                          capture_output=True, text=True, env=dict(os.environ, MPLBACKEND="Agg"))
+    return sum(json.loads(proc.stdout.strip().splitlines()[-1])) / workers
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=100)
@@ -57,9 +68,13 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--no-baseline", action="store_true",
                     help="skip the process-per-script baseline (only reachqa vs the in-process limit)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="rounds of (reachqa, limit), the order alternating per round; the ratio is reported per "
+                         "round and for the best time of each side (a shared VM's speed drifts between runs)")
+    ap.add_argument("--inspect", action="store_true",
+                    help="also read each figure in the worker (layout lint, plotted values: what `reachqa build` "
+                         "does); the limit does not, so this measures sandbox + inspection")
     args = ap.parse_args()
-
-    import json
 
     from _baseline import one_process_per_script
     from reachqa_builder.render import render_scripts
@@ -69,31 +84,42 @@ def main() -> None:
     if not scripts:
         raise SystemExit(f"no test scripts found in {DATA}")
     env = get_environment(args.env)
-    print(f"{len(scripts)} scripts, env {args.env} ({env.python}), {args.workers} workers, {os.cpu_count()} CPUs")
+    print(f"{len(scripts)} scripts, env {args.env} ({env.python}), {args.workers} workers, {os.cpu_count()} CPUs, "
+          f"inspection {'on' if args.inspect else 'off'}")
+    t_base = None
+    ours: list[float] = []
+    limits: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        t_base = None
         if not args.no_baseline:
             t_base, _ = one_process_per_script(env.python, [(p.stem, p.read_text()) for p in scripts], tmp / "base",
                                                args.workers)
             print(f"baseline (process per script): {t_base:7.2f} s  {t_base / len(scripts) * 1000:6.0f} ms/chart")
 
-        start = time.perf_counter()
-        records = render_scripts(scripts, tmp / "ours", env=args.env, workers=args.workers, use_cache=False,
-                                 progress=False, keep_workers=False)
-        t_ours = time.perf_counter() - start
-        ok = sum(r.status == "ok" for r in records)
-        print(f"reachqa (warm sandboxed):     {t_ours:7.2f} s  {t_ours / len(scripts) * 1000:6.0f} ms/chart  ({ok} ok)")
+        def run_ours(i: int) -> None:
+            start = time.perf_counter()
+            records = render_scripts(scripts, tmp / f"ours{i}", env=args.env, workers=args.workers, use_cache=False,
+                                     progress=False, keep_workers=False, inspect=args.inspect)
+            ours.append(time.perf_counter() - start)
+            ok = sum(r.status == "ok" for r in records)
+            print(f"  round {i + 1}: reachqa (warm sandboxed, cold start): {ours[-1]:7.2f} s "
+                  f"{ours[-1] / len(scripts) * 1000:6.0f} ms/chart ({ok} ok)", flush=True)
 
-        (tmp / "seq").mkdir()
-        proc = subprocess.run([env.python, "-c", SEQUENTIAL, str(tmp / "seq"), *map(str, scripts)],
-                              capture_output=True, text=True, env=dict(os.environ, MPLBACKEND="Agg"))
-        times = json.loads(proc.stdout.strip().splitlines()[-1])
-        t_limit = sum(times) / args.workers
-        print(f"limit (pure in-process / {args.workers}):  {t_limit:7.2f} s  {t_limit / len(scripts) * 1000:6.0f} ms/chart")
+        def run_limit(i: int) -> None:
+            limits.append(_limit(env.python, scripts, tmp / f"seq{i}", args.workers))
+            print(f"  round {i + 1}: limit (pure in-process / {args.workers}):    {limits[-1]:7.2f} s "
+                  f"{limits[-1] / len(scripts) * 1000:6.0f} ms/chart", flush=True)
+
+        for i in range(args.repeat):
+            for step in ((run_ours, run_limit) if i % 2 == 0 else (run_limit, run_ours)):
+                step(i)
+            print(f"  round {i + 1}: cost vs limit {ours[-1] / limits[-1]:.2f}x", flush=True)
     load = os.getloadavg()[0]
-    speedup = f"speed-up vs baseline: {t_base / t_ours:.2f}x   " if t_base else ""
-    print(f"{speedup}cost vs limit: {t_ours / t_limit:.2f}x   (load average now {load:.1f})")
+    ratios = sorted(o / l for o, l in zip(ours, limits))
+    speedup = f"speed-up vs baseline: {t_base / min(ours):.2f}x   " if t_base else ""
+    print(f"best times: reachqa {min(ours):.2f} s, limit {min(limits):.2f} s")
+    print(f"{speedup}cost vs limit: {min(ours) / min(limits):.2f}x (best of each), "
+          f"{ratios[len(ratios) // 2]:.2f}x (median round)   (load average now {load:.1f})")
 
 
 if __name__ == "__main__":

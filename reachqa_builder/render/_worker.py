@@ -273,18 +273,83 @@ _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000,
 _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER, _PR_CAPBSET_DROP, _PR_CAP_AMBIENT = 4, 36, 24, 47
 
 
-def _enter_job_namespaces() -> None:
-    """In the job's first process: new user, PID and mount namespaces (the next fork is PID 1)."""
-    libc = _libc()
-    uid, gid = os.getuid(), os.getgid()
-    libc.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)  # the id maps below are written through /proc/self
-    _check(libc.unshare(_CLONE_NEWUSER | _CLONE_NEWPID | _CLONE_NEWNS), "unshare(user, pid, mount namespaces)")
+def _map_own_ids(uid: int, gid: int) -> None:
+    """In a new user namespace: map the caller's own uid/gid (cosmetic: the script sees its own
+    uid instead of "nobody"; failures are ignored)."""
+    _libc().prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)  # the maps are written through /proc/self
     for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
-        try:  # cosmetic: the script sees its own uid instead of "nobody"
+        try:
             with open(f"/proc/self/{name}", "w") as fh:
                 fh.write(text)
         except OSError:
             pass
+
+
+def _enter_job_namespaces() -> None:
+    """In the job's first process: new user, PID and mount namespaces (the next fork is PID 1)."""
+    uid, gid = os.getuid(), os.getgid()
+    _libc().prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)
+    _check(_libc().unshare(_CLONE_NEWUSER | _CLONE_NEWPID | _CLONE_NEWNS), "unshare(user, pid, mount namespaces)")
+    _map_own_ids(uid, gid)
+
+
+_CLONER = None
+
+
+class _NamespaceCloner:
+    """One ``clone()`` that starts a child directly as PID 1 of new user, PID and mount namespaces.
+
+    ``os.fork`` cannot pass namespace flags, so the portable way (:func:`_enter_job_namespaces`)
+    costs two forks of this large, warm process per job. Here the raw system call is made with the
+    interpreter's own fork hooks around it (``PyOS_BeforeFork`` / ``PyOS_AfterFork_*``: import
+    lock, threading state, ``os.register_at_fork`` handlers) and without releasing the GIL. The
+    worker is single-threaded, so no lock of the C library is held by another thread at that
+    moment. Only the child's cached thread id of the C library keeps the worker's value; the
+    calls that need the real one (``raise``, ``abort``) ask the kernel on glibc >= 2.34.
+    """
+
+    FLAGS = _CLONE_NEWUSER | _CLONE_NEWPID | _CLONE_NEWNS | signal.SIGCHLD
+    SYS_CLONE = {"x86_64": 56, "aarch64": 220}
+
+    def __init__(self) -> None:
+        import ctypes
+        import platform
+
+        self.ctypes = ctypes
+        self.number = self.SYS_CLONE[platform.machine()]  # KeyError: not supported here
+        self.api = ctypes.PyDLL(None, use_errno=True)  # PyDLL: the GIL stays held during the call
+        for name in ("syscall", "PyOS_BeforeFork", "PyOS_AfterFork_Parent", "PyOS_AfterFork_Child"):
+            getattr(self.api, name)  # AttributeError: not available
+        self.api.syscall.restype = ctypes.c_long
+
+    def clone(self) -> int:
+        """0 in the child, the child's pid in the parent; OSError when the kernel refuses."""
+        c = self.ctypes
+        uid, gid = os.getuid(), os.getgid()
+        self.api.PyOS_BeforeFork()
+        # x86_64: clone(flags, stack, parent_tid, child_tid, tls); aarch64 swaps the last two: all 0.
+        pid = self.api.syscall(c.c_long(self.number), c.c_ulong(self.FLAGS), c.c_void_p(0), c.c_void_p(0),
+                               c.c_void_p(0), c.c_ulong(0))
+        if pid == 0:
+            self.api.PyOS_AfterFork_Child()
+            _map_own_ids(uid, gid)
+            return 0
+        err = c.get_errno()
+        self.api.PyOS_AfterFork_Parent()
+        if pid < 0:
+            raise OSError(err, f"clone(user, pid, mount namespaces): {os.strerror(err)}")
+        return pid
+
+
+def _namespace_cloner():
+    """The single-clone path when this interpreter and machine support it; else None."""
+    global _CLONER
+    if _CLONER is None:
+        try:
+            _CLONER = _NamespaceCloner()
+        except (KeyError, AttributeError, OSError):
+            _CLONER = False
+    return _CLONER or None
 
 
 def _seal_job_process(job_isolation: bool, drop_caps: bool, shm_mb: int) -> None:
@@ -531,6 +596,18 @@ def _start_job(job: dict, workdir: str, wfd: int, vm_baseline: int, config: dict
             _run_in_child(job, workdir, wfd, vm_baseline, config)
         return pid
 
+    cloner = _namespace_cloner()
+    if cloner is not None:
+        try:
+            pid = cloner.clone()
+        except OSError as exc:
+            if config.get("require_isolation"):
+                raise OSError(f"could not start the job in its own namespaces ({exc})") from None
+            return _start_job(job, workdir, wfd, vm_baseline, dict(config, job_isolation=False))
+        if pid == 0:
+            _run_in_child(job, workdir, wfd, vm_baseline, config)
+        return pid
+
     # A first process enters new namespaces, forks the job (PID 1 there), answers its pid and
     # exits; the job is re-parented to this worker (a child subreaper) and waited for like a child.
     def enter_and_fork() -> int:
@@ -551,6 +628,17 @@ def _start_job(job: dict, workdir: str, wfd: int, vm_baseline: int, config: dict
 
 def _probe_job_namespaces() -> str | None:
     """None when a job can get its own namespaces here; else why not (checked once per worker)."""
+    cloner = _namespace_cloner()
+    if cloner is not None:
+        try:
+            pid = cloner.clone()
+        except OSError as exc:
+            return str(exc)
+        if pid == 0:
+            os._exit(0 if os.getpid() == 1 else 1)
+        _, wstatus = os.waitpid(pid, 0)
+        return None if os.WIFEXITED(wstatus) and os.WEXITSTATUS(wstatus) == 0 else "the job process is not PID 1"
+
     def probe() -> str:
         _enter_job_namespaces()
         return "ok"

@@ -1,0 +1,79 @@
+"""Warm workers: what a worker loads on demand never changes a chart, and a run that stops early
+leaves kept workers ready for the next call."""
+
+from __future__ import annotations
+
+import pytest
+
+from reachqa_builder.render import render_scripts
+from reachqa_builder.render.envs import get_environment
+from reachqa_builder.render.pool import WorkerPool
+from reachqa_builder.render.sandbox import SandboxSettings, bwrap_path
+
+pytestmark = pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap is not installed")
+
+USES_SEABORN = """
+import seaborn as sns
+import matplotlib.pyplot as plt
+sns.barplot(x=["a", "b", "c"], y=[3, 1, 2])
+plt.show()
+"""
+
+# Names one of seaborn's colormaps without importing seaborn: whether it renders must not depend
+# on which scripts the same worker ran before.
+ROCKET_ONLY = """
+import matplotlib.pyplot as plt
+import numpy as np
+plt.imshow(np.arange(12).reshape(3, 4), cmap="rocket")
+plt.show()
+"""
+
+PLAIN = """
+import matplotlib.pyplot as plt
+plt.plot([0, 1, 2], [2, 0, 1])
+plt.title("plain")
+plt.show()
+"""
+
+
+def _render(scripts: dict[str, str], out) -> dict:
+    records = render_scripts(scripts, out, env="current", workers=1, use_cache=False, progress=False,
+                             keep_workers=False, inspect=False)
+    return {r.id: r for r in records}
+
+
+def test_a_colormap_of_an_on_demand_library_renders_the_same_whatever_ran_before(tmp_path):
+    after_seaborn = _render({"a_seaborn": USES_SEABORN, "b_rocket": ROCKET_ONLY}, tmp_path / "after")
+    alone = _render({"b_rocket": ROCKET_ONLY}, tmp_path / "alone")
+    assert after_seaborn["a_seaborn"].status == "ok", after_seaborn["a_seaborn"].error
+    assert alone["b_rocket"].status == "ok", alone["b_rocket"].error
+    assert after_seaborn["b_rocket"].sha256 == alone["b_rocket"].sha256
+
+
+def test_scripts_render_the_same_before_and_after_a_worker_loads_more_libraries(tmp_path):
+    first = _render({"p1": PLAIN, "s": USES_SEABORN, "p2": PLAIN}, tmp_path / "mixed")
+    fresh = _render({"p": PLAIN}, tmp_path / "fresh")
+    assert {r.status for r in first.values()} == {"ok"}
+    assert first["p1"].sha256 == first["p2"].sha256 == fresh["p"].sha256
+
+
+def test_a_run_stopped_by_its_result_writer_leaves_kept_workers_clean():
+    env = get_environment("current")
+    job = {"dpi": 50, "timeout": 60, "seed": 0, "memory_mb": 2048, "compat": env.compat, "inspect": False}
+    with WorkerPool(env, 1, SandboxSettings()) as pool:
+        seen: list[str] = []
+
+        def failing_writer(job, header, image):
+            seen.append(job["id"])
+            raise OSError(28, "No space left on device")
+
+        with pytest.raises(OSError, match="No space left"):
+            pool.map([dict(job, id=f"j{i}", code=PLAIN) for i in range(4)], failing_writer)
+        assert seen == ["j0"]  # the run stops at the first failed write
+
+        results: dict[str, dict] = {}
+        pool.map([dict(job, id=f"k{i}", code=PLAIN) for i in range(2)],
+                 lambda job, header, image: results.__setitem__(job["id"], header))
+    # The job already handed to the worker was drained, so the next call's replies are its own.
+    assert {k: (h["id"], h["status"]) for k, h in results.items()} == {"k0": ("k0", "ok"), "k1": ("k1", "ok")}
+    assert pool.replaced == 0
