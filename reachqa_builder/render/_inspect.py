@@ -136,7 +136,8 @@ def _axes_texts(ax) -> list[tuple[str, object]]:
 def _figure_texts(fig) -> list[tuple[str, object]]:
     found = [("title", t) for t in (getattr(fig, "_suptitle", None), getattr(fig, "_supxlabel", None),
                                     getattr(fig, "_supylabel", None)) if t is not None]
-    found += [("annotation", t) for t in fig.texts]
+    titles = {id(t) for _, t in found}  # suptitle & co. are also in fig.texts: list each text once
+    found += [("annotation", t) for t in fig.texts if id(t) not in titles]
     for legend in getattr(fig, "legends", []):
         found += [("legend", t) for t in legend.get_texts()]
     for sub in getattr(fig, "subfigs", []):

@@ -21,6 +21,12 @@ ax.set_title("Sales by region")
 ax.legend(loc="upper left")
 plt.show()
 """,
+    "suptitle": HEADER + """fig, axes = plt.subplots(1, 2, figsize=(7, 3))
+fig.suptitle("Two panels under one figure title", fontsize=14)
+axes[0].plot([1, 2, 3], [3, 1, 2])
+axes[1].bar(["a", "b"], [2, 5])
+plt.show()
+""",
     "overlap": HEADER + """fig, ax = plt.subplots(figsize=(4, 3))
 ax.bar(range(6), [1, 2, 3, 4, 5, 6])
 ax.set_xticks(range(6))
@@ -97,6 +103,7 @@ def test_plotted_values_are_read_from_the_artists(rendered):
 def test_each_layout_problem_is_flagged_and_a_clean_chart_is_not(rendered):
     records, _, _ = rendered
     assert records["clean"].lint == []
+    assert records["suptitle"].lint == []  # a figure title is one text, not two overlapping ones
     assert "overlapping_text" in kinds(records["overlap"])
     assert kinds(records["outside"]) == {"text_outside_figure"}
     assert kinds(records["tiny"]) == {"font_too_small"}
