@@ -159,7 +159,7 @@ def read_charts(split: SourceSplit, require_scripts: bool = True) -> list[Chart]
             raise LayoutError(f"{split.plot_info}:{line}: chart {chart_id!r}: script {code_rel!r} not found in {split.root}")
         meta = {k: _require_str(record, k, split.plot_info, line, default="") for k in CHART_FIELDS}
         extra = {k: v for k, v in record.items() if k not in ("id", "code", "image", *CHART_FIELDS)}
-        image = _require_str(record, "image", split.plot_info, line, default="")
+        image = "" if record.get("image") is None else _require_str(record, "image", split.plot_info, line)
         charts.append(Chart(chart_id, code_path, extra=extra, where=f"{split.plot_info}:{line}", image=image, **meta))
     if not charts:
         raise LayoutError(f"{split.plot_info}: no charts listed")
