@@ -11,8 +11,10 @@ The ReachQA repository keeps its data as one folder per split::
 as JSON in ``extra``). The Q&A file is a JSON array (or JSON Lines) of records with ``plot_id``,
 ``question``, ``answer`` and ``QA_type``. The synthesis pipeline writes the same layout.
 
-``find_splits`` accepts the ``data/`` root or one split folder. Every reader reports bad input as
-a :class:`LayoutError` naming the file and line.
+``find_splits`` accepts the ``data/`` root or one split folder. ``read_qa_folder`` reads one split
+for evaluation, also without ``plot_info`` (the published test archive ships the Q&A file and the
+images; each Q&A record repeats its chart's fields). Every reader reports bad input as a
+:class:`LayoutError` naming the file and line.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class Chart:
     minor_chart_type: str = ""
     extra: dict = field(default_factory=dict)
     where: str = ""  # "file:line" of its plot_info record, for error messages
+    image: str = ""  # the released image's path relative to the split folder ("images/00001.jpg"), if listed
     code: str | None = None  # filled by ``read_code``
 
 
@@ -140,8 +143,9 @@ def _require_str(record: dict, key: str, path: Path, line: int, *, default: str 
     return value
 
 
-def read_charts(split: SourceSplit) -> list[Chart]:
-    """Read and check ``plot_info`` of one split: ids unique, every script present."""
+def read_charts(split: SourceSplit, require_scripts: bool = True) -> list[Chart]:
+    """Read and check ``plot_info`` of one split: ids unique, every script present (unless not
+    ``require_scripts``: evaluation reads the released images, and their code may be gone)."""
     charts: list[Chart] = []
     seen: dict[str, int] = {}
     for line, record in iter_json_records(split.plot_info):
@@ -151,11 +155,12 @@ def read_charts(split: SourceSplit) -> list[Chart]:
             raise LayoutError(f"{split.plot_info}:{line}: duplicate chart id {chart_id!r} (first on line {seen[chart_id]})")
         seen[chart_id] = line
         code_path = (split.root / code_rel).resolve()
-        if not code_path.is_file():
+        if require_scripts and not code_path.is_file():
             raise LayoutError(f"{split.plot_info}:{line}: chart {chart_id!r}: script {code_rel!r} not found in {split.root}")
         meta = {k: _require_str(record, k, split.plot_info, line, default="") for k in CHART_FIELDS}
         extra = {k: v for k, v in record.items() if k not in ("id", "code", "image", *CHART_FIELDS)}
-        charts.append(Chart(chart_id, code_path, extra=extra, where=f"{split.plot_info}:{line}", **meta))
+        image = "" if record.get("image") is None else _require_str(record, "image", split.plot_info, line)
+        charts.append(Chart(chart_id, code_path, extra=extra, where=f"{split.plot_info}:{line}", image=image, **meta))
     if not charts:
         raise LayoutError(f"{split.plot_info}: no charts listed")
     return charts
@@ -177,14 +182,17 @@ def read_code(chart: Chart) -> str:
 def read_qa(split: SourceSplit, chart_ids: set[str]) -> list[QA]:
     """Read and check the split's Q&A file: every record names a chart of ``plot_info``."""
     assert split.qa_file is not None
-    path = split.qa_file
+    return _read_qa_file(split.qa_file, chart_ids, split.plot_info)
+
+
+def _read_qa_file(path: Path, chart_ids: set[str], charts_from: Path) -> list[QA]:
     qas: list[QA] = []
     counts: dict[str, int] = {}
     seen: dict[str, int] = {}
     for line, record in iter_json_records(path):
         chart_id = _require_str(record, "plot_id", path, line)
         if chart_id not in chart_ids:
-            raise LayoutError(f"{path}:{line}: Q&A names chart {chart_id!r}, which is not in {split.plot_info}")
+            raise LayoutError(f"{path}:{line}: Q&A names chart {chart_id!r}, which is not in {charts_from}")
         counts[chart_id] = counts.get(chart_id, 0) + 1
         qa_id = str(record.get("data_id") or f"{chart_id}-qa-{counts[chart_id]:02d}")
         if qa_id in seen:
@@ -213,7 +221,8 @@ def _plot_info_in(folder: Path) -> Path | None:
     return None
 
 
-def _qa_file_in(folder: Path) -> Path | None:
+def qa_file_in(folder: Path) -> Path | None:
+    """The folder's Q&A file (``instruction_data*.json[l]``), or None; several are an error."""
     found = sorted({p for pattern in QA_GLOBS for p in folder.glob(pattern) if p.is_file()})
     if len(found) > 1:
         # The released test split ships a 2k subset beside the full file; prefer the file whose
@@ -245,12 +254,12 @@ def find_splits(data_dir: str | Path, split: str | None = None) -> list[SourceSp
     own = _plot_info_in(root)
     if own is not None:
         name = split or split_name_of(root.resolve())
-        return [SourceSplit(name, root, own, _qa_file_in(root))]
+        return [SourceSplit(name, root, own, qa_file_in(root))]
     splits = []
     for sub in sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith(SPLIT_PREFIX)):
         info = sub / "plot_info.jsonl"  # the seed folder's plot_info.json is a different kind of list
         if info.is_file():
-            splits.append(SourceSplit(split_name_of(sub), sub, info, _qa_file_in(sub)))
+            splits.append(SourceSplit(split_name_of(sub), sub, info, qa_file_in(sub)))
     if not splits:
         raise LayoutError(
             f"{root}: neither a split folder (no plot_info.jsonl) nor a ReachQA data root (no reachqa_<split>/plot_info.jsonl)"
@@ -261,3 +270,39 @@ def find_splits(data_dir: str | Path, split: str | None = None) -> list[SourceSp
             raise LayoutError(f"{root}: no split {split!r}; found {', '.join(s.name for s in splits)}")
         return chosen
     return splits
+
+
+# the chart fields each released Q&A record repeats, and their names in plot_info
+_QA_CHART_FIELDS = {"plot_level": "level", "plot_model": "plot_model", "major_chart_type": "major_chart_type",
+                    "minor_chart_type": "minor_chart_type", "image": "image"}
+
+
+def read_qa_folder(folder: str | Path) -> tuple[SourceSplit, dict[str, Chart], list[QA]]:
+    """One split folder read for evaluation: ``(split, charts by id, Q&A)``.
+
+    The charts come from ``plot_info.jsonl`` when the folder has one (their scripts need not be
+    there), else from the chart fields each released Q&A record repeats (``plot_id``, ``code``,
+    ``image``, ``plot_level``, ``plot_model``, ``major_chart_type``, ``minor_chart_type``); then
+    ``split.plot_info`` is the Q&A file itself. A folder without a Q&A file is a :class:`LayoutError`.
+    """
+    root = Path(folder).expanduser()
+    qa_file = qa_file_in(root) if root.is_dir() else None
+    if qa_file is None:
+        raise LayoutError(f"{root}: no Q&A file ({' or '.join(QA_GLOBS)})")
+    name = split_name_of(root.resolve())
+    info = _plot_info_in(root)
+    if info is not None:
+        split = SourceSplit(name, root, info, qa_file)
+        charts = {c.id: c for c in read_charts(split, require_scripts=False)}
+    else:
+        split = SourceSplit(name, root, qa_file, qa_file)
+        charts = {}
+        for line, record in iter_json_records(qa_file):
+            chart_id = _require_str(record, "plot_id", qa_file, line)
+            if chart_id not in charts:
+                meta = {field_name: _require_str(record, key, qa_file, line, default="")
+                        for key, field_name in _QA_CHART_FIELDS.items()}
+                code = _require_str(record, "code", qa_file, line, default="")
+                charts[chart_id] = Chart(chart_id, (root / code).resolve() if code else root / "",
+                                         where=f"{qa_file}:{line}", **meta)
+    return split, charts, _read_qa_file(qa_file, set(charts), split.plot_info)

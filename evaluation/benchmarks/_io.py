@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from reachqa_builder.fileio import read_json
 from reachqa_builder.imagedata import image_bytes
@@ -12,7 +12,7 @@ from reachqa_builder.imagedata import image_bytes
 from .spec import Sample
 
 __all__ = ["image_bytes", "load_hub_rows", "open_rows", "is_hub_id", "iter_data_json",
-           "resolve_source", "local_release_file"]
+           "resolve_source", "local_release_file", "release_samples"]
 
 
 def is_hub_id(source: str) -> bool:
@@ -33,6 +33,18 @@ def local_release_file(source: str | None, name: str, file: str) -> Path:
         raise ValueError(f"{name} has no Hub source; pass the release folder: {name}=PATH")
     root = Path(source)
     return root if root.is_file() else root / file
+
+
+def release_samples(source: str | None, name: str, file: str, default_subset: str,
+                    read: Callable[[Path, Path], Iterable[Sample]]) -> Iterator[Sample]:
+    """The samples of a benchmark released only as files: ``read(annotation file, release root)``,
+    or, when that file is absent and its folder holds the authors' ``data.json``, those records."""
+    path = local_release_file(source, name, file)
+    root = path.parent
+    if not path.is_file() and (root / "data.json").is_file():
+        yield from iter_data_json(root, name, default_subset)
+    else:
+        yield from read(path, root)
 
 
 def load_hub_rows(hub_id: str, split: str, config: str | None = None, image_columns: tuple[str, ...] = ()):

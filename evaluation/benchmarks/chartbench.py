@@ -10,22 +10,22 @@ not on the Hub, so there is no Hub default.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Iterator
 
 from reachqa_builder.fileio import iter_jsonl
 
-from ._io import image_bytes, iter_data_json, local_release_file
+from ._io import image_bytes, release_samples
 from .spec import Sample, register
 
 
 @register("chartbench", subsets=("cr", "ve", "vc", "gc", "nqa"), relaxed=True,
           description="ChartBench test: yes/no judgements and number QA on unlabelled charts")
 def load_chartbench(source: str | None, *, file: str = "test.jsonl", **_) -> Iterator[Sample]:
-    path = local_release_file(source, "chartbench", file)
-    root = path.parent
-    if not path.is_file() and (root / "data.json").is_file():
-        yield from iter_data_json(root, "chartbench", "nqa")
-        return
+    return release_samples(source, "chartbench", file, "nqa", _read_tasks)
+
+
+def _read_tasks(path: Path, root: Path) -> Iterator[Sample]:
     for rec in iter_jsonl(path):
         task = str(rec["type"]["task"]).lower()
         img = image_bytes(rec["image"], root, what=f"chartbench {rec['id']}")

@@ -13,17 +13,16 @@ from typing import Iterator
 
 from reachqa_builder.fileio import read_json
 
-from ._io import image_bytes, iter_data_json, local_release_file
+from ._io import image_bytes, release_samples
 from .spec import Sample, register
 
 
 @register("chartx", subsets=("qa",), relaxed=True, description="ChartX: question answering over 18 chart types")
 def load_chartx(source: str | None, *, file: str = "ChartX_annotation.json", **_) -> Iterator[Sample]:
-    path = local_release_file(source, "chartx", file)
-    root = path.parent
-    if not path.is_file() and (root / "data.json").is_file():
-        yield from iter_data_json(root, "chartx", "qa")
-        return
+    return release_samples(source, "chartx", file, "qa", _read_annotation)
+
+
+def _read_annotation(path: Path, root: Path) -> Iterator[Sample]:
     for n, rec in enumerate(read_json(path)):
         qa = rec.get("QA") or {}
         if not qa.get("input"):

@@ -2,13 +2,16 @@
 
 Sources, in the order they are tried:
 
-* a released split folder (``reachqa_test/``: ``instruction_data_*.json`` + ``code/`` and, when
-  present, ``images/``). Charts without an image file are rendered from their code through
-  :func:`reachqa_builder.render.render_scripts` into a cache folder (``image_cache``, default
-  ``$REACHQA_HOME/benchmark-images``), a batch at a time, so ``limit`` renders only what it needs.
-  This folder is kept beside the renderer's own cache on purpose: the render cache is keyed by the
-  script's content (it needs the code), while this one is keyed by the record's image name, so a
-  test folder that ships only the Q&A file and the images rendered once keeps working;
+* a released split folder (``reachqa_test/``: ``instruction_data_*.json``, with ``plot_info.jsonl``,
+  ``code/`` and ``images/`` where present), read by :func:`reachqa_builder.layout.read_qa_folder`
+  like every other reader of the layout. Charts without an image file are rendered from their
+  code through :func:`reachqa_builder.render.render_scripts`, a batch at a time (so ``limit``
+  renders only what it needs), and kept in an image cache (``image_cache``, default
+  ``$REACHQA_HOME/benchmark-images``) with the render cache's storage
+  (:class:`~reachqa_builder.render.cache.RenderCache`: atomic writes, damaged entries are misses).
+  Its entries are keyed by the folder, the image name and the render environment, not by the code
+  as the renderer's own: a test folder that ships only the Q&A file and the images rendered once
+  keeps working;
 * a ``reachqa build`` output folder or ``save_to_disk`` folder, read with ``datasets`` (config ``qa``);
 * a folder in the authors' evaluation layout (``data.json``).
 
@@ -19,10 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from reachqa_builder.fileio import read_json
+from reachqa_builder.layout import Chart, SourceSplit, qa_file_in, read_qa_folder
+from reachqa_builder.render.cache import RenderCache
 from reachqa_builder.render.envs import reachqa_home
 
 from ._io import image_bytes, iter_data_json, load_hub_rows, resolve_source
@@ -37,11 +42,6 @@ def _subset(qa_type: str) -> str:
             "reas": "reasoning", "reco": "recognition"}.get(t, t)
 
 
-def _qa_file(folder: Path) -> Path | None:
-    files = sorted(folder.glob("instruction_data*.json"))
-    return files[0] if files else None
-
-
 @register("reachqa", subsets=("recognition", "reasoning"), relaxed=False,
           description="ReachQA test: recognition and reasoning questions on synthetic charts")
 def load_reachqa(source: str | None, *, render_env: str = "current", image_cache: str | None = None,
@@ -49,77 +49,70 @@ def load_reachqa(source: str | None, *, render_env: str = "current", image_cache
     folder = Path(resolve_source(source, os.environ.get("REACHQA_TEST_DIR"), "reachqa"))
     if not folder.exists():
         raise FileNotFoundError(f"reachqa: source folder not found: {folder}")
-    qa_file = _qa_file(folder)
-    if qa_file is not None:
-        yield from _released(folder, qa_file, render_env, image_cache)
+    if folder.is_dir() and qa_file_in(folder) is not None:
+        yield from _released(folder, render_env, image_cache)
     elif (folder / "data.json").is_file():
         yield from iter_data_json(folder, "reachqa", "reasoning", _subset)
     else:
         yield from _built(folder, split)
 
 
-def _released(folder: Path, qa_file: Path, render_env: str, image_cache: str | None) -> Iterator[Sample]:
-    records = read_json(qa_file)
-    if not isinstance(records, list):
-        raise ValueError(f"{qa_file}: expected a list of Q&A records")
-    cache_root = Path(image_cache) if image_cache else reachqa_home() / "benchmark-images"
-    cache_dir = cache_root / f"{folder.name}-{hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:10]}-{render_env}"
+def _released(folder: Path, render_env: str, image_cache: str | None) -> Iterator[Sample]:
+    split, charts, qas = read_qa_folder(folder)
+    store = RenderCache(Path(image_cache) if image_cache else reachqa_home() / "benchmark-images")
+    source = str(folder.resolve())
     images: dict[str, bytes] = {}
     start, size = 0, _FIRST_BATCH
-    while start < len(records):
-        batch = records[start:start + size]
-        _provide_images(folder, batch, images, cache_dir, render_env, qa_file)
-        for n, rec in enumerate(batch, start):
-            try:
-                yield Sample(
-                    id=str(rec["data_id"]),
-                    image=images[str(rec["image"])],
-                    question=str(rec["question"]),
-                    answer=str(rec["answer"]),
-                    subset=_subset(rec.get("QA_type", "")),
-                    meta={k: rec[k] for k in ("plot_id", "plot_level", "major_chart_type", "minor_chart_type")
-                          if k in rec},
-                )
-            except KeyError as exc:
-                raise ValueError(f"{qa_file} record {n}: missing field {exc}") from None
+    while start < len(qas):
+        batch = qas[start:start + size]
+        _provide_images([charts[q.chart_id] for q in batch], images, store, source, render_env, split)
+        for q in batch:
+            chart = charts[q.chart_id]
+            meta = {"plot_id": chart.id, "plot_level": chart.level, "major_chart_type": chart.major_chart_type,
+                    "minor_chart_type": chart.minor_chart_type}
+            yield Sample(id=q.id, image=images[chart.id], question=q.question, answer=q.answer,
+                         subset=_subset(q.qa_type), meta={k: v for k, v in meta.items() if v})
         start, size = start + size, min(size * 2, _MAX_BATCH)
 
 
-def _provide_images(folder: Path, batch: list[dict], images: dict[str, bytes], cache_dir: Path, env: str,
-                    qa_file: Path) -> None:
-    """Fill ``images`` (keyed by the record's ``image`` field) from files, the cache, or renders."""
-    to_render: dict[str, Path] = {}
-    for rec in batch:
-        rel = str(rec.get("image", ""))
-        if not rel or rel in images:
+def _provide_images(charts: list[Chart], images: dict[str, bytes], store: RenderCache, source: str, env: str,
+                    split: SourceSplit) -> None:
+    """Fill ``images`` (keyed by chart id) from the released files, the image cache, or renders."""
+    to_render: dict[str, Chart] = {}
+    for chart in charts:
+        if chart.id in images or chart.id in to_render:
             continue
-        on_disk = folder / rel
-        cached = cache_dir / (Path(rel).stem + ".jpg")
-        if on_disk.is_file():
-            images[rel] = on_disk.read_bytes()
-        elif cached.is_file():
-            images[rel] = cached.read_bytes()
+        on_disk = split.root / chart.image if chart.image else None
+        if on_disk is not None and on_disk.is_file():
+            images[chart.id] = on_disk.read_bytes()
+        elif (hit := store.get(_image_key(source, chart, env))) is not None and hit[1] is not None:
+            images[chart.id] = hit[1]
+        elif chart.code_path.is_file():
+            to_render[chart.id] = chart
         else:
-            code = folder / str(rec.get("code", ""))
-            if not code.is_file():
-                raise FileNotFoundError(f"{qa_file}: no image {on_disk} and no code {code} to render it from")
-            to_render[rel] = code
+            raise FileNotFoundError(f"{split.qa_file}: chart {chart.id!r} (listed at {chart.where}) has no image "
+                                    f"{on_disk or '(none named)'} and no code {chart.code_path} to render it from")
     if not to_render:
         return
     from reachqa_builder.render import render_scripts
 
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    records = render_scripts(list(to_render.values()), cache_dir, env=env, progress=False)
-    by_stem = {r.id: r for r in records}
-    for rel, code in to_render.items():
-        rec = by_stem.get(code.stem)
-        if rec is None or rec.status != "ok" or not rec.image:
-            raise RuntimeError(f"reachqa: rendering {code} failed: {rec.error if rec else 'no record'}")
-        data = Path(rec.image).read_bytes()
-        target = cache_dir / (Path(rel).stem + ".jpg")
-        if Path(rec.image) != target:
-            target.write_bytes(data)
-        images[rel] = data
+    with tempfile.TemporaryDirectory(prefix="reachqa-benchmark-") as tmp:
+        paths = {c.code_path: c for c in to_render.values()}
+        by_stem = {r.id: r for r in render_scripts(list(paths), tmp, env=env, progress=False, report=False)}
+        for code, chart in paths.items():
+            rec = by_stem.get(code.stem)
+            if rec is None or rec.status != "ok" or not rec.image:
+                raise RuntimeError(f"reachqa: rendering {code} failed: {rec.error if rec else 'no record'}")
+            data = Path(rec.image).read_bytes()
+            meta = {"status": "ok", "sha256": hashlib.sha256(data).hexdigest(), "source": source,
+                    "image": chart.image, "env": env}
+            store.put(_image_key(source, chart, env), meta, data)
+            images[chart.id] = data
+
+
+def _image_key(source: str, chart: Chart, env: str) -> str:
+    """The cache entry of a chart's image: its folder, its image name (its id when none), the environment."""
+    return RenderCache.key_of({"benchmark": "reachqa", "source": source, "image": chart.image or chart.id, "env": env})
 
 
 def _built(folder: Path, split: str) -> Iterator[Sample]:

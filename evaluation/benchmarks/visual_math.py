@@ -11,7 +11,7 @@ a ``save_to_disk`` folder, or a folder with ``data.json``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ._io import image_bytes, is_hub_id, iter_data_json, open_rows
 from .spec import Sample, register
@@ -30,34 +30,42 @@ def _base(source: str | None) -> Path | None:
     return p if p.is_dir() else p.parent
 
 
+def _hub_samples(source: str | None, name: str, hub_id: str, split: str,
+                 sample: Callable[[dict, bytes], Sample]) -> Iterator[Sample]:
+    """``sample(row, image)`` for each row in the Hub column layout, or the authors' ``data.json``."""
+    if source and (Path(source) / "data.json").is_file():
+        yield from iter_data_json(Path(source), name, "free_form")
+        return
+    base = _base(source)
+    for row in open_rows(source, hub_id, split, ("decoded_image", "image")):
+        yield sample(row, _image(row, base, f"{name} {row.get('pid', row.get('id'))}"))
+
+
 @register("mathvista", subsets=("multi_choice", "free_form"), hub_id="AI4Math/MathVista", relaxed=True,
           description="MathVista testmini: visual math reasoning (multiple choice and free form)")
 def load_mathvista(source: str | None, *, split: str = "testmini", **_) -> Iterator[Sample]:
-    if source and (Path(source) / "data.json").is_file():
-        yield from iter_data_json(Path(source), "mathvista", "free_form")
-        return
-    base = _base(source)
-    for row in open_rows(source, "AI4Math/MathVista", split, ("decoded_image", "image")):
-        yield Sample(id=str(row["pid"]), image=_image(row, base, f"mathvista {row['pid']}"),
-                     question=row.get("query") or row["question"], answer=str(row["answer"]),
-                     subset=row.get("question_type") or "free_form",
-                     meta={"choices": row.get("choices"), "answer_type": row.get("answer_type"),
-                           "unit": row.get("unit"), "precision": row.get("precision")})
+    return _hub_samples(source, "mathvista", "AI4Math/MathVista", split, _mathvista_sample)
+
+
+def _mathvista_sample(row: dict, image: bytes) -> Sample:
+    return Sample(id=str(row["pid"]), image=image, question=row.get("query") or row["question"],
+                  answer=str(row["answer"]), subset=row.get("question_type") or "free_form",
+                  meta={"choices": row.get("choices"), "answer_type": row.get("answer_type"),
+                        "unit": row.get("unit"), "precision": row.get("precision")})
 
 
 @register("mathvision", subsets=("multi_choice", "free_form"), hub_id="MathLLMs/MathVision", relaxed=True,
           description="MATH-Vision: competition math problems with images")
 def load_mathvision(source: str | None, *, split: str = "test", **_) -> Iterator[Sample]:
-    if source and (Path(source) / "data.json").is_file():
-        yield from iter_data_json(Path(source), "mathvision", "free_form")
-        return
-    base = _base(source)
-    for row in open_rows(source, "MathLLMs/MathVision", split, ("decoded_image", "image")):
-        options = [o for o in (row.get("options") or []) if str(o).strip()]
-        question = row["question"]
-        if options:
-            letters = "ABCDEFGHIJ"
-            question += "\nChoices:\n" + "\n".join(f"({letters[i]}) {o}" for i, o in enumerate(options))
-        yield Sample(id=str(row["id"]), image=_image(row, base, f"mathvision {row['id']}"), question=question,
-                     answer=str(row["answer"]), subset="multi_choice" if options else "free_form",
-                     meta={"level": row.get("level"), "subject": row.get("subject")})
+    return _hub_samples(source, "mathvision", "MathLLMs/MathVision", split, _mathvision_sample)
+
+
+def _mathvision_sample(row: dict, image: bytes) -> Sample:
+    options = [o for o in (row.get("options") or []) if str(o).strip()]
+    question = row["question"]
+    if options:
+        letters = "ABCDEFGHIJ"
+        question += "\nChoices:\n" + "\n".join(f"({letters[i]}) {o}" for i, o in enumerate(options))
+    return Sample(id=str(row["id"]), image=image, question=question, answer=str(row["answer"]),
+                  subset="multi_choice" if options else "free_form",
+                  meta={"level": row.get("level"), "subject": row.get("subject")})

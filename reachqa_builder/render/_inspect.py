@@ -12,7 +12,10 @@ pure: figure in, JSON-ready dict out, no I/O.
 
 ``plotted`` holds bar heights (and stacked tops), line points, scatter offsets, pie wedge shares
 (percent), colour-mapped arrays (heat maps), table cells, annotations, titles, labels, legend
-entries and tick labels. ``lint`` holds layout flags measured at the output resolution
+entries and tick labels. 3-D axes (mplot3d) give their x/y/z tick labels and axis labels, and
+their data coordinates rather than the 2-D projection: 3-D line and scatter points, and for
+``bar3d`` boxes each bar's height (``bar3d``, the ``dz`` of a stacked segment) besides the
+corners' coordinates. ``lint`` holds layout flags measured at the output resolution
 (``dpi``): overlapping text, text outside the figure, fonts too small, empty axes, legends
 covering data. Everything is capped in size here, and checked again by the parent, which must
 treat it as untrusted (the chart script ran in this process).
@@ -106,12 +109,17 @@ def _ticklabels(axis) -> list:
             return []
 
 
-def _axes_texts(ax) -> list[tuple[str, object]]:
-    """``(kind, Text)`` of every text an axes shows."""
+def _is_3d(ax) -> bool:
+    return hasattr(ax, "_axis3don")  # mplot3d's Axes3D (its 2-D ``axison`` is always off)
+
+
+def _axes_texts(ax, axis_texts: bool = True) -> list[tuple[str, object]]:
+    """``(kind, Text)`` of every text an axes shows (without tick and axis labels when not ``axis_texts``)."""
     found: list[tuple[str, object]] = []
-    axes_objs = [getattr(ax, n, None) for n in ("xaxis", "yaxis", "zaxis")]
+    axes_objs = [getattr(ax, n, None) for n in ("xaxis", "yaxis", "zaxis")] if axis_texts else []
+    axis_on = ax._axis3don if _is_3d(ax) else ax.axison
     for axis in axes_objs:
-        if axis is None or not axis.get_visible() or not ax.axison:
+        if axis is None or not axis.get_visible() or not axis_on:
             continue
         found += [("tick", t) for t in _ticklabels(axis)]
         found.append(("label", axis.label))
@@ -228,24 +236,57 @@ def _collect_3d(c, label: str, col: _Collector) -> bool:
         col.add("points_y", label, ys)
         col.add("values_z", label, zs)
         return True
-    faces = getattr(c, "_faces", None)  # Poly3DCollection (bar3d, surfaces), matplotlib >= 3.10
-    vec = getattr(c, "_vec", None)  # the same as homogeneous vertices, matplotlib < 3.10
-    if faces is not None or vec is not None:
-        try:
-            if faces is not None:
-                import numpy as np
+    if getattr(c, "_faces", None) is None and getattr(c, "_vec", None) is None:
+        return False  # not a Poly3DCollection (bar3d, surfaces)
+    try:
+        import numpy as np
 
-                xyz = np.asarray(faces, dtype=float).reshape(-1, 3).T
-            else:
-                xyz = vec[:3]
-            rows = [sorted(set(_flat(xyz[k]))) for k in range(3)]
-        except Exception:
-            return True
-        col.add("points_x", label, rows[0])
-        col.add("points_y", label, rows[1])
-        col.add("values_z", label, rows[2])
+        faces = _faces_3d(c)
+        xyz = np.vstack(faces).T if faces else np.empty((3, 0))
+        rows = [sorted(set(_flat(xyz[k]))) for k in range(3)]
+        boxes = _boxes(faces)
+    except Exception:
         return True
-    return False
+    col.add("points_x", label, rows[0])
+    col.add("points_y", label, rows[1])
+    col.add("values_z", label, rows[2])
+    if boxes:  # bar3d: each bar's height, so a stacked segment's own value is there too
+        col.add("bar3d", label, [top - bottom for bottom, top in boxes])
+    return True
+
+
+def _faces_3d(c) -> list:
+    """The 3-D vertices (n x 3) of each polygon of a Poly3DCollection, in the order drawn by the script.
+
+    matplotlib >= 3.10 keeps them as a (masked, padded) array ``_faces``; 3.9 as homogeneous
+    coordinates ``_vec`` cut into polygons by ``_segslices``.
+    """
+    import numpy as np
+
+    faces = getattr(c, "_faces", None)
+    if faces is not None:
+        data = np.asarray(np.ma.getdata(faces), dtype=float)
+        mask = np.ma.getmaskarray(faces)
+        return [f[~m.any(axis=-1)] for f, m in zip(data, mask)]
+    xyz = np.asarray(c._vec[:3], dtype=float)
+    return [xyz[:, sl].T for sl in c._segslices]
+
+
+def _boxes(faces: list) -> list[tuple[float, float]] | None:
+    """``(bottom z, top z)`` of each box when the polygons come six to an axis-aligned box, as
+    ``bar3d`` draws them; None for any other surface."""
+    import numpy as np
+
+    if not faces or len(faces) % 6 or len(faces) > 6 * MAX_VALUES_PER_SERIES:
+        return None
+    out = []
+    for i in range(0, len(faces), 6):
+        pts = np.vstack(faces[i:i + 6])
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        if len(pts) != 24 or not np.all(np.isclose(pts, lo) | np.isclose(pts, hi)):
+            return None
+        out.append((float(lo[2]), float(hi[2])))
+    return out
 
 
 def _safe(getter):
@@ -319,7 +360,9 @@ def _lint(fig, dpi: float) -> list[dict]:
     fig_w, fig_h = fig.bbox.width, fig.bbox.height
 
     texts: list[tuple[str, object, tuple]] = []
-    for kind, t in _figure_texts(fig) + [kt for ax in fig.get_axes() if ax.get_visible() for kt in _axes_texts(ax)]:
+    # 3-D axes' tick and axis labels are placed by projection while drawing: not measured (like Text3D)
+    for kind, t in _figure_texts(fig) + [kt for ax in fig.get_axes() if ax.get_visible()
+                                         for kt in _axes_texts(ax, axis_texts=not _is_3d(ax))]:
         if len(texts) >= MAX_LINT_TEXTS:
             break
         if type(t).__name__ == "Text3D":

@@ -46,6 +46,12 @@ class RenderCache:
         parts = {"code": code, "env": env_fingerprint, "dpi": dpi, "renderer": renderer_fingerprint()}
         if inspect:  # an inspected entry also holds what the figure plots and its layout flags
             parts["inspect"] = True
+        return RenderCache.key_of(parts)
+
+    @staticmethod
+    def key_of(parts: dict) -> str:
+        """The key of an entry named by ``parts`` (JSON values): a store keyed by something other
+        than the code (the ReachQA benchmark's images, by image name) shares this storage."""
         blob = json.dumps(parts, sort_keys=True)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

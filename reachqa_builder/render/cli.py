@@ -5,7 +5,37 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
+
+from ..cli_flags import add_dataclass_flags, dataclass_from_args
+
+
+@dataclass
+class RenderFlags:
+    """The settings of ``reachqa render``: :func:`reachqa_builder.render.render_scripts`'s options."""
+
+    env: str = field(default="faithful", metadata={
+        "help": "faithful (pinned versions of the released data, created on first use) or current (this "
+                "interpreter's matplotlib with a compatibility layer)"})
+    dpi: int = field(default=200, metadata={"help": "resolution of the saved JPEG"})
+    workers: Optional[int] = field(default=None, metadata={"help": "warm render workers (default: CPU count)"})
+    timeout: float = field(default=60.0, metadata={"help": "wall-clock seconds per script"})
+    memory_mb: int = field(default=4096, metadata={"help": "memory per script above the worker baseline"})
+    cache_dir: Optional[str] = field(default=None, metadata={
+        "help": "render cache folder (default $REACHQA_RENDER_CACHE or ~/.cache/reachqa/renders)"})
+    cache: bool = field(default=True, metadata={"help": "read and write the render cache"})
+    progress: bool = field(default=True, metadata={"help": "the progress bar"})
+    unsafe_no_sandbox: bool = field(default=False, metadata={
+        "help": "render even without bubblewrap: scripts can then read and write your files and use the "
+                "network (only for code you trust)"})
+
+    def render_options(self) -> dict:
+        """The keyword arguments of ``render_scripts``."""
+        return {"env": self.env, "dpi": self.dpi, "workers": self.workers, "timeout": self.timeout,
+                "memory_mb": self.memory_mb, "cache_dir": self.cache_dir, "use_cache": self.cache,
+                "progress": self.progress, "unsafe_no_sandbox": self.unsafe_no_sandbox}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -19,19 +49,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """
     parser.add_argument("code_dir", help="folder of chart scripts (*.py)")
     parser.add_argument("out_dir", help="folder for <id>.jpg and render_report.jsonl")
-    parser.add_argument("--env", default="faithful",
-                        help="faithful (pinned versions of the released data, created on first use; default) "
-                             "or current (this interpreter's matplotlib with a compatibility layer)")
-    parser.add_argument("--dpi", type=int, default=200, help="resolution of the saved JPEG (default 200)")
-    parser.add_argument("--workers", type=int, default=None, help="warm render workers (default: CPU count)")
-    parser.add_argument("--timeout", type=float, default=60.0, help="wall-clock seconds per script (default 60)")
-    parser.add_argument("--memory-mb", type=int, default=4096, help="memory per script above the worker baseline")
-    parser.add_argument("--cache-dir", default=None, help="render cache folder (default ~/.cache/reachqa/renders)")
-    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the render cache")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    parser.add_argument("--unsafe-no-sandbox", action="store_true",
-                        help="render even without bubblewrap: scripts can then read and write your files and use "
-                             "the network (only for code you trust)")
+    add_dataclass_flags(parser, RenderFlags)
     parser.set_defaults(run=run_render)
 
 
@@ -53,10 +71,7 @@ def run_render(args) -> int:
         print(f"reachqa render: {code_dir} holds no chart scripts (*.py)", file=sys.stderr)
         return 2
     try:
-        records = render_scripts(scripts, args.out_dir, env=args.env, dpi=args.dpi, workers=args.workers,
-                                 timeout=args.timeout, memory_mb=args.memory_mb, cache_dir=args.cache_dir,
-                                 use_cache=not args.no_cache, progress=not args.no_progress,
-                                 unsafe_no_sandbox=args.unsafe_no_sandbox)
+        records = render_scripts(scripts, args.out_dir, **dataclass_from_args(RenderFlags, args).render_options())
     except (RenderEnvironmentError, RenderInfrastructureError, SandboxUnavailableError, NotADirectoryError) as exc:
         print(f"reachqa render: {exc}", file=sys.stderr)
         return 1

@@ -18,7 +18,7 @@ MAX_DETAIL_CHARS = 300
 MAX_LABEL_CHARS = 200
 
 SERIES_KINDS = frozenset({"bar", "bar_end", "barh", "barh_end", "pie", "rect", "line_x", "line_y", "points_x",
-                          "points_y", "values_z", "colour_values", "area_y", "image_values"})
+                          "points_y", "values_z", "bar3d", "colour_values", "area_y", "image_values"})
 TEXT_KINDS = frozenset({"tick", "label", "title", "annotation", "legend", "table"})
 LINT_KINDS = frozenset({"overlapping_text", "text_outside_figure", "font_too_small", "empty_axes",
                         "legend_covers_data"})

@@ -20,8 +20,56 @@ from typing import Any
 from .images import ImageStore, write_file
 from .model import ChartView, QAView
 
-PAGES = {"data": ("data.html", "chart.html"), "eval": ("eval.html",), "synthesis": ("synthesis.html",)}
 ASSETS = ("viewer.css", "common.js", "data.js", "chart.js", "eval.js", "synthesis.js")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One HTML page of the site: the shared layout around its own ``<main>`` (``assets/<name>.main.html``).
+
+    Args:
+        name: the page's file stem (``data`` is written as ``data.html``).
+        title: the browser title after ``reachqa:``.
+        data: the data script it reads (``data/site.js``, what pages exist, is read by every page).
+    """
+
+    name: str
+    title: str
+    data: str
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.html"
+
+
+# the pages of each part of the site (the first one of the first part is also index.html)
+PAGES = {"data": (Page("data", "data", "data/index.js"), Page("chart", "chart", "data/index.js")),
+         "eval": (Page("eval", "evaluation", "data/eval.js"),),
+         "synthesis": (Page("synthesis", "synthesis report", "data/synthesis.js"),)}
+
+# Every page: the same head, skip link and navigation (filled by common.js), then its own main
+# part, then the data it reads, the shared helpers and its own script.
+LAYOUT = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>reachqa: {title}</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="assets/viewer.css">
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header><nav id="nav" aria-label="Pages"></nav></header>
+<main id="main" tabindex="-1">
+{main}</main>
+<script src="data/site.js"></script>
+<script src="{data}"></script>
+<script src="assets/common.js"></script>
+<script src="assets/{name}.js"></script>
+</body>
+</html>
+"""
 # a field becomes a select filter when it has at most this many distinct values
 MAX_CHOICES = 24
 
@@ -54,6 +102,12 @@ def js_data(var: str, value: Any) -> bytes:
 
 def _asset_text(name: str) -> bytes:
     return resources.files(__package__).joinpath("assets", name).read_bytes()
+
+
+def page_html(page: Page) -> bytes:
+    """The whole HTML of ``page``: :data:`LAYOUT` around its main part."""
+    main = _asset_text(f"{page.name}.main.html").decode("utf-8")
+    return LAYOUT.format(title=page.title, main=main, data=page.data, name=page.name).encode("utf-8")
 
 
 def _facets(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -195,11 +249,11 @@ class SiteWriter:
         for name in ASSETS:
             self._write(f"assets/{name}", _asset_text(name))
         pages = [p for p in ("data", "eval", "synthesis") if p in self.report.pages]
-        for page in pages:
-            for html in PAGES[page]:
-                self._write(html, _asset_text(html))
+        for part in pages:
+            for page in PAGES[part]:
+                self._write(page.file, page_html(page))
         self._write("data/site.js", js_data("REACHQA_SITE", {"title": title, "pages": pages}))
-        self._write("index.html", _asset_text(f"{pages[0]}.html") if pages else b"")
+        self._write("index.html", page_html(PAGES[pages[0]][0]) if pages else b"")
         self.report.images = len(self.images.paths)
         self.report.thumbs_made, self.report.thumbs_cached = self.images.thumbs_made, self.images.thumbs_cached
         self.report.undecodable = list(self.images.undecodable)

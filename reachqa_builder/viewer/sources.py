@@ -188,11 +188,10 @@ def read_layout(folder: str | Path, add_image: AddImage) -> tuple[list[ChartView
     charts: list[ChartView] = []
     qas: list[QAView] = []
     for split in find_splits(folder):
-        images = {rec.get("id"): rec.get("image") for _, rec in iter_json_records(split.plot_info)}
         for c in read_charts(split):
             prov = dict(c.extra.get("provenance") or {}) if isinstance(c.extra.get("provenance"), dict) else {}
             fields = _scalar_fields({k: v for k, v in c.extra.items() if k != "provenance"}, set())
-            img = split.root / images[c.id] if images.get(c.id) else None
+            img = split.root / c.image if c.image else None
             charts.append(ChartView(
                 id=c.id, split=split.name, image=add_image(img.read_bytes() if img and img.is_file() else None),
                 major_chart_type=c.major_chart_type, minor_chart_type=c.minor_chart_type, level=c.level,

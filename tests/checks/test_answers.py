@@ -7,7 +7,7 @@ import json
 from reachqa_builder.checks.answers import CONTRADICTED, NOT_CHECKABLE, SUPPORTED, verify_recognition
 from reachqa_builder.checks.numbers import find_numbers, relaxed_close
 from reachqa_builder.cli import main
-from tests.checks.checks_fixtures import write_folder
+from tests.checks.checks_fixtures import CHART_3D, QAS_3D, write_folder
 
 PLOTTED = {"series": [{"kind": "bar", "label": "Sales", "values": [12.5, 30.0, 47.25]},
                       {"kind": "pie", "label": "", "values": [25.0, 75.0]}],
@@ -61,6 +61,20 @@ def test_reachqa_verify_gives_each_pair_a_verdict(tmp_path, capsys):
     summary = json.loads(table.read_text())["plotted_values"]
     assert summary["Recognizing"]["contradicted"] == 1 and summary["all"]["total"] == 4
     assert "Recognizing" in capsys.readouterr().out
+
+
+def test_answers_about_a_stacked_3d_bar_chart_are_checked_against_its_bars_and_tick_labels(tmp_path):
+    """A 3-D chart's values are its bars' heights and its x/y/z tick labels, read in the render
+    worker from the real mplot3d figure (not from the 2-D projection)."""
+    data = write_folder(tmp_path / "reachqa_test", code=CHART_3D, qas=QAS_3D)
+    out = tmp_path / "verdicts.jsonl"
+    assert main(["verify", str(data), "--out", str(out), "--render-env", "current", "--render-cache-dir",
+                 str(tmp_path / "cache"), "--workers", "1", "--no-progress"]) == 0
+    rows = {r["qa_id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert [rows[f"q{i}"]["verdict"] for i in range(3)] == [SUPPORTED, CONTRADICTED, SUPPORTED]
+    assert rows["q0"]["evidence"] == ["'22.5' = 22.5 (bar3d)"]  # a stacked segment: only its height says 22.5
+    assert rows["q1"]["evidence"][0].startswith("'16.5' is plotted nowhere; nearest")
+    assert any("tick text '25-34'" in e for e in rows["q2"]["evidence"]), rows["q2"]["evidence"]
 
 
 def test_values_plotted_in_thousands_support_answers_written_in_full():

@@ -66,6 +66,16 @@ ax.scatter([1], [2], [33.3])
 ax.text(1, 2, 40, "a 3-D label")
 plt.show()
 """,
+    "lines3d": HEADER + """fig = plt.figure(figsize=(5, 4))
+ax = fig.add_subplot(projection="3d")
+ax.plot([0, 1, 2], [0, 0, 0], [4.5, 6.25, 8.0], label="Output")
+ax.scatter([0, 1], [1, 1], [2.5, 3.75], label="Samples")
+ax.set_xticks([0, 1, 2])
+ax.set_xticklabels(["Mon", "Tue", "Wed"])
+ax.set_zticks([0, 5, 10])
+ax.set_zlabel("Output (kWh)")
+plt.show()
+""",
 }
 
 
@@ -98,6 +108,21 @@ def test_plotted_values_are_read_from_the_artists(rendered):
     assert {"Visitors", "1,250", "2022"} <= cells
     z = [v for s in records["bars3d"].plotted["series"] if s["kind"] == "values_z" for v in s["values"]]
     assert {7.5, 12.0, 33.3} <= set(z)  # data coordinates, not the 2-D projection
+    bars = [s["values"] for s in records["bars3d"].plotted["series"] if s["kind"] == "bar3d"]
+    assert bars == [[7.5, 12.0]]  # each bar3d box's height
+
+
+def test_3d_axes_give_their_tick_labels_and_data_coordinates(rendered):
+    records, _, _ = rendered
+    rec = records["lines3d"]
+    series = {(s["kind"], s["label"]): s["values"] for s in rec.plotted["series"]}
+    assert series[("values_z", "Output")] == [4.5, 6.25, 8.0] and series[("line_x", "Output")] == [0.0, 1.0, 2.0]
+    assert series[("values_z", "Samples")] == [2.5, 3.75] and series[("points_y", "Samples")] == [1.0, 1.0]
+    texts = [(t["kind"], t["text"]) for t in rec.plotted["texts"]]
+    assert [t for k, t in texts if k == "tick" and t in ("Mon", "Tue", "Wed", "0", "5", "10")] == \
+        ["Mon", "Tue", "Wed", "0", "5", "10"]  # x tick labels, then z (y's are numbers of its own)
+    assert ("label", "Output (kWh)") in texts
+    assert rec.lint == []  # 3-D axis texts are placed by projection while drawing: not linted
 
 
 def test_each_layout_problem_is_flagged_and_a_clean_chart_is_not(rendered):

@@ -145,6 +145,36 @@ def test_reachqa_released_layout_with_images_on_disk(tmp_path, charts):
     assert samples[0].question == records[0]["question"] and samples[0].answer == records[0]["answer"]
 
 
+@pytest.mark.skipif(not RELEASED_TEST.is_dir(), reason="released ReachQA test data not present")
+def test_reachqa_released_layout_reads_plot_info_like_the_builder(tmp_path, charts):
+    """With plot_info.jsonl the charts come from it (as `reachqa build` reads them), images/ serve
+    without code/, and a Q&A record naming an unknown chart is an error naming file and line."""
+    from reachqa_builder.layout import LayoutError
+
+    root = tmp_path / "reachqa_test"
+    (root / "images").mkdir(parents=True)
+    records = json.loads((RELEASED_TEST / "instruction_data_2k.json").read_text())[:8]
+    plot_ids = sorted({r["plot_id"] for r in records})
+    info = [json.loads(x) for x in (RELEASED_TEST / "plot_info.jsonl").read_text().splitlines()[:len(plot_ids)]]
+    assert [c["id"] for c in info] == plot_ids
+    (root / "plot_info.jsonl").write_text("".join(json.dumps(c) + "\n" for c in info))
+    for n, c in enumerate(info):
+        (root / c["image"]).write_bytes(charts[n])
+    for r in records:  # the chart fields come from plot_info, not from the Q&A records
+        r.pop("image"), r.pop("major_chart_type")
+    (root / "instruction_data_2k.json").write_text(json.dumps(records))
+    samples = list(load_benchmark("reachqa", str(root)))
+    assert [s.id for s in samples] == [r["data_id"] for r in records]
+    assert samples[0].image == charts[0] and samples[-1].image == charts[len(info) - 1]
+    assert samples[0].meta == {"plot_id": info[0]["id"], "plot_level": info[0]["level"],
+                               "major_chart_type": info[0]["major_chart_type"],
+                               "minor_chart_type": info[0]["minor_chart_type"]}
+    records[5]["plot_id"] = "no-such-chart"
+    (root / "instruction_data_2k.json").write_text(json.dumps(records, indent=1))
+    with pytest.raises(LayoutError, match=r"instruction_data_2k.json:\d+: Q&A names chart 'no-such-chart'"):
+        list(load_benchmark("reachqa", str(root)))
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not RELEASED_TEST.is_dir(), reason="released ReachQA test data not present")
 def test_reachqa_released_layout_renders_missing_images(tmp_path):

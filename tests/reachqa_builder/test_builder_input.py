@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -68,24 +69,29 @@ def _root(tmp_path):
     return write_root(tmp_path / "data")
 
 
-def test_malformed_plot_info_line(tmp_path):
+def _edit_plot_info(tmp_path, index: int, edit) -> tuple[Path, Path]:
+    """The test folder with line ``index`` of its plot_info replaced by ``edit(line)``."""
     root = _root(tmp_path)
     info = root / "reachqa_test" / "plot_info.jsonl"
     lines = info.read_text().splitlines()
-    lines[2] = lines[2][:-5]
+    lines[index] = edit(lines[index])
     info.write_text("\n".join(lines) + "\n")
+    return root, info
+
+
+def test_malformed_plot_info_line(tmp_path):
+    root, info = _edit_plot_info(tmp_path, 2, lambda line: line[:-5])
     with pytest.raises(LayoutError, match=rf"{info}:3: malformed JSON line"):
         load_sources("charts", root)
 
 
 def test_plot_info_record_without_code(tmp_path):
-    root = _root(tmp_path)
-    info = root / "reachqa_test" / "plot_info.jsonl"
-    lines = info.read_text().splitlines()
-    record = json.loads(lines[1])
-    del record["code"]
-    lines[1] = json.dumps(record)
-    info.write_text("\n".join(lines) + "\n")
+    def drop_code(line: str) -> str:
+        record = json.loads(line)
+        del record["code"]
+        return json.dumps(record)
+
+    root, info = _edit_plot_info(tmp_path, 1, drop_code)
     with pytest.raises(LayoutError, match=rf"{info}:2: missing field 'code'"):
         load_sources("charts", root)
 

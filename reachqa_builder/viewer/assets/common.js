@@ -1,4 +1,4 @@
-/* Shared helpers: element building (text only, never HTML from data), navigation, paging. */
+/* Shared helpers: element building (text only, never HTML from data), navigation, filtered paged lists. */
 "use strict";
 var RQ = (function () {
   function el(tag, attrs) {
@@ -53,7 +53,40 @@ var RQ = (function () {
     box.appendChild(el("button", { type: "button", class: "next", disabled: page >= pages - 1, "aria-label": "Next page",
       on: { click: function () { go(page + 1); } } }, "Next \u2192"));
   }
+  /* pagedList(o): the filtered, paged list of a page whose #filters form narrows #status's count.
+     o.filter() returns the entries to show; o.draw(entry) makes one list element of o.list;
+     o.status(box, shown, ms) writes the count line; o.size entries a page. Every input of the
+     form filters again (its time goes to window.REACHQA_TIMING.filters) and goes back to page 1;
+     both pagers (#pager-top, #pager) move through the pages. */
+  function pagedList(o) {
+    var state = { shown: [], page: 0 }, form = document.getElementById("filters");
+    var timing = window.REACHQA_TIMING = window.REACHQA_TIMING || { filters: [] };
+    function render(ms) {
+      var pages = Math.max(1, Math.ceil(state.shown.length / o.size)), status = document.getElementById("status");
+      o.list.textContent = "";
+      state.shown.slice(state.page * o.size, (state.page + 1) * o.size).forEach(function (x) { o.list.appendChild(o.draw(x)); });
+      status.textContent = "";
+      o.status(status, state.shown, ms);
+      function go(p) { state.page = p; render(); o.list.scrollIntoView(); }
+      pager(document.getElementById("pager-top"), state.page, pages, go);
+      pager(document.getElementById("pager"), state.page, pages, go);
+    }
+    function apply() {
+      var t0 = performance.now();
+      state.shown = o.filter();
+      state.page = 0;
+      var ms = performance.now() - t0;
+      timing.filters.push(ms);
+      render(ms);
+    }
+    form.addEventListener("input", apply);
+    form.addEventListener("change", apply);
+    form.addEventListener("reset", function () { setTimeout(apply, 0); });
+    apply();
+  }
+  function filtered(ms) { return ms !== undefined ? " (filtered in " + ms.toFixed(1) + " ms)" : ""; }
   function pct(x) { return x === null || x === undefined ? "\u2013" : (100 * x).toFixed(2); }
   function json(v) { return typeof v === "string" ? v : JSON.stringify(v, null, 1); }
-  return { el: el, nav: nav, select: select, uniq: uniq, pager: pager, pct: pct, json: json };
+  return { el: el, nav: nav, select: select, uniq: uniq, pager: pager, pagedList: pagedList, filtered: filtered,
+           pct: pct, json: json };
 })();

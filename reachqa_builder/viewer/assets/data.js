@@ -5,8 +5,7 @@
   var PAGE = parseInt((location.search.match(/[?&]page_size=(\d+)/) || [0, "48"])[1], 10) || 48;  /* cards per page */
   var nCharts = C.id.length, nQA = Q.q.length;
   var qLower = Q.q.map(function (s) { return s.toLowerCase(); });
-  var state = { page: 0, shown: [], firstQA: null, matches: null };
-  window.REACHQA_TIMING = { filters: [] };
+  var found = { first: null, matches: null, nq: 0 };  /* of the last filtering: each chart's first Q&A and count */
   RQ.nav("data");
   document.getElementById("source").textContent = "Source: " + D.source + " \u00b7 " + nCharts + " charts, " + nQA + " Q&A";
 
@@ -42,8 +41,7 @@
     return tests;
   }
 
-  function apply() {
-    var t0 = performance.now();
+  function filter() {
     var split = val("f-split"), major = val("f-major"), minor = val("f-minor"), level = val("f-level");
     var qtype = val("f-qatype"), text = val("q").trim().toLowerCase();
     var ctests = facetTests(D.chart_facets, C.fields, "cf-"), qtests = facetTests(D.qa_facets, Q.fields, "qf-");
@@ -70,41 +68,28 @@
     }
     var shown = [];
     for (i = 0; i < nCharts; i++) if (chartOk[i] && (!qaActive || matches[i] > 0)) shown.push(i);
-    state = { page: 0, shown: shown, first: first, matches: matches, nq: nq };
-    var ms = performance.now() - t0;
-    window.REACHQA_TIMING.filters.push(ms);
-    render(ms);
+    found = { first: first, matches: matches, nq: nq };
+    return shown;
   }
 
   function card(i) {
-    var q = state.first[i] >= 0 ? Q.q[state.first[i]] : "";
+    var q = found.first[i] >= 0 ? Q.q[found.first[i]] : "";
     var kind = C.minor[i] || C.major[i] || "chart";
     var alt = (kind.charAt(0).toUpperCase() + kind.slice(1)) + (q ? ": " + q : "");
     var img = C.thumb[i] ? el("img", { src: C.thumb[i], alt: alt, loading: "lazy", width: 360, height: 270 })
                          : el("div", { class: "noimg", role: "img", "aria-label": alt }, "no image");
     return el("li", null, el("a", { class: "card", href: "chart.html#" + i, "data-chart": C.id[i] }, img,
       el("div", { class: "meta" }, [C.split[i], C.major[i], C.level[i]].filter(Boolean).join(" \u00b7 ") +
-        " \u00b7 " + (state.matches[i] || C.nqa[i]) + " Q&A"),
+        " \u00b7 " + (found.matches[i] || C.nqa[i]) + " Q&A"),
       q ? el("div", { class: "q", text: q }) : null));
   }
 
-  function render(ms) {
-    var pages = Math.max(1, Math.ceil(state.shown.length / PAGE)), list = document.getElementById("results");
-    list.textContent = "";
-    state.shown.slice(state.page * PAGE, (state.page + 1) * PAGE).forEach(function (i) { list.appendChild(card(i)); });
-    var status = document.getElementById("status");
-    status.textContent = "";
-    status.appendChild(el("span", { id: "count-charts", text: String(state.shown.length) }));
-    status.appendChild(document.createTextNode(" charts, "));
-    status.appendChild(el("span", { id: "count-qa", text: String(state.nq) }));
-    status.appendChild(document.createTextNode(" Q&A match" + (ms !== undefined ? " (filtered in " + ms.toFixed(1) + " ms)" : "")));
-    function go(p) { state.page = p; render(); document.getElementById("results").scrollIntoView(); }
-    RQ.pager(document.getElementById("pager-top"), state.page, pages, go);
-    RQ.pager(document.getElementById("pager"), state.page, pages, go);
+  function status(box, shown, ms) {
+    box.appendChild(el("span", { id: "count-charts", text: String(shown.length) }));
+    box.appendChild(document.createTextNode(" charts, "));
+    box.appendChild(el("span", { id: "count-qa", text: String(found.nq) }));
+    box.appendChild(document.createTextNode(" Q&A match" + RQ.filtered(ms)));
   }
 
-  form.addEventListener("input", apply);
-  form.addEventListener("change", apply);
-  form.addEventListener("reset", function () { setTimeout(apply, 0); });
-  apply();
+  RQ.pagedList({ list: document.getElementById("results"), size: PAGE, filter: filter, draw: card, status: status });
 })();

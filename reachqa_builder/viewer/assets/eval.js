@@ -91,11 +91,10 @@
   form.appendChild(RQ.select("Show", "f-show", shows, "all items"));
   form.appendChild(el("button", { type: "reset" }, "Clear filters"));
 
-  var state = { shown: [], page: 0 };
   function val(id) { return document.getElementById(id).value; }
-  function apply() {
-    var t0 = performance.now(), q = val("q").trim().toLowerCase(), bench = val("f-bench"), sub = val("f-subset"), show = val("f-show");
-    state.shown = items.filter(function (x) {
+  function filter() {
+    var q = val("q").trim().toLowerCase(), bench = val("f-bench"), sub = val("f-subset"), show = val("f-show");
+    return items.filter(function (x) {
       var it = x.a, o = outcome(it);
       if (bench && it.benchmark !== bench || sub && it.subset !== sub) return false;
       if (q && x.text.indexOf(q) < 0) return false;
@@ -110,8 +109,6 @@
       }
       return true;
     });
-    state.page = 0;
-    render(performance.now() - t0);
   }
   function badge(label, v) {
     var cls = v === "correct" || v === true ? "ok" : v === "incorrect" || v === false ? "bad" : "warn";
@@ -138,20 +135,9 @@
         el("div", { class: "cols" }, side(it, runs.length > 1 ? "A" : "Prediction"),
           x.b ? side(x.b, "B") : (runs.length > 1 ? el("div", { class: "side muted", text: "not in run B" }) : null))));
   }
-  function render(ms) {
-    var list = document.getElementById("items"), pages = Math.max(1, Math.ceil(state.shown.length / PAGE));
-    list.textContent = "";
-    state.shown.slice(state.page * PAGE, (state.page + 1) * PAGE).forEach(function (x) { list.appendChild(item(x)); });
-    var st = document.getElementById("status");
-    st.textContent = "";
-    st.appendChild(el("span", { id: "count-items", text: String(state.shown.length) }));
-    st.appendChild(document.createTextNode(" of " + items.length + " items" + (ms !== undefined ? " (filtered in " + ms.toFixed(1) + " ms)" : "")));
-    function go(p) { state.page = p; render(); list.scrollIntoView(); }
-    RQ.pager(document.getElementById("pager-top"), state.page, pages, go);
-    RQ.pager(document.getElementById("pager"), state.page, pages, go);
+  function status(box, shown, ms) {
+    box.appendChild(el("span", { id: "count-items", text: String(shown.length) }));
+    box.appendChild(document.createTextNode(" of " + items.length + " items" + RQ.filtered(ms)));
   }
-  form.addEventListener("input", apply);
-  form.addEventListener("change", apply);
-  form.addEventListener("reset", function () { setTimeout(apply, 0); });
-  apply();
+  RQ.pagedList({ list: document.getElementById("items"), size: PAGE, filter: filter, draw: item, status: status });
 })();
