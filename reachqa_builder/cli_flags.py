@@ -8,6 +8,10 @@ repeatable, ``Optional[X]`` takes an ``X``. ``metadata["choices"]`` restricts th
 ``prefix`` puts the settings of one part of a command under their own names (``prefix="judge"``:
 ``--judge-timeout``, ``args.judge_timeout``; a field already named ``judge_...`` keeps its name), and
 ``aliases`` adds flags for this parser only (e.g. ``{"base_url": ["--base-url"]}``).
+A field whose type is itself a dataclass and whose metadata has ``"embed"`` is *embedded*: the
+nested dataclass's fields become flags of this parser (under the same ``prefix``), except those in
+``metadata["embed"]["exclude"]``, and :func:`dataclass_kwargs` builds the nested value from them,
+so a field added to the nested settings becomes a flag of every command that embeds them.
 
     parser = argparse.ArgumentParser()
     add_dataclass_flags(parser, JudgeSettings)
@@ -48,6 +52,10 @@ def add_dataclass_flags(parser: argparse.ArgumentParser | Any, cls: type, *, exc
     for f in dataclasses.fields(cls):
         if f.name in skip or (keep is not None and f.name not in keep) or not f.init or f.name.startswith("_"):
             continue
+        if "embed" in f.metadata:
+            add_dataclass_flags(parser, _embedded(hints[f.name], f), exclude=_embed_exclude(f), prefix=prefix)
+            added.append(f.name)
+            continue
         help_ = f.metadata.get("help", "")
         dest = _dest(f.name, prefix)
         flags = [_flag(dest), *f.metadata.get("flags", ()), *(aliases or {}).get(f.name, ())]
@@ -81,15 +89,40 @@ def add_dataclass_flags(parser: argparse.ArgumentParser | Any, cls: type, *, exc
     return added
 
 
+def _embedded(hint: Any, f: dataclasses.Field) -> type:
+    """The dataclass an embedded field holds (``X`` or ``X | None``)."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    nested = args[0] if args else hint
+    if not dataclasses.is_dataclass(nested):
+        raise TypeError(f"field {f.name!r} has metadata 'embed' but its type {hint!r} is not a dataclass")
+    return nested
+
+
+def _embed_exclude(f: dataclasses.Field) -> tuple[str, ...]:
+    embed = f.metadata["embed"]
+    return tuple(embed.get("exclude", ())) if isinstance(embed, dict) else ()
+
+
 def dataclass_kwargs(cls: type, args: argparse.Namespace, *, exclude: Iterable[str] = (),
                      prefix: str = "") -> dict[str, Any]:
     """The keyword arguments for ``cls`` found in ``args`` (fields without a flag are left out, so
-    they keep their dataclass defaults; repeatable flags never given get their default factory)."""
+    they keep their dataclass defaults; repeatable flags never given get their default factory;
+    an embedded field gets its dataclass built from its own flags)."""
     skip = set(exclude)
+    hints = None
     out = {}
     for f in dataclasses.fields(cls):
+        if f.name in skip:
+            continue
+        if "embed" in f.metadata:
+            hints = hints or typing.get_type_hints(cls)
+            nested = _embedded(hints[f.name], f)
+            kwargs = dataclass_kwargs(nested, args, exclude=_embed_exclude(f), prefix=prefix)
+            if kwargs:
+                out[f.name] = nested(**kwargs)
+            continue
         dest = _dest(f.name, prefix)
-        if f.name in skip or not hasattr(args, dest):
+        if not hasattr(args, dest):
             continue
         value = getattr(args, dest)
         if value is None and f.default_factory is not dataclasses.MISSING:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+import dataclasses
+from dataclasses import dataclass, field
 
 from evaluation.inference import APIConfig
 from reachqa_builder.render.envs import ENV_NAMES
@@ -20,10 +21,9 @@ CHOICES = {"replies": ("text", "json_schema"), "failed_rater": ("zero", "omit"),
            "reject_rule": ("at-least", "capped"), "structured": ("json_schema", "json_object", "none")}
 
 
-def _client_field(name: str):
-    """A field declared by :class:`APIConfig`: same default and help, so it is written once."""
-    f = APIConfig.__dataclass_fields__[name]
-    return field(default=f.default, repr=f.repr, metadata=dict(f.metadata))
+# APIConfig fields a run sets itself, per server or from its own settings (see api_config());
+# every other APIConfig field is a flag of `reachqa synthesize` as APIConfig declares it
+RUN_SET_CLIENT_FIELDS = ("base_url", "api_key", "concurrency", "schema_retries", "structured", "cache_path")
 
 
 @dataclass
@@ -51,13 +51,9 @@ class SynthesisConfig:
     max_attempts_factor: float = field(default=6.0, metadata={
         "help": "give up after num_charts * this many self-instruct lineages"})
     concurrency: int = field(default=32, metadata={"help": "requests in flight at most, across all stages and servers"})
-    # the client's own settings: default and help come from APIConfig (see api_config())
-    rpm: float | None = _client_field("rpm")
-    tpm: float | None = _client_field("tpm")
-    timeout: float = _client_field("timeout")
-    max_retries: int = _client_field("max_retries")
-    backoff_base: float = _client_field("backoff_base")
-    backoff_max: float = _client_field("backoff_max")
+    client: APIConfig = field(default_factory=APIConfig, metadata={
+        "help": "the client's own settings (limits, timeouts, retries, backoff, cache switch), one flag each",
+        "embed": {"exclude": RUN_SET_CLIENT_FIELDS}})
     protocol: str = field(default="paper", metadata={
         "help": "paper (the authors' rules) | reachqa (JSON-schema replies, fix step for unextracted code, "
                 "failed raters left out, a single rater can reject); the flags below override single rules"})
@@ -74,7 +70,6 @@ class SynthesisConfig:
         "help": "re-asks when a JSON reply is invalid (paper 0, reachqa 2)"})
     structured: str | None = field(default=None, metadata={
         "help": "response_format of JSON requests: json_object (paper) | json_schema | none"})
-    no_cache: bool = _client_field("no_cache")
     seed_dir: str | None = field(default=None, metadata={
         "help": "seed charts: a ReachQA data root (its reachqa_seed is used) or a folder of scripts; default: "
                 "the paper's 33 seeds from the released data, else (offline) reachqa's own seed charts"})
@@ -136,11 +131,16 @@ class SynthesisConfig:
         return list(zip(self.rater_model, urls))
 
     def api_config(self, base_url: str, api_key: str | None) -> APIConfig:
-        """The client settings of one server: every :class:`APIConfig` field this config shares by
-        name (timeouts, retries, backoff, limits, structured replies, cache switch)."""
-        shared = {f.name: getattr(self, f.name) for f in fields(APIConfig)
-                  if f.name in self.__dataclass_fields__ and f.name not in ("base_url", "api_key")}
-        return APIConfig(base_url=base_url, api_key=api_key, **shared)
+        """The client settings of one server: :attr:`client` with the server, its key, the run's
+        concurrency and the protocol's structured replies (``RUN_SET_CLIENT_FIELDS``)."""
+        return dataclasses.replace(self.client, base_url=base_url, api_key=api_key, concurrency=self.concurrency,
+                                   schema_retries=self.schema_retries, structured=self.structured)
+
+    def settings_record(self) -> dict:
+        """The run's settings as one flat dict (the client's flags beside the others), keys left out."""
+        client = {k: v for k, v in dataclasses.asdict(self.client).items() if k not in RUN_SET_CLIENT_FIELDS}
+        own = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "client"}
+        return {k: v for k, v in {**own, **client}.items() if not k.endswith("api_key")}
 
     def sampling(self) -> dict:
         return {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens}

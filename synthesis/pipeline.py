@@ -41,8 +41,8 @@ from .stages import JOURNAL_NAMES, Stages, seed_of, accepted_demo
 def _clients(cfg: SynthesisConfig, work: Path, usage: Usage) -> tuple[APIClient | None, APIClient | None, list,
                                                                      RequestLimiter]:
     """Clients of the code model, the Q&A model and the raters (one per distinct server)."""
-    limiter = RequestLimiter(cfg.concurrency, cfg.rpm, cfg.tpm)
-    cache = ReplyCache(work / "api-cache.sqlite", enabled=not cfg.no_cache)
+    limiter = RequestLimiter(cfg.concurrency, cfg.client.rpm, cfg.client.tpm)
+    cache = ReplyCache(work / "api-cache.sqlite", enabled=not cfg.client.no_cache)
     gen = qa = None
     if cfg.model:
         gen = APIClient(cfg.api_config(cfg.base_url, cfg.api_key),
@@ -93,7 +93,7 @@ class _Run:
             await c.close()
 
     def save_run_info(self, mode: str) -> None:
-        info = {k: v for k, v in vars(self.cfg).items() if k not in ("api_key", "rater_api_key", "qa_api_key")}
+        info = self.cfg.settings_record()
         info["mode"] = mode
         from . import prompts
 

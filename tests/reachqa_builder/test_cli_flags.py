@@ -51,3 +51,30 @@ def test_secret_defaults_are_not_shown_in_help():
     add_dataclass_flags(p, Settings, defaults={"api_key": "sk-secret"})
     assert "sk-secret" not in p.format_help()
     assert "(default: 3)" in p.format_help()
+
+
+@dataclass
+class Outer:
+    name: str = field(default="run", metadata={"help": "run name"})
+    inner: Settings = field(default_factory=Settings, metadata={"help": "embedded", "embed": {"exclude": ("api_key",)}})
+
+
+def test_embedded_dataclass_fields_become_flags_of_the_outer_one():
+    p = argparse.ArgumentParser()
+    add_dataclass_flags(p, Outer)
+    flags = {s for a in p._actions for s in a.option_strings}
+    assert {"--name", "--model", "--retries", "--no-cache", "--rater"} <= flags and "--api-key" not in flags
+    assert "--inner" not in flags
+    assert dataclass_from_args(Outer, p.parse_args([])) == Outer()
+    got = dataclass_from_args(Outer, p.parse_args(["--name", "x", "--model", "m", "--no-cache", "--rater", "a"]))
+    assert got == Outer(name="x", inner=Settings(model="m", cache=False, rater=["a"]))
+
+
+def test_an_embedded_field_that_clashes_with_an_outer_one_is_an_error():
+    @dataclass
+    class Clash:
+        model: str = field(default="x", metadata={"help": "again"})
+        inner: Settings = field(default_factory=Settings, metadata={"embed": True})
+
+    with pytest.raises(argparse.ArgumentError, match="--model"):
+        add_dataclass_flags(argparse.ArgumentParser(), Clash)
