@@ -30,6 +30,7 @@ from evaluation.inference import APIClient, ReplyCache, RequestLimiter, Usage
 from .config import STAGES, SynthesisConfig
 from reachqa_builder.fileio import atomic_write_text
 
+from .items import ChartItem
 from .journal import iter_records
 from .output import write_layout
 from .progress import ProgressDisplay
@@ -168,8 +169,8 @@ class _Lineages:
         item = await st.self_instruct(i)
         if item is None:
             return
-        evolve = random.Random(seed_of(self.cfg.seed, item["id"], "evolve?")).random() < self.cfg.evolve_ratio
-        if item.get("code") is not None:
+        evolve = random.Random(seed_of(self.cfg.seed, item.id, "evolve?")).random() < self.cfg.evolve_ratio
+        if item.code is not None:
             # the paper evolves every extracted self-instruct script, whether or not it runs
             jobs = [self.easy(item)] + ([self.evolved(item)] if evolve else [])
             done = await asyncio.gather(*jobs)
@@ -180,13 +181,13 @@ class _Lineages:
         if item is not None:
             await asyncio.gather(self.tail(item), *([self.evolved(item)] if evolve else []))
 
-    async def easy(self, item: dict) -> dict | None:
+    async def easy(self, item: ChartItem) -> ChartItem | None:
         item = await self.st.execute(item)
         if item is not None:
             self.st.pool.add(accepted_demo(item))
         return item
 
-    async def evolved(self, source: dict) -> None:
+    async def evolved(self, source: ChartItem) -> None:
         item = await self.st.evol_instruct(source)
         if item is not None:
             item = await self.st.execute(item)
@@ -194,9 +195,9 @@ class _Lineages:
             self.st.pool.add(accepted_demo(item))
             await self.tail(item)
 
-    async def tail(self, item: dict) -> None:
+    async def tail(self, item: ChartItem) -> None:
         """Rate, Q&A and check; a newly kept chart counts toward the target."""
-        known = item["id"] in self.st.journals["check"]
+        known = item.id in self.st.journals["check"]
         for step in (self.st.rate, self.st.qa, self.st.check):
             item = await step(item)
             if item is None:
@@ -222,7 +223,7 @@ PREVIOUS = {"evol-instruct": ["self-instruct"], "execute": ["self-instruct", "ev
             "qa": ["rate"], "check": ["qa"]}
 
 
-def _layout_items(src: Path, with_qa: bool) -> list[dict]:
+def _layout_items(src: Path, with_qa: bool) -> list[ChartItem]:
     """Charts of a ReachQA folder as pipeline items (ids = chart ids of ``plot_info``)."""
     from reachqa_builder.layout import find_splits, read_charts, read_code, read_qa
 
@@ -237,15 +238,16 @@ def _layout_items(src: Path, with_qa: bool) -> list[dict]:
                 pairs[q.chart_id].append({"question": q.question, "answer": q.answer, "QA_type": q.qa_type,
                                           "source_id": q.id})
         for c in charts:
-            item = {"id": c.id, "code": read_code(c), "level": c.level, "major_chart_type": c.major_chart_type,
-                    "minor_chart_type": c.minor_chart_type,
-                    "provenance": dict(c.extra.get("provenance") or {}, plot_model=c.plot_model, source=str(split.root))}
+            fields = {"code": read_code(c), "level": c.level, "major_chart_type": c.major_chart_type,
+                      "minor_chart_type": c.minor_chart_type,
+                      "provenance": dict(c.extra.get("provenance") or {}, plot_model=c.plot_model,
+                                         source=str(split.root))}
             image = split.root / "images" / f"{c.code_path.stem}.jpg"
             if image.is_file():
-                item["image"] = str(image.resolve())
+                fields["image"] = str(image.resolve())
             if with_qa:
-                item["qa"] = pairs.get(c.id, [])
-            items.append(item)
+                fields["qa"] = pairs.get(c.id, [])
+            items.append(ChartItem(c.id, fields))
     return items
 
 
@@ -270,7 +272,7 @@ def _journal_inputs(stage: str, src: Path, journals: list[Path]):
                 r["code"] = (src / r.pop("code_file")).read_text(encoding="utf-8")
             if "image" in r:
                 r["image"] = str((src / r["image"]).resolve())
-            yield r
+            yield ChartItem.from_record(r)
 
 
 async def run_stage(stage: str, cfg: SynthesisConfig) -> dict[str, Any]:
@@ -298,12 +300,12 @@ async def run_stage(stage: str, cfg: SynthesisConfig) -> dict[str, Any]:
         if stage == "self-instruct":
             await st.self_instruct(x)
             return
-        if stage in ("rate", "qa", "check") and "image" not in x:
-            rec = await run.render.render(x["id"], x["code"])  # a plain folder without images
+        if stage in ("rate", "qa", "check") and x.image is None:
+            rec = await run.render.render(x.id, x.code)  # a plain folder without images
             if rec.status != "ok":
-                print(f"{x['id']}: cannot render ({rec.error}); skipped", file=sys.stderr)
+                print(f"{x.id}: cannot render ({rec.error}); skipped", file=sys.stderr)
                 return
-            x["image"] = str(Path(rec.image).resolve())
+            x = x.advanced(image=str(Path(rec.image).resolve()))
         method = {"evol-instruct": st.evol_instruct, "execute": st.execute, "rate": st.rate,
                   "qa": st.qa, "check": st.check}[stage]
         await method(x)

@@ -1,12 +1,13 @@
 """The stages of Code-as-Intermediary synthesis, one async method per stage and item.
 
-An *item* is a dict describing one chart as it moves through the pipeline: ``id``, ``level``,
-``major_chart_type``, ``minor_chart_type``, ``code``, ``image`` (after ``execute``), ``qa``
-(after ``qa``) and ``provenance`` (models, protocol rules, prompt version, sampling, demo ids,
-topics, backstory, evolution plan and direction, fixes, rater scores and reasons, render
-environment, run seed ...). Each stage takes an item and returns the next item, or ``None`` when
-it drops it (or when an outage leaves it pending); a finished item is one line in the stage's
-journal (``work/<stage>.jsonl``), and ids already there are skipped, which makes runs resumable.
+An *item* (:class:`~synthesis.items.ChartItem`) is one chart as it moves through the pipeline:
+its ``id`` and fields ``level``, ``major_chart_type``, ``minor_chart_type``, ``code``, ``image``
+(after ``execute``), ``qa`` (after ``qa``) and ``provenance`` (models, protocol rules, prompt
+version, sampling, demo ids, topics, backstory, evolution plan and direction, fixes, rater scores
+and reasons, render environment, run seed ...). Each stage takes an item and returns the next
+item, or ``None`` when it drops it (or when an outage leaves it pending); a finished item is one
+line in the stage's journal (``work/<stage>.jsonl``), and ids already there are skipped, which
+makes runs resumable.
 Chart code is stored once, in ``work/code/<sha256>.py``; journal records name that file.
 """
 
@@ -24,6 +25,7 @@ from evaluation.inference.types import image_part
 from . import data_checks, prompts
 from .codeutil import CodeFormatError, extract_code
 from .config import SynthesisConfig
+from .items import ChartItem
 from reachqa_builder.fileio import atomic_write_text
 
 from .journal import Journal
@@ -150,7 +152,8 @@ class Stages:
         if e.transient:
             raise e
 
-    async def _journaled(self, stage: str, item_id: str, work: Callable[[], Awaitable[dict]]) -> dict | None:
+    async def _journaled(self, stage: str, item_id: str,
+                         work: Callable[[], Awaitable[ChartItem]]) -> ChartItem | None:
         """Run ``work`` unless ``item_id`` is already in the stage's journal; record the outcome."""
         journal = self.journals[stage]
         done = journal.get(item_id)
@@ -178,8 +181,7 @@ class Stages:
                             "detail": str(e)[:500]})
             self.on_event(stage, "dropped", f"api_{e.kind}")
             return None
-        result = dict(result, id=item_id, status="ok")
-        journal.append(self._stored(result))
+        journal.append(self._stored(result.record()))
         self.on_event(stage, "ok", None)
         return result
 
@@ -194,11 +196,11 @@ class Stages:
             atomic_write_text(path, code)
         return {k: v for k, v in record.items() if k != "code"} | {"code_file": f"work/code/{digest}.py"}
 
-    def loaded(self, record: dict) -> dict:
-        """A journal record with its code read back."""
+    def loaded(self, record: dict) -> ChartItem:
+        """A journal record as an item, with its code read back."""
         if "code_file" in record and "code" not in record:
             record = dict(record, code=self.absolute(record["code_file"]).read_text(encoding="utf-8"))
-        return record
+        return ChartItem.from_record(record)
 
     # -- 1. self-instruct -----------------------------------------------------------------
 
@@ -209,7 +211,7 @@ class Stages:
         except CodeFormatError as exc:
             return {"reply": reply, "extract_error": f"CodeFormatError: {exc}"}
 
-    async def self_instruct(self, index: int) -> dict | None:
+    async def self_instruct(self, index: int) -> ChartItem | None:
         """A new Easy chart script for lineage ``index`` (two turns: backstory and data, then code).
 
         A major type is drawn uniformly, then one of its minor types; two of the 38 topics;
@@ -218,7 +220,7 @@ class Stages:
 
         item_id = f"c{index:05d}"
 
-        async def work() -> dict:
+        async def work() -> ChartItem:
             c = self.config
             rng = random.Random(seed_of(c.seed, item_id, "self-instruct"))
             major = rng.choice(MAJOR_TYPES)
@@ -237,22 +239,22 @@ class Stages:
                          {"role": "user", "content": prompts.render("self_instruct_code",
                                                                     notes=prompts.chart_note(minor))}]
             second = await self._chat(self.generator, self._gen_request(messages, seed + 1))
-            return {
+            return ChartItem(item_id, {
                 "level": "Easy", "major_chart_type": major, "minor_chart_type": minor,
                 **self._extracted(second.text),
                 "provenance": dict(self._base_provenance(), plot_model=c.model, sampling=c.sampling(),
                                    demo_ids=[d.id for d in demos], topics=topics, backstory=first.text),
-            }
+            })
 
         return await self._journaled("self-instruct", item_id, work)
 
     # -- 2. evol-instruct -----------------------------------------------------------------
 
-    async def evol_instruct(self, source: dict) -> dict | None:
+    async def evol_instruct(self, source: ChartItem) -> ChartItem | None:
         """A Hard chart evolved from the code of ``source`` along one of the four directions."""
-        item_id = f"{source['id']}e"
+        item_id = f"{source.id}e"
 
-        async def work() -> dict:
+        async def work() -> ChartItem:
             c = self.config
             rng = random.Random(seed_of(c.seed, item_id, "evol"))
             direction = rng.choice(sorted(prompts.EVOL_DIRECTIONS))
@@ -260,33 +262,32 @@ class Stages:
             messages = [
                 {"role": "system", "content": prompts.render("system_coder")},
                 {"role": "user", "content": prompts.render(
-                    "evol_ideas", code=source["code"].strip(), direction_text=prompts.EVOL_DIRECTIONS[direction])},
+                    "evol_ideas", code=source.code.strip(), direction_text=prompts.EVOL_DIRECTIONS[direction])},
             ]
             first = await self._chat(self.generator, self._gen_request(messages, seed))
             messages += [{"role": "assistant", "content": first.text},
                          {"role": "user", "content": prompts.render("evol_code")}]
             second = await self._chat(self.generator, self._gen_request(messages, seed + 1))
-            prov = {k: v for k, v in (source.get("provenance") or {}).items()
-                    if k in ("topics", "demo_ids", "backstory")}
+            prov = {k: v for k, v in source.provenance.items() if k in ("topics", "demo_ids", "backstory")}
             prov.update(self._base_provenance(), plot_model=c.model, sampling=c.sampling(),
-                        evolved_from=source["id"], direction=direction, evolution_plan=first.text)
-            return {"level": "Hard", "major_chart_type": source.get("major_chart_type", ""),
-                    "minor_chart_type": source.get("minor_chart_type", ""), **self._extracted(second.text),
-                    "provenance": prov}
+                        evolved_from=source.id, direction=direction, evolution_plan=first.text)
+            return ChartItem(item_id, {"level": "Hard", "major_chart_type": source.major_chart_type,
+                                       "minor_chart_type": source.minor_chart_type, **self._extracted(second.text),
+                                       "provenance": prov})
 
         return await self._journaled("evol-instruct", item_id, work)
 
     # -- 3. execution filter + LLM fix ----------------------------------------------------
 
-    async def execute(self, item: dict) -> dict | None:
+    async def execute(self, item: ChartItem) -> ChartItem | None:
         """Render the item's code; on failure ask the LLM for up to ``max_fixes`` fixes.
 
         A reply without one usable code block is dropped (``--unextracted drop``, the paper) or
         goes to the fix step like a failed run (``fix``)."""
 
-        async def work() -> dict:
+        async def work() -> ChartItem:
             c = self.config
-            code, error = item.get("code"), None
+            code, error = item.code, None
             if code is None:
                 error = item.get("extract_error") or "CodeFormatError: no code"
                 if c.unextracted == "drop":
@@ -295,19 +296,19 @@ class Stages:
             errors = []
             for attempt in range(c.max_fixes + 1):
                 if error is None:
-                    record = await self.render_service.render(item["id"], code)
+                    record = await self.render_service.render(item.id, code)
                     problem = data_checks.layout_problem(record) if c.lint_action != "off" else None
                     if record.status == "ok" and problem and c.lint_action == "skip-rating":
                         raise Dropped("layout", problem)
                     if record.status == "ok" and problem and attempt < c.max_fixes and self.generator is not None:
                         error = f"LayoutProblem: the chart renders, but {problem}"  # to the fix prompt
                     elif record.status == "ok":
-                        prov = dict(item.get("provenance") or {}, fixes=attempt, render_errors=errors)
+                        prov = dict(item.provenance, fixes=attempt, render_errors=errors)
                         if record.lint:
                             prov["layout_flags"] = record.lint
-                        return {k: v for k, v in item.items() if k not in ("reply", "extract_error", "id", "status")} | {
-                            "code": code, "image": self.relative(record.image), "provenance": prov,
-                            "render_sha256": record.sha256}
+                        return item.advanced(drop=("reply", "extract_error"), code=code,
+                                             image=self.relative(record.image), provenance=prov,
+                                             render_sha256=record.sha256)
                     else:
                         error = record.error or "Error: the chart did not render"
                 errors.append(error)
@@ -316,7 +317,7 @@ class Stages:
                 messages = [{"role": "system", "content": prompts.render("system_coder")},
                             {"role": "user", "content": prompts.render("fix_code", code=code.strip(), error=error)}]
                 reply = await self._chat(self.generator, self._gen_request(
-                    messages, seed_of(c.seed, item["id"], "fix", attempt)))
+                    messages, seed_of(c.seed, item.id, "fix", attempt)))
                 try:
                     code, error = extract_code(reply.text), None
                 except CodeFormatError:
@@ -326,7 +327,7 @@ class Stages:
             kind = error.split(":", 1)[0].strip() or "Error"
             raise Dropped(f"{kind}", error, {"render_errors": errors})
 
-        return await self._journaled("execute", item["id"], work)
+        return await self._journaled("execute", item.id, work)
 
     # -- 4. MLLM rating -------------------------------------------------------------------
 
@@ -351,22 +352,22 @@ class Stages:
             out[model] = res
         return out
 
-    async def rate(self, item: dict) -> dict | None:
+    async def rate(self, item: ChartItem) -> ChartItem | None:
         """Mean 1-5 score of the raters; kept when at least ``min_rating``.
 
         A rater whose reply failed or cannot be parsed counts 0 (``--failed-rater zero``, the
         paper) or is left out of the mean (``omit``)."""
 
-        async def work() -> dict:
+        async def work() -> ChartItem:
             c = self.config
             if not self.raters:
                 raise ValueError("rating needs at least one --rater-model")
-            image = image_part(self.absolute(item["image"]).read_bytes())
+            image = image_part(self.absolute(item.image).read_bytes())
             text_mode = c.replies == "text"
             fmt = prompts.RATING_TEXT_FORMAT if text_mode else prompts.RATING_JSON_FORMAT
             replies = await self._ask_raters(prompts.render("rate_image", reply_format=fmt), image,
                                              None if text_mode else prompts.RATING_SCHEMA,
-                                             seed_of(c.seed, item["id"], "rate"))
+                                             seed_of(c.seed, item.id, "rate"))
             scores, reasons, failed = {}, {}, {}
             for model, r in replies.items():
                 if isinstance(r, APIError):
@@ -389,10 +390,9 @@ class Stages:
             record["rating"] = round(mean, 4)
             if mean < c.min_rating:
                 raise Dropped("low_rating", f"mean score {mean:.2f} < {c.min_rating}", record)
-            prov = dict(item.get("provenance") or {}, **record)
-            return {k: v for k, v in item.items() if k not in ("id", "status")} | {"provenance": prov}
+            return item.advanced(provenance=dict(item.provenance, **record))
 
-        return await self._journaled("rate", item["id"], work)
+        return await self._journaled("rate", item.id, work)
 
     # -- 5. Q&A generation + ROUGE-L dedup ------------------------------------------------
 
@@ -410,16 +410,16 @@ class Stages:
             kept.append(p)
         return kept, dropped
 
-    async def qa(self, item: dict) -> dict | None:
+    async def qa(self, item: ChartItem) -> ChartItem | None:
         """Per Q&A type: the questions in one call, then one answer call per question (analysis,
         detailed step-by-step answer, concise answer); near-duplicate questions of a type dropped."""
 
-        async def work() -> dict:
+        async def work() -> ChartItem:
             c = self.config
-            code = item["code"].strip()
+            code = item.code.strip()
 
             async def ask(text: str, schema: dict, *seed_parts):
-                req = self._gen_request([{"role": "user", "content": text}], seed_of(c.seed, item["id"], *seed_parts),
+                req = self._gen_request([{"role": "user", "content": text}], seed_of(c.seed, item.id, *seed_parts),
                                         schema, model=c.qa_model)
                 return await self._chat(self.qa_client, req)
 
@@ -455,41 +455,41 @@ class Stages:
             failures = [f for _, _, fs in results for f in fs]
             if not pairs:
                 raise Dropped("no_questions", "; ".join(failures)[:500])
-            prov = dict(item.get("provenance") or {}, qa_model=c.qa_model,
+            prov = dict(item.provenance, qa_model=c.qa_model,
                         qa_duplicates_dropped=sum(n for _, n, _ in results), qa_failures=failures)
             if c.drop_contradicted:  # answers checked against the values the chart plots
-                record = await self.render_service.render(item["id"], item["code"])  # a render-cache hit
+                record = await self.render_service.render(item.id, item.code)  # a render-cache hit
                 pairs, contradicted = data_checks.drop_contradicted(pairs, record.plotted if record.status == "ok" else None)
                 prov["qa_contradicted_dropped"] = len(contradicted)
                 if not pairs:
                     raise Dropped("all_pairs_contradicted")
-            return {k: v for k, v in item.items() if k not in ("id", "status")} | {"qa": pairs, "provenance": prov}
+            return item.advanced(qa=pairs, provenance=prov)
 
-        return await self._journaled("qa", item["id"], work)
+        return await self._journaled("qa", item.id, work)
 
     # -- 6. MLLM Q&A check ----------------------------------------------------------------
 
-    async def check(self, item: dict) -> dict | None:
+    async def check(self, item: ChartItem) -> ChartItem | None:
         """Each rater judges each pair; a pair goes when ``reject_threshold`` raters reject it
         (``--reject-rule at-least``, the paper: an unparsed or failed verdict is no rejection) or,
         with ``capped``, when all raters that answered reject it and they are fewer."""
 
-        async def work() -> dict:
+        async def work() -> ChartItem:
             c = self.config
             if not self.raters:
                 raise ValueError("the Q&A check needs at least one --rater-model")
-            image = image_part(self.absolute(item["image"]).read_bytes())
+            image = image_part(self.absolute(item.image).read_bytes())
             text_mode = c.replies == "text"
             fmt = prompts.CHECK_TEXT_FORMAT if text_mode else prompts.CHECK_JSON_FORMAT
 
             async def judge(k: int, pair: dict):
                 text = prompts.render("qa_check", question=pair["question"], answer=pair["answer"], reply_format=fmt)
                 return await self._ask_raters(text, image, None if text_mode else prompts.CHECK_SCHEMA,
-                                              seed_of(c.seed, item["id"], "check", k))
+                                              seed_of(c.seed, item.id, "check", k))
 
-            verdicts = await asyncio.gather(*(judge(k, p) for k, p in enumerate(item["qa"])))
+            verdicts = await asyncio.gather(*(judge(k, p) for k, p in enumerate(item.qa)))
             kept, rejected = [], []
-            for pair, replies in zip(item["qa"], verdicts):
+            for pair, replies in zip(item.qa, verdicts):
                 checks = {}
                 for model, r in replies.items():
                     if isinstance(r, APIError):
@@ -508,11 +508,11 @@ class Stages:
                     kept.append(dict(pair, checks=checks))
             if not kept:
                 raise Dropped("all_pairs_rejected", f"{len(rejected)} pairs", {"qa_rejected_pairs": rejected})
-            prov = dict(item.get("provenance") or {}, qa_rejected=len(rejected), qa_rejected_pairs=rejected)
-            return {k: v for k, v in item.items() if k not in ("id", "status")} | {"qa": kept, "provenance": prov}
+            prov = dict(item.provenance, qa_rejected=len(rejected), qa_rejected_pairs=rejected)
+            return item.advanced(qa=kept, provenance=prov)
 
-        return await self._journaled("check", item["id"], work)
+        return await self._journaled("check", item.id, work)
 
 
-def accepted_demo(item: dict) -> Demo:
-    return Demo(id=item["id"], code=item["code"], minor_type=item.get("minor_chart_type", ""))
+def accepted_demo(item: ChartItem) -> Demo:
+    return Demo(id=item.id, code=item.code, minor_type=item.minor_chart_type)
