@@ -93,6 +93,12 @@ class SynthesisConfig:
         "help": "charts with severe layout flags: off | fix (back to the fix stage, problem named) | skip-rating (drop)"})
     drop_contradicted: bool = field(default=False, metadata={
         "help": "drop recognition pairs whose answer states a number the chart plots nowhere (before the MLLM check)"})
+    drop_near_duplicates: float | None = field(default=None, metadata={
+        "help": "drop a chart whose code nearly repeats (token 5-gram Jaccard >= this, e.g. 0.8) a chart accepted "
+                "before it or the script it was evolved from, before rating; off by default (not in the paper)"})
+    drop_near_duplicate_questions: float | None = field(default=None, metadata={
+        "help": "drop a question whose word 3-gram Jaccard with a question kept before it for the same chart "
+                "(either type) is at least this; off by default (the paper: ROUGE-L within a type only)"})
     id_prefix: str = field(default="reachqa-synthetic", metadata={"help": "prefix of chart and Q&A ids in the output"})
     seed: int = field(default=0, metadata={"help": "random seed (chart types, topics, demos, directions)"})
     progress: bool = field(default=True, metadata={"help": "live progress display"})
@@ -117,6 +123,10 @@ class SynthesisConfig:
             raise ValueError(f"--evolve-ratio must be within [0, 1], got {self.evolve_ratio}")
         if self.lint_action not in ("off", "fix", "skip-rating"):
             raise ValueError(f"--lint-action must be off, fix or skip-rating, got {self.lint_action!r}")
+        for name in ("drop_near_duplicates", "drop_near_duplicate_questions"):
+            value = getattr(self, name)
+            if value is not None and not 0.0 < value <= 1.0:
+                raise ValueError(f"--{name.replace('_', '-')} must be within (0, 1], got {value}")
         if self.render_env not in ENV_NAMES:
             raise ValueError(f"--render-env must be one of {', '.join(ENV_NAMES)}, got {self.render_env!r}")
         if self.rater_base_url and len(self.rater_base_url) not in (1, len(self.rater_model)):

@@ -6,15 +6,23 @@
   is dropped before any rater is paid.
 * ``--drop-contradicted``: a recognition pair whose final answer states a number the chart plots
   nowhere (within 5%) is dropped before the MLLM check.
-* ``--near-duplicate-threshold``: a chart whose code shingles overlap an already accepted chart's
-  at this Jaccard or more is dropped (see :func:`near_duplicate_of`).
+* ``--drop-near-duplicates T``: a chart whose code nearly repeats (token-shingle Jaccard >= T) a
+  chart the execute stage accepted before it, or the script it was evolved from, is dropped at
+  execute (reason ``near_duplicate``), before any rater is paid. ``--drop-near-duplicate-questions
+  T``: a question whose word 3-gram Jaccard with a question kept before it for the same chart
+  (either type) is >= T is dropped at the Q&A stage. Both measure similarity as ``reachqa stats
+  --duplicates`` and ``reachqa decontaminate`` do (:mod:`reachqa_builder.checks.similarity`).
 """
 
 from __future__ import annotations
 
 from reachqa_builder.checks.answers import CONTRADICTED, verify_recognition
 from reachqa_builder.checks.lint import describe, severe_flags
-from reachqa_builder.checks.similarity import code_shingles, jaccard
+from typing import Callable
+
+import numpy as np
+
+from reachqa_builder.checks.similarity import code_shingles, question_shingles
 
 LINT_ACTIONS = ("off", "fix", "skip-rating")
 
@@ -33,12 +41,58 @@ def drop_contradicted(pairs: list[dict], plotted: dict | None) -> tuple[list[dic
     return kept, dropped
 
 
-def near_duplicate_of(code: str, accepted: dict[str, str], threshold: float) -> tuple[str, float] | None:
-    """The accepted chart (id, Jaccard) whose code ``code`` nearly repeats, if any."""
-    mine = code_shingles(code)
-    best = None
-    for other_id, other in accepted.items():
-        score = jaccard(mine, code_shingles(other))
-        if score >= threshold and (best is None or score > best[1]):
-            best = (other_id, round(score, 4))
-    return best
+class NearDuplicates:
+    """Texts accepted so far, by id, and the one a new text nearly repeats.
+
+    A text is its shingle set (``shingles``: :func:`code_shingles` for chart code,
+    :func:`question_shingles` for questions), held as a sorted array of 64-bit shingle hashes
+    (about 8 bytes a shingle, so an index of thousands of charts stays small); the similarity is
+    the exact Jaccard of those sets, as :func:`reachqa_builder.checks.similarity.jaccard`
+    computes it (barring a 64-bit hash collision)."""
+
+    def __init__(self, threshold: float, shingles: Callable[[str], set[str]] = code_shingles) -> None:
+        self.threshold = threshold
+        self.shingles = shingles
+        self._sets: dict[str, np.ndarray] = {}
+
+    def _hashed(self, text: str) -> np.ndarray:
+        return np.unique(np.fromiter((hash(s) for s in self.shingles(text)), dtype=np.int64))
+
+    def __contains__(self, item_id: str) -> bool:
+        return item_id in self._sets
+
+    def __len__(self) -> int:
+        return len(self._sets)
+
+    def add(self, item_id: str, text: str) -> None:
+        self._sets[item_id] = self._hashed(text)
+
+    def match(self, text: str, also: dict[str, str] | None = None) -> tuple[str, float] | None:
+        """``(id, Jaccard)`` of the most similar accepted text (or text of ``also``) at or above the
+        threshold; the first one added wins a tie. None when there is none."""
+        mine = self._hashed(text)
+        best = None
+        candidates = [*self._sets.items(), *((k, self._hashed(v)) for k, v in (also or {}).items())]
+        for other_id, other in candidates:
+            shared = np.intersect1d(mine, other, assume_unique=True).size
+            union = mine.size + other.size - shared
+            score = shared / union if union else 1.0
+            if score >= self.threshold and (best is None or score > best[1]):
+                best = (other_id, score)
+        return None if best is None else (best[0], round(best[1], 4))
+
+
+def drop_near_duplicate_questions(pairs: list[dict], threshold: float) -> tuple[list[dict], list[dict]]:
+    """``(kept, dropped)`` of one chart's pairs: a question nearly repeating (word 3-gram Jaccard >=
+    ``threshold``) a question kept before it is dropped; each dropped record names that question."""
+    index = NearDuplicates(threshold, question_shingles)
+    kept, dropped = [], []
+    for k, pair in enumerate(pairs):
+        found = index.match(pair["question"])
+        if found is None:
+            index.add(str(k), pair["question"])
+            kept.append(pair)
+        else:
+            dropped.append({"question": pair["question"], "QA_type": pair.get("QA_type", ""),
+                            "near_duplicate_of": pairs[int(found[0])]["question"], "jaccard": found[1]})
+    return kept, dropped

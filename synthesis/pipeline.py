@@ -361,6 +361,8 @@ def summarize(work: Path, usage: Usage | None, counts: dict | None, target: int 
             prov = r.get("provenance") or {}
             if r.get("status") == "ok" and stage == "qa":
                 pairs["qa:duplicate"] += int(prov.get("qa_duplicates_dropped", 0))
+                if "qa_near_duplicates_dropped" in prov:
+                    pairs["qa:near_duplicate"] += int(prov["qa_near_duplicates_dropped"])
             if r.get("status") == "ok" and stage == "check":
                 pairs["check:rejected"] += int(prov.get("qa_rejected", 0))
         per_stage[stage] = {"ok": ok, "dropped": dict(reasons)}

@@ -94,6 +94,7 @@ class Stages:
         self.seed_source: dict | None = None  # which seed charts the demo pool started from
         self.pending: dict[str, int] = {}   # stage -> items left pending by an outage in this run
         self.outage: str | None = None       # the first outage of this run, as one line
+        self._accepted_code: data_checks.NearDuplicates | None = None  # --drop-near-duplicates
 
     @property
     def out_dir(self) -> Path:
@@ -303,6 +304,8 @@ class Stages:
                     if record.status == "ok" and problem and attempt < c.max_fixes and self.generator is not None:
                         error = f"LayoutProblem: the chart renders, but {problem}"  # to the fix prompt
                     elif record.status == "ok":
+                        if c.drop_near_duplicates is not None:
+                            self._admit_unique(item, code)
                         prov = dict(item.provenance, fixes=attempt, render_errors=errors)
                         if record.lint:
                             prov["layout_flags"] = record.lint
@@ -328,6 +331,27 @@ class Stages:
             raise Dropped(f"{kind}", error, {"render_errors": errors})
 
         return await self._journaled("execute", item.id, work)
+
+    def _admit_unique(self, item: ChartItem, code: str) -> None:
+        """Drop ``item`` when its code nearly repeats a chart accepted by execute before it (this
+        folder's journal, then this run) or the script it was evolved from; else accept it.
+        Nothing awaits between the match and the acceptance, so two concurrent near-duplicates
+        cannot both pass; which one passes is the one that finished rendering first."""
+        if self._accepted_code is None:
+            self._accepted_code = data_checks.NearDuplicates(self.config.drop_near_duplicates)
+            for rec in self.journals["execute"].ok():
+                self._accepted_code.add(rec["id"], self.loaded(rec).code)
+        parent = item.provenance.get("evolved_from")
+        also = {}
+        if parent and parent not in self._accepted_code:
+            source = self.journals["self-instruct"].get(parent)
+            if source is not None and "code_file" in source:
+                also[parent] = self.loaded(source).code
+        found = self._accepted_code.match(code, also)
+        if found is not None:
+            raise Dropped("near_duplicate", f"code Jaccard {found[1]} with {found[0]}",
+                          {"near_duplicate_of": found[0], "code_jaccard": found[1]})
+        self._accepted_code.add(item.id, code)
 
     # -- 4. MLLM rating -------------------------------------------------------------------
 
@@ -463,6 +487,10 @@ class Stages:
                 prov["qa_contradicted_dropped"] = len(contradicted)
                 if not pairs:
                     raise Dropped("all_pairs_contradicted")
+            if c.drop_near_duplicate_questions is not None:
+                pairs, repeated = data_checks.drop_near_duplicate_questions(pairs, c.drop_near_duplicate_questions)
+                prov["qa_near_duplicates_dropped"] = len(repeated)
+                prov["qa_near_duplicate_pairs"] = repeated
             return item.advanced(qa=pairs, provenance=prov)
 
         return await self._journaled("qa", item.id, work)
