@@ -99,6 +99,9 @@ class SynthesisConfig:
     drop_near_duplicate_questions: float | None = field(default=None, metadata={
         "help": "drop a question whose word 3-gram Jaccard with a question kept before it for the same chart "
                 "(either type) is at least this; off by default (the paper: ROUGE-L within a type only)"})
+    near_duplicate_question_scope: str = field(default="chart", metadata={
+        "help": "--drop-near-duplicate-questions compares a question with: chart (the chart's own questions) | "
+                "dataset (also every question kept for the charts before it)", "choices": ("chart", "dataset")})
     id_prefix: str = field(default="reachqa-synthetic", metadata={"help": "prefix of chart and Q&A ids in the output"})
     seed: int = field(default=0, metadata={"help": "random seed (chart types, topics, demos, directions)"})
     progress: bool = field(default=True, metadata={"help": "live progress display"})
@@ -127,6 +130,9 @@ class SynthesisConfig:
             value = getattr(self, name)
             if value is not None and not 0.0 < value <= 1.0:
                 raise ValueError(f"--{name.replace('_', '-')} must be within (0, 1], got {value}")
+        if self.near_duplicate_question_scope not in ("chart", "dataset"):
+            raise ValueError(f"--near-duplicate-question-scope must be chart or dataset, "
+                             f"got {self.near_duplicate_question_scope!r}")
         if self.render_env not in ENV_NAMES:
             raise ValueError(f"--render-env must be one of {', '.join(ENV_NAMES)}, got {self.render_env!r}")
         if self.rater_base_url and len(self.rater_base_url) not in (1, len(self.rater_model)):

@@ -10,7 +10,8 @@
   chart the execute stage accepted before it, or the script it was evolved from, is dropped at
   execute (reason ``near_duplicate``), before any rater is paid. ``--drop-near-duplicate-questions
   T``: a question whose word 3-gram Jaccard with a question kept before it for the same chart
-  (either type) is >= T is dropped at the Q&A stage. Both measure similarity as ``reachqa stats
+  (either type) is >= T is dropped at the Q&A stage; ``--near-duplicate-question-scope dataset``
+  also compares it with the questions kept for the charts before it. Both measure similarity as ``reachqa stats
   --duplicates`` and ``reachqa decontaminate`` do (:mod:`reachqa_builder.checks.similarity`).
 """
 
@@ -82,17 +83,42 @@ class NearDuplicates:
         return None if best is None else (best[0], round(best[1], 4))
 
 
-def drop_near_duplicate_questions(pairs: list[dict], threshold: float) -> tuple[list[dict], list[dict]]:
+class QuestionIndex:
+    """Questions kept for other charts (``--near-duplicate-question-scope dataset``), by chart."""
+
+    def __init__(self, threshold: float) -> None:
+        self.index = NearDuplicates(threshold, question_shingles)
+        self.where: dict[str, tuple[str, str]] = {}  # index id -> (chart id, question)
+
+    def add(self, chart_id: str, pairs: list[dict]) -> None:
+        for k, pair in enumerate(pairs):
+            key = f"{chart_id}#{k}"
+            self.index.add(key, pair["question"])
+            self.where[key] = (chart_id, pair["question"])
+
+    def match(self, question: str) -> tuple[str, str, float] | None:
+        """``(chart id, question, Jaccard)`` of the closest question of another chart, if near."""
+        found = self.index.match(question)
+        return None if found is None else (*self.where[found[0]], found[1])
+
+
+def drop_near_duplicate_questions(pairs: list[dict], threshold: float,
+                                  dataset: QuestionIndex | None = None) -> tuple[list[dict], list[dict]]:
     """``(kept, dropped)`` of one chart's pairs: a question nearly repeating (word 3-gram Jaccard >=
-    ``threshold``) a question kept before it is dropped; each dropped record names that question."""
+    ``threshold``) a question kept before it for this chart, or one of ``dataset`` (other charts'),
+    is dropped; each dropped record names that question (and its chart, for another chart's)."""
     index = NearDuplicates(threshold, question_shingles)
     kept, dropped = [], []
     for k, pair in enumerate(pairs):
         found = index.match(pair["question"])
-        if found is None:
-            index.add(str(k), pair["question"])
-            kept.append(pair)
-        else:
-            dropped.append({"question": pair["question"], "QA_type": pair.get("QA_type", ""),
-                            "near_duplicate_of": pairs[int(found[0])]["question"], "jaccard": found[1]})
+        record = {"question": pair["question"], "QA_type": pair.get("QA_type", "")}
+        if found is not None:
+            dropped.append(dict(record, near_duplicate_of=pairs[int(found[0])]["question"], jaccard=found[1]))
+            continue
+        other = dataset.match(pair["question"]) if dataset is not None else None
+        if other is not None:
+            dropped.append(dict(record, near_duplicate_of=other[1], chart=other[0], jaccard=other[2]))
+            continue
+        index.add(str(k), pair["question"])
+        kept.append(pair)
     return kept, dropped

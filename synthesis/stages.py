@@ -95,6 +95,7 @@ class Stages:
         self.pending: dict[str, int] = {}   # stage -> items left pending by an outage in this run
         self.outage: str | None = None       # the first outage of this run, as one line
         self._accepted_code: data_checks.NearDuplicates | None = None  # --drop-near-duplicates
+        self._kept_questions: data_checks.QuestionIndex | None = None  # ... questions, dataset scope
 
     @property
     def out_dir(self) -> Path:
@@ -488,12 +489,27 @@ class Stages:
                 if not pairs:
                     raise Dropped("all_pairs_contradicted")
             if c.drop_near_duplicate_questions is not None:
-                pairs, repeated = data_checks.drop_near_duplicate_questions(pairs, c.drop_near_duplicate_questions)
+                dataset = self._question_index() if c.near_duplicate_question_scope == "dataset" else None
+                pairs, repeated = data_checks.drop_near_duplicate_questions(pairs, c.drop_near_duplicate_questions,
+                                                                            dataset)
                 prov["qa_near_duplicates_dropped"] = len(repeated)
                 prov["qa_near_duplicate_pairs"] = repeated
+                if not pairs:
+                    raise Dropped("all_pairs_near_duplicate", f"{len(repeated)} pairs",
+                                  {"qa_near_duplicate_pairs": repeated})
+                if dataset is not None:  # no await since the match: concurrent charts see each other
+                    dataset.add(item.id, pairs)
             return item.advanced(qa=pairs, provenance=prov)
 
         return await self._journaled("qa", item.id, work)
+
+    def _question_index(self) -> data_checks.QuestionIndex:
+        """The questions the Q&A stage kept so far (this folder's journal, then this run)."""
+        if self._kept_questions is None:
+            self._kept_questions = data_checks.QuestionIndex(self.config.drop_near_duplicate_questions)
+            for rec in self.journals["qa"].ok():
+                self._kept_questions.add(rec["id"], rec.get("qa") or [])
+        return self._kept_questions
 
     # -- 6. MLLM Q&A check ----------------------------------------------------------------
 

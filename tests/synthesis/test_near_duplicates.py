@@ -140,3 +140,43 @@ def test_without_the_options_nothing_is_dropped_as_near_duplicate(near_server, t
     evolved = [r for r in journal(out, "execute") if r["id"].endswith("e")]
     assert evolved and all(r["status"] == "ok" for r in evolved)
     assert CROSS_TYPE in questions(out)
+
+
+class RepeatsAcrossCharts(NearCopies):
+    """Each chart's questions name the chart, except one recognizing question that every chart asks
+    (and the reasoning near-copy of it)."""
+
+    SHARED = "Which category has the largest value?"
+
+    def __call__(self, req):
+        reply = super().__call__(req)
+        if isinstance(reply, dict) and "question_list" in reply:
+            tag = re.search(r"Scripted chart (\w+)", req.text).group(1)
+            reply["question_list"] = [q if q in (self.SHARED, CROSS_TYPE) else f"For chart {tag}: {q}"
+                                      for q in reply["question_list"]]
+        return reply
+
+
+@pytest.mark.slow
+def test_questions_repeating_another_charts_are_dropped_with_dataset_scope(tmp_path):
+    server = OpenAIServer(RepeatsAcrossCharts(), api_key="test-key").start()
+    out = tmp_path / "charts"
+    flags = ["--evolve-ratio", "0", "--drop-near-duplicate-questions", "0.8",
+             "--near-duplicate-question-scope", "dataset"]
+    try:
+        assert main(synth_args(server, out, "--num-charts", "1", *flags)) == 0  # c00000 alone: nothing to repeat
+        assert main(synth_args(server, out, "--num-charts", "2", *flags)) == 0  # c00001 against c00000 (journal)
+    finally:
+        server.stop()
+    qa = {r["id"]: r for r in journal(out, "qa")}
+    assert sorted(qa) == ["c00000", "c00001"]
+    shared = RepeatsAcrossCharts.SHARED
+    assert qa["c00000"]["provenance"]["qa_near_duplicate_pairs"] == [
+        {"question": CROSS_TYPE, "QA_type": "Reasoning", "near_duplicate_of": shared, "jaccard": 0.8}]
+    assert qa["c00001"]["provenance"]["qa_near_duplicate_pairs"] == [
+        {"question": shared, "QA_type": "Recognizing", "near_duplicate_of": shared, "chart": "c00000", "jaccard": 1.0},
+        {"question": CROSS_TYPE, "QA_type": "Reasoning", "near_duplicate_of": shared, "chart": "c00000",
+         "jaccard": 0.8}]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["qa_pairs_dropped"]["qa:near_duplicate"] == 3
+    assert questions(out).count(shared) == 1 and len(questions(out)) == 6 + 5
