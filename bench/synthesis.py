@@ -15,6 +15,13 @@ calls per chart). Run: ``.venv/bin/python bench/synthesis.py [--charts 600 --con
 rated charts go through the ``qa`` stage (questions, then one answer call each), the ``check``
 stage (two raters per pair) and ``output``, in one process against the local server with the demo
 models (one shared chart image, so rendering does not dominate). Target: under 300 MB.
+
+``--near-duplicates DIR`` instead measures the ``--drop-near-duplicates`` filter on the scripts of
+a ReachQA split (e.g. the released ``reachqa_train``), in the order the execute stage would accept
+them: per chart, match against every chart accepted so far, then accept. Baseline in the same run:
+the same streaming filter on Python sets of shingle strings (``similarity.jaccard``). Printed:
+cost per chart at the end of the stream, index memory, the charts each drops, and the pairs the
+batch route of ``reachqa stats --duplicates`` (``checks.contamination.within``) finds on them.
 """
 
 from __future__ import annotations
@@ -125,6 +132,53 @@ def memory(n_qa: int, concurrency: int) -> None:
           f"the in-process server included)")
 
 
+def near_duplicates(split: Path, threshold: float, limit: int | None) -> None:
+    from reachqa_builder.checks import contamination, similarity as sim
+    from synthesis.data_checks import NearDuplicates
+
+    codes = {p.stem: p.read_text(encoding="utf-8") for p in sorted((split / "code").glob("*.py"))[:limit]}
+    print(f"{len(codes)} scripts of {split}, threshold {threshold}")
+
+    def stream(match, add, size) -> tuple[float, list, float]:
+        t0, dropped, tail = time.perf_counter(), [], 0.0
+        for k, (cid, code) in enumerate(codes.items()):
+            t = time.perf_counter()
+            found = match(code)
+            if found is None:
+                add(cid, code)
+            else:
+                dropped.append((cid, *found))
+            if k >= len(codes) - 100:
+                tail += time.perf_counter() - t
+        seconds = time.perf_counter() - t0
+        mem = size() / 2 ** 20
+        print(f"  {seconds:6.1f} s in all, {tail / 100 * 1000:6.1f} ms per chart over the last 100, "
+              f"index {mem:6.1f} MiB, {len(dropped)} dropped")
+        return seconds, dropped, tail
+
+    print("baseline (sets of shingle strings, similarity.jaccard):")
+    sets: dict[str, set] = {}
+
+    def set_match(code):
+        mine = sim.code_shingles(code)
+        best = max(((i, sim.jaccard(mine, s)) for i, s in sets.items()), key=lambda x: x[1], default=None)
+        return (best[0], round(best[1], 4)) if best and best[1] >= threshold else None
+
+    b, b_drop, b_tail = stream(set_match, lambda i, c: sets.__setitem__(i, sim.code_shingles(c)),
+                               lambda: sum(sys.getsizeof(x) + sum(map(sys.getsizeof, x)) for x in sets.values()))
+    sets.clear()
+    print("reachqa (NearDuplicates: sorted 64-bit shingle hashes):")
+    index = NearDuplicates(threshold)
+    p, p_drop, p_tail = stream(index.match, index.add, lambda: sum(a.nbytes + 112 for a in index._sets.values()))
+    print(f"ratio baseline/reachqa per chart (last 100): {b_tail / p_tail:.2f}x; same drops: {b_drop == p_drop}")
+    for d in p_drop:
+        print(f"  dropped {d[0]}: Jaccard {d[2]} with {d[1]}")
+    within = contamination.within(contamination.Corpus("split", list(codes), codes),
+                                  contamination.OverlapSettings(code_threshold=threshold))
+    print(f"batch route (reachqa stats --duplicates): {len(within.code)} pairs: "
+          + ", ".join(f"{a}~{b_}" for a, b_, _ in within.code))
+
+
 def _store(work: Path, code: str) -> str:
     import hashlib
 
@@ -136,6 +190,10 @@ def _store(work: Path, code: str) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--memory-qa", type=int, default=None, help="measure peak memory of a run with this many Q&A pairs")
+    ap.add_argument("--near-duplicates", type=Path, default=None,
+                    help="measure the --drop-near-duplicates filter on this ReachQA split's scripts")
+    ap.add_argument("--threshold", type=float, default=0.8)
+    ap.add_argument("--limit", type=int, default=None, help="only the first N scripts of the split")
     ap.add_argument("--charts", type=int, default=600)
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--latency", type=float, default=0.2)
@@ -145,6 +203,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.memory_qa:
         memory(args.memory_qa, args.concurrency)
+        return
+    if args.near_duplicates:
+        near_duplicates(args.near_duplicates, args.threshold, args.limit)
         return
     server = OpenAIServer(reply, api_key="k", latency=args.latency, jitter=args.jitter,
                           outlier_rate=args.outlier_rate, outlier_latency=args.outlier_latency, seed=0).start()
