@@ -180,3 +180,10 @@ def test_questions_repeating_another_charts_are_dropped_with_dataset_scope(tmp_p
     summary = json.loads((out / "summary.json").read_text())
     assert summary["qa_pairs_dropped"]["qa:near_duplicate"] == 3
     assert questions(out).count(shared) == 1 and len(questions(out)) == 6 + 5
+
+
+@pytest.mark.parametrize("flag,value", [("--drop-near-duplicates", "1.5"), ("--drop-near-duplicate-questions", "0")])
+def test_a_threshold_outside_the_unit_interval_is_refused(flag, value, tmp_path, capsys):
+    assert main(["synthesize", "--model", "m", "--rater-model", "r", "--out", str(tmp_path / "o"), flag, value]) == 2
+    assert f"{flag} must be within (0, 1], got {float(value)}" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()  # refused before anything is written
