@@ -33,12 +33,14 @@ sys.path.insert(0, str(ROOT))
 DATA = next((p / "shared" / "reachqa-data" / "reachqa_test" / "code" for p in ROOT.parents
              if (p / "shared" / "reachqa-data").is_dir()), ROOT.parent / "shared" / "reachqa-data" / "reachqa_test" / "code")
 
-SEQUENTIAL = r"""
+# Run in the render environment's interpreter: one script, executed in this warm process.
+_RUN_ONE = r"""
 import sys, time, json, matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-times = []
-for path in sys.argv[2:]:
+
+
+def run_one(path):
     code = open(path).read()
     out = sys.argv[1] + "/" + path.rsplit("/", 1)[-1][:-3] + ".jpg"
     plt.show = lambda *a, **k: plt.gcf().savefig(out, dpi=200)
@@ -48,28 +50,14 @@ for path in sys.argv[2:]:
     except Exception:
         pass
     plt.close("all")
-    times.append(time.perf_counter() - t)
-print(json.dumps(times))
+    return time.perf_counter() - t
 """
-
-
-WARM_WORKER = r"""
-import sys, time, json, matplotlib
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-print("ready", flush=True)
+# the scripts given as arguments, one after another; prints their exec times
+SEQUENTIAL = _RUN_ONE + "print(json.dumps([run_one(p) for p in sys.argv[2:]]))\n"
+# a warm worker: a script path per line on stdin, its exec time per line on stdout
+WARM_WORKER = _RUN_ONE + """print("ready", flush=True)
 for line in sys.stdin:
-    path = line.strip()
-    code = open(path).read()
-    out = sys.argv[1] + "/" + path.rsplit("/", 1)[-1][:-3] + ".jpg"
-    plt.show = lambda *a, **k: plt.gcf().savefig(out, dpi=200)
-    t = time.perf_counter()
-    try:
-        exec(compile(code, path, "exec"), {"__name__": "__main__"})
-    except Exception:
-        pass
-    plt.close("all")
-    print(json.dumps(time.perf_counter() - t), flush=True)
+    print(json.dumps(run_one(line.strip())), flush=True)
 """
 
 
