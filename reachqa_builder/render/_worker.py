@@ -78,6 +78,14 @@ def _import_all(names) -> list[str]:
     return loaded
 
 
+def _reset_matplotlib() -> None:
+    """The state every job starts from: default rcParams, Agg backend."""
+    import matplotlib
+
+    matplotlib.rcParams.update(matplotlib.rcParamsDefault)
+    matplotlib.use("Agg")
+
+
 def _warm_up() -> dict:
     import matplotlib
 
@@ -103,8 +111,7 @@ def _warm_up() -> dict:
     ax.axis("off")
     fig.savefig(io.BytesIO(), format="jpg", dpi=200)
     plt.close(fig)
-    matplotlib.rcParams.update(matplotlib.rcParamsDefault)
-    matplotlib.use("Agg")
+    _reset_matplotlib()
     return {"ready": True, "python": sys.version.split()[0], "matplotlib": matplotlib.__version__,
             "pid": os.getpid(), "imports": loaded}
 
@@ -126,10 +133,7 @@ class _Preloader:
         for name in sorted(wanted):
             _import_all(ON_DEMAND_IMPORTS[name])
             self.done.add(name)
-        import matplotlib
-
-        matplotlib.rcParams.update(matplotlib.rcParamsDefault)  # as after the warm-up
-        matplotlib.use("Agg")
+        _reset_matplotlib()
         return True
 
 
@@ -288,7 +292,6 @@ def _map_own_ids(uid: int, gid: int) -> None:
 def _enter_job_namespaces() -> None:
     """In the job's first process: new user, PID and mount namespaces (the next fork is PID 1)."""
     uid, gid = os.getuid(), os.getgid()
-    _libc().prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)
     _check(_libc().unshare(_CLONE_NEWUSER | _CLONE_NEWPID | _CLONE_NEWNS), "unshare(user, pid, mount namespaces)")
     _map_own_ids(uid, gid)
 
@@ -588,24 +591,14 @@ def _fork_and_answer(body) -> str:
     return answer
 
 
-def _start_job(job: dict, workdir: str, wfd: int, vm_baseline: int, config: dict) -> int:
-    """Start the job process; return its pid (in this worker's PID namespace)."""
-    if not config.get("job_isolation"):
-        pid = os.fork()
-        if pid == 0:
-            _run_in_child(job, workdir, wfd, vm_baseline, config)
-        return pid
-
+def _start_isolated(body) -> int:
+    """Start a process running ``body()`` (which never returns) as PID 1 of new user, PID and mount
+    namespaces; its pid in this worker's namespace. OSError naming why when the system refuses."""
     cloner = _namespace_cloner()
     if cloner is not None:
-        try:
-            pid = cloner.clone()
-        except OSError as exc:
-            if config.get("require_isolation"):
-                raise OSError(f"could not start the job in its own namespaces ({exc})") from None
-            return _start_job(job, workdir, wfd, vm_baseline, dict(config, job_isolation=False))
+        pid = cloner.clone()
         if pid == 0:
-            _run_in_child(job, workdir, wfd, vm_baseline, config)
+            body()
         return pid
 
     # A first process enters new namespaces, forks the job (PID 1 there), answers its pid and
@@ -614,37 +607,39 @@ def _start_job(job: dict, workdir: str, wfd: int, vm_baseline: int, config: dict
         _enter_job_namespaces()
         pid = os.fork()
         if pid == 0:
-            _run_in_child(job, workdir, wfd, vm_baseline, config)
+            body()
         return pid
 
     answer = _fork_and_answer(enter_and_fork)
     if not answer.isdigit():
-        if config.get("require_isolation"):
-            raise OSError(f"could not start the job in its own namespaces ({answer.lstrip('!') or 'no answer'})")
-        # Best effort without bubblewrap (e.g. user namespaces disabled): the old fork + setsid.
-        return _start_job(job, workdir, wfd, vm_baseline, dict(config, job_isolation=False))
+        raise OSError(answer.lstrip("!") or "no answer")
     return int(answer)
+
+
+def _start_job(job: dict, workdir: str, wfd: int, vm_baseline: int, config: dict) -> int:
+    """Start the job process; return its pid (in this worker's PID namespace)."""
+    if config.get("job_isolation"):
+        try:
+            return _start_isolated(lambda: _run_in_child(job, workdir, wfd, vm_baseline, config))
+        except OSError as exc:
+            if config.get("require_isolation"):
+                raise OSError(f"could not start the job in its own namespaces ({exc})") from None
+            # Best effort without bubblewrap (e.g. user namespaces disabled): the old fork + setsid.
+            config = dict(config, job_isolation=False)
+    pid = os.fork()
+    if pid == 0:
+        _run_in_child(job, workdir, wfd, vm_baseline, config)
+    return pid
 
 
 def _probe_job_namespaces() -> str | None:
     """None when a job can get its own namespaces here; else why not (checked once per worker)."""
-    cloner = _namespace_cloner()
-    if cloner is not None:
-        try:
-            pid = cloner.clone()
-        except OSError as exc:
-            return str(exc)
-        if pid == 0:
-            os._exit(0 if os.getpid() == 1 else 1)
-        _, wstatus = os.waitpid(pid, 0)
-        return None if os.WIFEXITED(wstatus) and os.WEXITSTATUS(wstatus) == 0 else "the job process is not PID 1"
-
-    def probe() -> str:
-        _enter_job_namespaces()
-        return "ok"
-
-    answer = _fork_and_answer(probe)
-    return None if answer == "ok" else (answer.lstrip("!") or "the probe process died")
+    try:
+        pid = _start_isolated(lambda: os._exit(0 if os.getpid() == 1 else 1))
+    except OSError as exc:
+        return str(exc)
+    _, wstatus = os.waitpid(pid, 0)
+    return None if os.WIFEXITED(wstatus) and os.WEXITSTATUS(wstatus) == 0 else "the job process is not PID 1"
 
 
 def _read_result(rfd: int, deadline: float) -> tuple[bytes, bool]:
@@ -749,6 +744,17 @@ def _run_job(job: dict, root: str, vm_baseline: int, config: dict) -> tuple[dict
     return header, image
 
 
+def _settle() -> int:
+    """After the worker loaded something: move its heap out of the collector's reach and return
+    its memory footprint (the base of each job's memory limit).
+
+    Children inherit the warm heap copy-on-write; a frozen heap keeps a child's garbage
+    collections from touching (and so copying) every page of it."""
+    gc.collect()
+    gc.freeze()
+    return _vm_size_bytes()
+
+
 def main() -> None:
     global _seccomp, _JOB_FILTER
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -770,11 +776,7 @@ def main() -> None:
     try:
         _writable_mplconfig(root)
         hello = _warm_up()
-        # Children inherit the warm heap copy-on-write. Moving it out of the collector's reach
-        # keeps a child's garbage collections from touching (and so copying) every page of it.
-        gc.collect()
-        gc.freeze()
-        vm_baseline = _vm_size_bytes()
+        vm_baseline = _settle()
         preloader = _Preloader()
         problem = _probe_job_namespaces() if config.get("require_isolation") else None
         if problem:
@@ -790,9 +792,7 @@ def main() -> None:
             job = json.loads(line)
             try:
                 if preloader.for_code(str(job.get("code", ""))):
-                    gc.collect()
-                    gc.freeze()
-                    vm_baseline = _vm_size_bytes()
+                    vm_baseline = _settle()
                 header, image = _run_job(job, root, vm_baseline, config)
             except Exception as exc:  # the worker itself failed (fork, pipes): say so; the parent replaces us
                 header, image = {"id": job.get("id"), "status": "error", "nbytes": 0, "seconds": 0.0,

@@ -151,10 +151,6 @@ class _Worker:
         data, self._buf = self._buf[:n], self._buf[n:]
         return data
 
-    def run(self, job: dict) -> tuple[dict, bytes]:
-        self.send(job)
-        return self.receive(job)
-
     def send(self, job: dict) -> None:
         """Hand ``job`` to the worker (it starts as soon as the previous one is answered)."""
         try:
@@ -309,6 +305,7 @@ class WorkerPool:
                         try:
                             worker.receive(following)
                         except (_WorkerDied, _ProtocolError):
+                            self.replaced += 1
                             worker.close()
                             self.workers[slot] = _Worker(self.env, self.settings)
                     return
