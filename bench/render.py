@@ -1,6 +1,6 @@
 """Render speed: warm sandboxed workers vs a new Python process per script (the original tool's way).
 
-    python bench/render.py [--n 100] [--env faithful] [--workers N] [--no-baseline]
+    python bench/render.py [--n 100] [--env faithful] [--workers N] [--no-baseline] [--repeat 3] [--chunk 10]
 
 On the first N ReachQA test scripts, in one run and in the same render environment:
   * baseline: a thread pool of N workers, each script run as `python script.py` in a fresh process
@@ -10,10 +10,14 @@ On the first N ReachQA test scripts, in one run and in the same render environme
   * limit, two ways: the same scripts executed one after another in a single warm process (pure
     render time) divided by the worker count; and N warm in-process workers (no isolation, no fork)
     taking the scripts from one shared queue, timed from when they are ready, which also has the
-    machine's real parallel speed and the tail of the last scripts that sum / N leaves out.
-The reachqa and limit sides run ``--repeat`` times, alternating which goes first, because a shared
-VM's speed drifts by tens of percent between runs. Prints wall times, per-chart costs and the
-ratios (best time of each side, and the median round).
+    machine's real parallel speed and the tail of the last scripts that sum / N leaves out;
+  * interleaved (the headline figure): both sides already started (the sandboxed pool and the N
+    warm in-process workers), given the same chunks of ``--chunk`` scripts one after the other,
+    alternating which side goes first per chunk. A shared VM's speed drifts by tens of percent
+    within minutes; a few seconds apart, both sides see the same machine.
+Each side runs ``--repeat`` rounds, alternating order. Prints wall times, per-chart costs and the
+ratios (best time of each side, median round, and for the interleaved chunks the total and the
+median chunk).
 """
 
 from __future__ import annotations
@@ -69,44 +73,95 @@ def _limit(python: str, scripts: list[Path], out: Path, workers: int) -> float:
     return sum(json.loads(proc.stdout.strip().splitlines()[-1])) / workers
 
 
+class WarmInProcessWorkers:
+    """``n`` warm in-process workers (no isolation, no fork) taking scripts from one shared queue: the
+    same hardware parallelism (and the same tail of the last scripts) as the sandboxed pool, without
+    any of its costs. The processes stay up between :meth:`run` calls."""
+
+    def __init__(self, python: str, out: Path, n: int) -> None:
+        out.mkdir()
+        self.procs = [subprocess.Popen([python, "-c", WARM_WORKER, str(out)], stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                       env=dict(os.environ, MPLBACKEND="Agg")) for _ in range(n)]
+        for p in self.procs:
+            assert p.stdout.readline().strip() == "ready"
+
+    def run(self, scripts: list[Path]) -> float:
+        """Wall time until every script has run."""
+        import queue
+        import threading
+
+        todo: queue.Queue = queue.Queue()
+        for path in scripts:
+            todo.put(str(path))
+
+        def serve(p) -> None:
+            while True:
+                try:
+                    path = todo.get_nowait()
+                except queue.Empty:
+                    return
+                p.stdin.write(path + "\n")
+                p.stdin.flush()
+                p.stdout.readline()
+
+        start = time.perf_counter()
+        threads = [threading.Thread(target=serve, args=(p,)) for p in self.procs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return time.perf_counter() - start
+
+    def close(self) -> None:
+        for p in self.procs:
+            p.stdin.close()
+            p.wait()
+
+
 def _parallel_limit(python: str, scripts: list[Path], out: Path, workers: int) -> float:
-    """Wall time of ``workers`` warm in-process workers (no isolation, no fork) taking the scripts
-    from one shared queue, timed from when all are ready: the same hardware parallelism (and the
-    same tail of the last scripts) as the sandboxed pool, without any of its costs."""
-    import queue
-    import threading
+    """Wall time of ``workers`` warm in-process workers on all of ``scripts``, timed from when they are ready."""
+    limit = WarmInProcessWorkers(python, out, workers)
+    try:
+        return limit.run(scripts)
+    finally:
+        limit.close()
 
-    out.mkdir()
-    procs = [subprocess.Popen([python, "-c", WARM_WORKER, str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True, env=dict(os.environ, MPLBACKEND="Agg"))
-             for _ in range(workers)]
-    for p in procs:
-        assert p.stdout.readline().strip() == "ready"
-    todo: queue.Queue = queue.Queue()
-    for path in scripts:
-        todo.put(str(path))
 
-    def serve(p) -> None:
-        while True:
-            try:
-                path = todo.get_nowait()
-            except queue.Empty:
-                return
-            p.stdin.write(path + "\n")
-            p.stdin.flush()
-            p.stdout.readline()
+def _interleaved(python: str, scripts: list[Path], tmp: Path, workers: int, chunk: int, env: str,
+                 inspect: bool, sandbox) -> tuple[float, float, list[float]]:
+    """Both sides warm (started sandboxed pool, started in-process workers), run on the same chunks of
+    ``chunk`` scripts one after the other, alternating which goes first, so a drift in the machine's
+    speed hits both alike. Returns (sandboxed total, limit total, per-chunk ratios)."""
+    from reachqa_builder.render import render_scripts
 
-    start = time.perf_counter()
-    threads = [threading.Thread(target=serve, args=(p,)) for p in procs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - start
-    for p in procs:
-        p.stdin.close()
-        p.wait()
-    return wall
+    warm_up = {f"warm-up-{i}": "import matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.show()\n"
+               for i in range(workers)}  # one per worker: a smaller pool would be replaced by the first chunk
+    render_scripts(warm_up, tmp / "warm-up", env=env, workers=workers, use_cache=False, progress=False,
+                   keep_workers=True, inspect=inspect, sandbox=sandbox)
+    limit = WarmInProcessWorkers(python, tmp / "limit", workers)
+    ours_total = limit_total = 0.0
+    ratios = []
+    try:
+        for i in range(0, len(scripts), chunk):
+            part = scripts[i:i + chunk]
+
+            def ours() -> float:
+                start = time.perf_counter()
+                render_scripts(part, tmp / f"chunk{i}", env=env, workers=workers, use_cache=False, progress=False,
+                               keep_workers=True, inspect=inspect, sandbox=sandbox)
+                return time.perf_counter() - start
+
+            if (i // chunk) % 2 == 0:
+                t_ours, t_limit = ours(), limit.run(part)
+            else:
+                t_limit, t_ours = limit.run(part), ours()
+            ours_total += t_ours
+            limit_total += t_limit
+            ratios.append(t_ours / t_limit)
+    finally:
+        limit.close()
+    return ours_total, limit_total, ratios
 
 
 def main() -> None:
@@ -124,24 +179,31 @@ def main() -> None:
     ap.add_argument("--inspect", action="store_true",
                     help="also read each figure in the worker (layout lint, plotted values: what `reachqa build` "
                          "does); the limit does not, so this measures sandbox + inspection")
+    ap.add_argument("--chunk", type=int, default=10,
+                    help="scripts per chunk of the interleaved comparison (both sides warm, alternating per chunk)")
+    ap.add_argument("--no-huge-pages", action="store_true",
+                    help="sandboxed workers without transparent huge pages (SandboxSettings(huge_pages=False))")
     args = ap.parse_args()
 
     from _baseline import one_process_per_script
     from reachqa_builder.render import render_scripts
-    from reachqa_builder.render.shared_pools import close_pools
     from reachqa_builder.render.envs import get_environment
+    from reachqa_builder.render.sandbox import SandboxSettings
+    from reachqa_builder.render.shared_pools import close_pools
 
     scripts = sorted(DATA.glob("*.py"))[: args.n]
     if not scripts:
         raise SystemExit(f"no test scripts found in {DATA}")
     env = get_environment(args.env)
+    sandbox = SandboxSettings(huge_pages=not args.no_huge_pages)
     print(f"{len(scripts)} scripts, env {args.env} ({env.python}), {args.workers} workers, {os.cpu_count()} CPUs, "
-          f"inspection {'on' if args.inspect else 'off'}")
+          f"inspection {'on' if args.inspect else 'off'}, huge pages {'on' if sandbox.huge_pages else 'off'}")
     t_base = None
     ours: list[float] = []
     limits: list[float] = []
     parallel: list[float] = []
-    warm: list[float] = []
+    interleaved: list[tuple[float, float]] = []
+    chunk_ratios: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         if not args.no_baseline:
@@ -152,24 +214,11 @@ def main() -> None:
         def run_ours(i: int) -> None:
             start = time.perf_counter()
             records = render_scripts(scripts, tmp / f"ours{i}", env=args.env, workers=args.workers, use_cache=False,
-                                     progress=False, keep_workers=False, inspect=args.inspect)
+                                     progress=False, keep_workers=False, inspect=args.inspect, sandbox=sandbox)
             ours.append(time.perf_counter() - start)
             ok = sum(r.status == "ok" for r in records)
             print(f"  round {i + 1}: reachqa (sandboxed, cold start):      {ours[-1]:7.2f} s "
                   f"{ours[-1] / len(scripts) * 1000:6.0f} ms/chart ({ok} ok)", flush=True)
-            # The same with the workers already started (a long build's steady state; the limits
-            # below are timed from when their processes are ready too).
-            render_scripts({"warm-up": "import matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.show()\n"},
-                           tmp / f"warm-up{i}", env=args.env, workers=args.workers, use_cache=False, progress=False,
-                           keep_workers=True, inspect=args.inspect)
-            start = time.perf_counter()
-            records = render_scripts(scripts, tmp / f"warm{i}", env=args.env, workers=args.workers, use_cache=False,
-                                     progress=False, keep_workers=True, inspect=args.inspect)
-            warm.append(time.perf_counter() - start)
-            close_pools()
-            ok = sum(r.status == "ok" for r in records)
-            print(f"  round {i + 1}: reachqa (sandboxed, workers started): {warm[-1]:7.2f} s "
-                  f"{warm[-1] / len(scripts) * 1000:6.0f} ms/chart ({ok} ok)", flush=True)
 
         def run_limit(i: int) -> None:
             limits.append(_limit(env.python, scripts, tmp / f"seq{i}", args.workers))
@@ -179,23 +228,39 @@ def main() -> None:
             print(f"  round {i + 1}: limit ({args.workers} warm in-process workers): {parallel[-1]:7.2f} s "
                   f"{parallel[-1] / len(scripts) * 1000:6.0f} ms/chart", flush=True)
 
+        def run_interleaved(i: int) -> None:
+            mine, theirs, ratios = _interleaved(env.python, scripts, tmp / f"interleaved{i}", args.workers,
+                                                args.chunk, args.env, args.inspect, sandbox)
+            close_pools()
+            interleaved.append((mine, theirs))
+            chunk_ratios.extend(ratios)
+            print(f"  round {i + 1}: interleaved, both warm, chunks of {args.chunk}: reachqa {mine:7.2f} s, "
+                  f"limit {theirs:7.2f} s: {mine / theirs:.3f}x", flush=True)
+
         for i in range(args.repeat):
             for step in ((run_ours, run_limit) if i % 2 == 0 else (run_limit, run_ours)):
                 step(i)
-            print(f"  round {i + 1}: cost vs limit {ours[-1] / limits[-1]:.2f}x (sum / {args.workers}), "
-                  f"{ours[-1] / parallel[-1]:.2f}x ({args.workers} warm in-process workers); workers started: "
-                  f"{warm[-1] / parallel[-1]:.2f}x", flush=True)
+            run_interleaved(i)
+            print(f"  round {i + 1}: cold start vs limit {ours[-1] / limits[-1]:.2f}x (sum / {args.workers}), "
+                  f"{ours[-1] / parallel[-1]:.2f}x ({args.workers} warm in-process workers)", flush=True)
     load = os.getloadavg()[0]
     speedup = f"speed-up vs baseline: {t_base / min(ours):.2f}x\n" if t_base else ""
     print(f"best times: reachqa {min(ours):.2f} s, limit sum / {args.workers} {min(limits):.2f} s, "
           f"{args.workers} warm in-process workers {min(parallel):.2f} s")
-    print(f"best time with the workers started: {min(warm):.2f} s")
-    for label, mine in (("cold start", ours), ("workers started", warm)):
-        for name, side in (("sum / N", limits), ("N warm in-process workers", parallel)):
-            ratios = sorted(o / l for o, l in zip(mine, side))
-            print(f"cost vs limit, {label}, limit {name}: {min(mine) / min(side):.2f}x (best of each), "
-                  f"{ratios[len(ratios) // 2]:.2f}x (median round)")
+    for name, side in (("sum / N", limits), ("N warm in-process workers", parallel)):
+        print(f"cost vs limit, cold start, limit {name}: {min(ours) / min(side):.2f}x (best of each), "
+              f"{_median([o / l for o, l in zip(ours, side)]):.2f}x (median round)")
+    mine, theirs = sum(m for m, _ in interleaved), sum(t for _, t in interleaved)
+    print(f"cost vs limit, workers started, interleaved chunks: {mine / theirs:.3f}x (all rounds: {mine:.1f} s vs "
+          f"{theirs:.1f} s), {_median([m / t for m, t in interleaved]):.3f}x (median round), "
+          f"{_median(chunk_ratios):.3f}x (median of {len(chunk_ratios)} chunks)")
     print(f"{speedup}(load average now {load:.1f})")
+
+
+def _median(values: list[float]) -> float:
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
 
 
 if __name__ == "__main__":

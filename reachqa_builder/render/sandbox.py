@@ -5,8 +5,9 @@ cgroup namespaces with:
 
 * **only what it needs mounted**, read-only: system libraries and programs (``/usr`` and its
   merged-usr links), a few files of ``/etc`` (loader cache, fonts, time zone), the render
-  environment's interpreter, standard library and packages, the renderer's own folder and the
-  prepared matplotlib font cache. Not ``/``: no home folder, repository checkout, ``/run``,
+  environment's interpreter, standard library and packages, the renderer's own folder, the
+  prepared matplotlib font cache and the kernel's transparent-huge-page settings (see
+  ``HUGE_PAGE_TUNABLES``). Not ``/``: no home folder, repository checkout, ``/run``,
   ``/var``, host ``/tmp`` or unix socket of the host exists inside;
 * a private, size-capped tmpfs at ``/tmp`` (the only writable place) and a size-capped
   ``/dev/shm``; a minimal ``/dev``;
@@ -52,6 +53,15 @@ SYSTEM_DIRS = ("/usr", "/etc/fonts", "/etc/alternatives", "/etc/ld.so.cache", "/
                "/etc/ld.so.conf.d", "/etc/localtime", "/etc/matplotlibrc")
 MERGED_USR_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 
+# Workers' C allocator asks for transparent huge pages (THP) for its heap and large blocks. Every
+# script runs in a fresh fork, so all the memory it allocates is new to it, and on a page-per-fault
+# basis that costs more than half of what the fork adds to a script (a 4 KiB fault here: ~3 us).
+# With THP in the kernel's "madvise" mode (the common default) one fault maps 2 MiB. glibc learns
+# the mode from the sysfs folder below, so the sandbox shows it, read-only. Output is unchanged:
+# only where memory comes from differs. ``SandboxSettings(huge_pages=False)`` switches it off.
+HUGE_PAGE_TUNABLES = "glibc.malloc.hugetlb=1"
+THP_SYSFS = "/sys/kernel/mm/transparent_hugepage"
+
 # Test-only weakenings (never exposed as a flag): each switches one protection off so the
 # attack tests can show the attack working before showing it stopped.
 WEAKENINGS = frozenset({
@@ -86,6 +96,8 @@ class SandboxSettings:
         tmpfs_mb: size cap of the sandbox's writable /tmp.
         shm_mb: size cap of the sandbox's /dev/shm.
         unsafe_no_sandbox: allow rendering without bubblewrap (prints ``UNSAFE_WARNING``).
+        huge_pages: let the workers' allocator use transparent huge pages where the kernel offers
+            them on request (see ``HUGE_PAGE_TUNABLES``); faster, the same images.
         weaken: test-only: names from ``WEAKENINGS`` to switch off (never use in production).
     """
 
@@ -93,6 +105,7 @@ class SandboxSettings:
     tmpfs_mb: int = 512
     shm_mb: int = 64
     unsafe_no_sandbox: bool = False
+    huge_pages: bool = True
     weaken: frozenset = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
@@ -173,6 +186,8 @@ def bwrap_args(env: RenderEnvironment, settings: SandboxSettings, *, writable: t
         for path in sorted(needed):
             if not path.startswith("/usr/"):
                 args += ["--ro-bind", path, path]
+    if settings.huge_pages:
+        args += ["--ro-bind-try", THP_SYSFS, THP_SYSFS]
     args += ["--dev", "/dev", "--proc", "/proc", "--size", str(settings.tmpfs_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     if "shm" not in weak:
         args += ["--size", str(settings.shm_mb * 1024 * 1024), "--tmpfs", "/dev/shm"]
@@ -224,7 +239,11 @@ def _mplconfig_dir(env: RenderEnvironment, settings: SandboxSettings) -> Path:
 
 
 def worker_environment(env: RenderEnvironment, settings: SandboxSettings | None = None) -> dict[str, str]:
-    return clean_environment({"MPLCONFIGDIR": str(_mplconfig_dir(env, settings or SandboxSettings()))})
+    settings = settings or SandboxSettings()
+    extra = {"MPLCONFIGDIR": str(_mplconfig_dir(env, settings))}
+    if settings.huge_pages:
+        extra["GLIBC_TUNABLES"] = HUGE_PAGE_TUNABLES
+    return clean_environment(extra)
 
 
 def worker_command(env: RenderEnvironment, settings: SandboxSettings, root: str) -> tuple[list[str], dict[str, str], bool, tuple[int, ...]]:
