@@ -129,17 +129,23 @@ def _parallel_limit(python: str, scripts: list[Path], out: Path, workers: int) -
 
 
 def _interleaved(python: str, scripts: list[Path], tmp: Path, workers: int, chunk: int, env: str,
-                 inspect: bool, sandbox) -> tuple[float, float, list[float]]:
+                 inspect: bool, sandbox) -> tuple[float, float, list[float], float, float]:
     """Both sides warm (started sandboxed pool, started in-process workers), run on the same chunks of
     ``chunk`` scripts one after the other, alternating which goes first, so a drift in the machine's
-    speed hits both alike. Returns (sandboxed total, limit total, per-chunk ratios)."""
+    speed hits both alike. Returns (sandboxed total, limit total, per-chunk ratios, and the start-up
+    of each side: the sandboxed pool until its workers have rendered a first trivial chart, the
+    in-process workers until they are ready)."""
     from reachqa_builder.render import render_scripts
 
     warm_up = {f"warm-up-{i}": "import matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.show()\n"
                for i in range(workers)}  # one per worker: a smaller pool would be replaced by the first chunk
+    start = time.perf_counter()
     render_scripts(warm_up, tmp / "warm-up", env=env, workers=workers, use_cache=False, progress=False,
                    keep_workers=True, inspect=inspect, sandbox=sandbox)
+    ours_start = time.perf_counter() - start
+    start = time.perf_counter()
     limit = WarmInProcessWorkers(python, tmp / "limit", workers)
+    limit_start = time.perf_counter() - start
     ours_total = limit_total = 0.0
     ratios = []
     try:
@@ -161,7 +167,7 @@ def _interleaved(python: str, scripts: list[Path], tmp: Path, workers: int, chun
             ratios.append(t_ours / t_limit)
     finally:
         limit.close()
-    return ours_total, limit_total, ratios
+    return ours_total, limit_total, ratios, ours_start, limit_start
 
 
 def main() -> None:
@@ -204,6 +210,7 @@ def main() -> None:
     parallel: list[float] = []
     interleaved: list[tuple[float, float]] = []
     chunk_ratios: list[float] = []
+    starts: list[tuple[float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         if not args.no_baseline:
@@ -229,13 +236,16 @@ def main() -> None:
                   f"{parallel[-1] / len(scripts) * 1000:6.0f} ms/chart", flush=True)
 
         def run_interleaved(i: int) -> None:
-            mine, theirs, ratios = _interleaved(env.python, scripts, tmp / f"interleaved{i}", args.workers,
+            mine, theirs, ratios, mine_start, theirs_start = _interleaved(env.python, scripts, tmp / f"interleaved{i}", args.workers,
                                                 args.chunk, args.env, args.inspect, sandbox)
             close_pools()
             interleaved.append((mine, theirs))
+            starts.append((mine_start, theirs_start))
             chunk_ratios.extend(ratios)
             print(f"  round {i + 1}: interleaved, both warm, chunks of {args.chunk}: reachqa {mine:7.2f} s, "
-                  f"limit {theirs:7.2f} s: {mine / theirs:.3f}x", flush=True)
+                  f"limit {theirs:7.2f} s: {mine / theirs:.3f}x; start-up: reachqa {mine_start:.2f} s, "
+                  f"limit {theirs_start:.2f} s; with start-up {(mine + mine_start) / (theirs + theirs_start):.3f}x",
+                  flush=True)
 
         for i in range(args.repeat):
             for step in ((run_ours, run_limit) if i % 2 == 0 else (run_limit, run_ours)):
@@ -254,6 +264,9 @@ def main() -> None:
     print(f"cost vs limit, workers started, interleaved chunks: {mine / theirs:.3f}x (all rounds: {mine:.1f} s vs "
           f"{theirs:.1f} s), {_median([m / t for m, t in interleaved]):.3f}x (median round), "
           f"{_median(chunk_ratios):.3f}x (median of {len(chunk_ratios)} chunks)")
+    mine_start, theirs_start = sum(m for m, _ in starts), sum(t for _, t in starts)
+    print(f"cost vs limit, interleaved, start-up included on both sides: {(mine + mine_start) / (theirs + theirs_start):.3f}x "
+          f"(start-up per round: reachqa {mine_start / len(starts):.2f} s, limit {theirs_start / len(starts):.2f} s)")
     print(f"{speedup}(load average now {load:.1f})")
 
 

@@ -17,9 +17,12 @@ from .layout import LayoutError, iter_json_records
 
 # settings of a synthesis run that define its protocol (see synthesis/config.py); paths, keys,
 # endpoints and concurrency knobs are left out
-PROTOCOL_KEYS = ("prompt_version", "mode", "num_charts", "num_demos", "evolve_ratio", "temperature", "top_p",
-                 "max_tokens", "rater_temperature", "max_fixes", "min_rating", "qa_per_type", "dedup_threshold",
-                 "reject_threshold", "structured", "seed", "render_env")
+# (a setting left unset, None, is not shown)
+PROTOCOL_KEYS = ("prompt_version", "mode", "protocol", "num_charts", "max_attempts_factor", "num_demos", "evolve_ratio",
+                 "temperature", "top_p", "max_tokens", "rater_temperature", "max_fixes", "min_rating", "qa_per_type",
+                 "dedup_threshold", "reject_threshold", "reject_rule", "replies", "failed_rater", "unextracted",
+                 "schema_retries", "structured", "lint_action", "drop_contradicted", "drop_near_duplicates",
+                 "drop_near_duplicate_questions", "near_duplicate_question_scope", "seed", "render_env")
 
 
 def render_record(env: str, dpi: int) -> dict:
@@ -71,7 +74,7 @@ def synthesis_record(split_root: str | Path) -> dict | None:
             settings = json.loads(run.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise LayoutError(f"{run}: not a synthesis run record ({exc})") from None
-        protocol.update({k: settings[k] for k in PROTOCOL_KEYS if k in settings})
+        protocol.update({k: settings[k] for k in PROTOCOL_KEYS if settings.get(k) is not None})
         for k in ("model", "rater_model"):
             if settings.get(k):
                 protocol[k] = settings[k]

@@ -34,7 +34,9 @@ def _synthesis_folder(root):
     (src / "work").mkdir()
     (src / "work" / "run-full.json").write_text(json.dumps({
         "model": "code-writer", "rater_model": ["rater-a", "rater-b"], "min_rating": 3.75, "temperature": 1.0,
-        "prompt_version": "7", "api_key": "sk-do-not-publish", "base_url": "http://10.0.0.1:8000/v1"}))
+        "prompt_version": "7", "api_key": "sk-do-not-publish", "base_url": "http://10.0.0.1:8000/v1",
+        "lint_action": "drop", "drop_contradicted": True, "drop_near_duplicates": 0.9,
+        "near_duplicate_question_scope": "chart", "drop_near_duplicate_questions": None, "rater_temperature": None}))
     return src
 
 
@@ -59,6 +61,11 @@ def test_the_card_of_a_synthetic_split_is_complete(tmp_path, render_cache):
     assert syn["models"] == {"chart code": {"test-model": 2}, "Q&A": {"qa-writer": 2},
                              "image raters": {"rater-a": 2, "rater-b": 2}}
     assert syn["protocol"]["model"] == "code-writer" and syn["protocol"]["min_rating"] == 3.75
+    # the optional filters a run used are part of its protocol; settings left unset are not shown
+    assert {k: syn["protocol"][k] for k in ("lint_action", "drop_contradicted", "drop_near_duplicates")} == {
+        "lint_action": "drop", "drop_contradicted": True, "drop_near_duplicates": 0.9}
+    assert "rater_temperature" not in syn["protocol"] and "drop_near_duplicate_questions" not in syn["protocol"]
+    assert "drop_near_duplicates=0.9" in body
     assert syn["stages"]["rate"]["dropped"] == {"low_rating": 2}
     assert syn["qa_pairs_dropped"] == {"qa:duplicate": 3, "check:rejected": 1}
     assert "sk-do-not-publish" not in text and "10.0.0.1" not in text  # keys and endpoints stay private
