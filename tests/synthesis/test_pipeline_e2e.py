@@ -7,6 +7,7 @@ import json
 import pytest
 
 from reachqa_builder.cli import main
+from synthesis.journal import iter_records
 from tests.synthesis.synthesis_fixtures import synth_args
 
 
@@ -67,9 +68,21 @@ def test_rerun_costs_no_api_calls(synth_server, tmp_path):
     n = len(synth_server.requests)
     assert main(synth_args(synth_server, out, "--num-charts", "2")) == 0
     assert len(synth_server.requests) == n and (out / "plot_info.jsonl").read_text() == first
-    # the single-stage re-run of rate with --no-cache hits the server again, the journal skips all
+    # A single-stage re-run of rate with --no-cache would hit the server again: the journal skips
+    # every chart already rated. The full run may have stopped (enough charts) before rating every
+    # executed chart; those, and only those, are rated now (one request per rater).
+    # One rating is also taken out of the journal, as if the run had been killed before writing it.
+    rate_journal = out / "work" / "rate.jsonl"
+    lines = rate_journal.read_text().splitlines(keepends=True)
+    forgotten = json.loads(lines[0])["id"]
+    rate_journal.write_text("".join(l for l in lines if json.loads(l)["id"] != forgotten))
+    executed = {r["id"] for r in iter_records(out / "work" / "execute.jsonl", "ok")}
+    unrated = executed - {r["id"] for r in iter_records(rate_journal)}
+    assert forgotten in unrated
     assert main(synth_args(synth_server, out, "rate", "--no-cache")) == 0
-    assert len(synth_server.requests) == n
+    assert len(synth_server.requests) == n + 2 * len(unrated)
+    assert main(synth_args(synth_server, out, "rate", "--no-cache")) == 0
+    assert len(synth_server.requests) == n + 2 * len(unrated)
 
 
 def test_low_ratings_drop_charts_and_give_up(synth_server, scripted, tmp_path, capsys):
