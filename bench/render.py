@@ -25,10 +25,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,6 +97,8 @@ class WarmInProcessWorkers:
         for path in scripts:
             todo.put(str(path))
 
+        died: list[str] = []
+
         def serve(p) -> None:
             while True:
                 try:
@@ -103,7 +107,9 @@ class WarmInProcessWorkers:
                     return
                 p.stdin.write(path + "\n")
                 p.stdin.flush()
-                p.stdout.readline()
+                if not p.stdout.readline():  # the worker died: its scripts would go uncounted
+                    died.append(path)
+                    return
 
         start = time.perf_counter()
         threads = [threading.Thread(target=serve, args=(p,)) for p in self.procs]
@@ -111,6 +117,8 @@ class WarmInProcessWorkers:
             t.start()
         for t in threads:
             t.join()
+        if died:
+            raise RuntimeError(f"an in-process limit worker died on {died}; the limit would leave scripts out")
         return time.perf_counter() - start
 
     def close(self) -> None:
@@ -128,46 +136,62 @@ def _parallel_limit(python: str, scripts: list[Path], out: Path, workers: int) -
         limit.close()
 
 
+@dataclass
+class Interleaved:
+    """One interleaved round: each side's total over the chunks, per-chunk ratios, and each side's
+    start-up (the sandboxed pool until its workers have rendered a first trivial chart, the
+    in-process workers until they are ready)."""
+
+    ours: float = 0.0
+    limit: float = 0.0
+    failed: int = 0  # scripts that failed on the sandboxed side (fast failures would flatter it)
+    chunk_ratios: list[float] = field(default_factory=list)
+    ours_start: float = 0.0
+    limit_start: float = 0.0
+
+
 def _interleaved(python: str, scripts: list[Path], tmp: Path, workers: int, chunk: int, env: str,
-                 inspect: bool, sandbox) -> tuple[float, float, list[float], float, float]:
+                 inspect: bool, sandbox) -> Interleaved:
     """Both sides warm (started sandboxed pool, started in-process workers), run on the same chunks of
     ``chunk`` scripts one after the other, alternating which goes first, so a drift in the machine's
-    speed hits both alike. Returns (sandboxed total, limit total, per-chunk ratios, and the start-up
-    of each side: the sandboxed pool until its workers have rendered a first trivial chart, the
-    in-process workers until they are ready)."""
+    speed hits both alike. Both sides' processes are closed at the end."""
     from reachqa_builder.render import render_scripts
+    from reachqa_builder.render.shared_pools import close_pools
+
+    result = Interleaved()
 
     warm_up = {f"warm-up-{i}": "import matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.show()\n"
                for i in range(workers)}  # one per worker: a smaller pool would be replaced by the first chunk
     start = time.perf_counter()
     render_scripts(warm_up, tmp / "warm-up", env=env, workers=workers, use_cache=False, progress=False,
                    keep_workers=True, inspect=inspect, sandbox=sandbox)
-    ours_start = time.perf_counter() - start
+    result.ours_start = time.perf_counter() - start
     start = time.perf_counter()
     limit = WarmInProcessWorkers(python, tmp / "limit", workers)
-    limit_start = time.perf_counter() - start
-    ours_total = limit_total = 0.0
-    ratios = []
+    result.limit_start = time.perf_counter() - start
     try:
         for i in range(0, len(scripts), chunk):
             part = scripts[i:i + chunk]
 
             def ours() -> float:
                 start = time.perf_counter()
-                render_scripts(part, tmp / f"chunk{i}", env=env, workers=workers, use_cache=False, progress=False,
-                               keep_workers=True, inspect=inspect, sandbox=sandbox)
-                return time.perf_counter() - start
+                records = render_scripts(part, tmp / f"chunk{i}", env=env, workers=workers, use_cache=False,
+                                         progress=False, keep_workers=True, inspect=inspect, sandbox=sandbox)
+                elapsed = time.perf_counter() - start
+                result.failed += sum(r.status != "ok" for r in records)
+                return elapsed
 
             if (i // chunk) % 2 == 0:
                 t_ours, t_limit = ours(), limit.run(part)
             else:
                 t_limit, t_ours = limit.run(part), ours()
-            ours_total += t_ours
-            limit_total += t_limit
-            ratios.append(t_ours / t_limit)
+            result.ours += t_ours
+            result.limit += t_limit
+            result.chunk_ratios.append(t_ours / t_limit)
     finally:
         limit.close()
-    return ours_total, limit_total, ratios, ours_start, limit_start
+        close_pools()
+    return result
 
 
 def main() -> None:
@@ -195,7 +219,6 @@ def main() -> None:
     from reachqa_builder.render import render_scripts
     from reachqa_builder.render.envs import get_environment
     from reachqa_builder.render.sandbox import SandboxSettings
-    from reachqa_builder.render.shared_pools import close_pools
 
     scripts = sorted(DATA.glob("*.py"))[: args.n]
     if not scripts:
@@ -208,9 +231,7 @@ def main() -> None:
     ours: list[float] = []
     limits: list[float] = []
     parallel: list[float] = []
-    interleaved: list[tuple[float, float]] = []
-    chunk_ratios: list[float] = []
-    starts: list[tuple[float, float]] = []
+    interleaved: list[Interleaved] = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         if not args.no_baseline:
@@ -236,16 +257,13 @@ def main() -> None:
                   f"{parallel[-1] / len(scripts) * 1000:6.0f} ms/chart", flush=True)
 
         def run_interleaved(i: int) -> None:
-            mine, theirs, ratios, mine_start, theirs_start = _interleaved(env.python, scripts, tmp / f"interleaved{i}", args.workers,
-                                                args.chunk, args.env, args.inspect, sandbox)
-            close_pools()
-            interleaved.append((mine, theirs))
-            starts.append((mine_start, theirs_start))
-            chunk_ratios.extend(ratios)
-            print(f"  round {i + 1}: interleaved, both warm, chunks of {args.chunk}: reachqa {mine:7.2f} s, "
-                  f"limit {theirs:7.2f} s: {mine / theirs:.3f}x; start-up: reachqa {mine_start:.2f} s, "
-                  f"limit {theirs_start:.2f} s; with start-up {(mine + mine_start) / (theirs + theirs_start):.3f}x",
-                  flush=True)
+            r = _interleaved(env.python, scripts, tmp / f"interleaved{i}", args.workers, args.chunk, args.env,
+                             args.inspect, sandbox)
+            interleaved.append(r)
+            print(f"  round {i + 1}: interleaved, both warm, chunks of {args.chunk}: reachqa {r.ours:7.2f} s, "
+                  f"limit {r.limit:7.2f} s: {r.ours / r.limit:.3f}x; start-up: reachqa {r.ours_start:.2f} s, "
+                  f"limit {r.limit_start:.2f} s; with start-up "
+                  f"{(r.ours + r.ours_start) / (r.limit + r.limit_start):.3f}x; {r.failed} failed", flush=True)
 
         for i in range(args.repeat):
             for step in ((run_ours, run_limit) if i % 2 == 0 else (run_limit, run_ours)):
@@ -259,21 +277,17 @@ def main() -> None:
           f"{args.workers} warm in-process workers {min(parallel):.2f} s")
     for name, side in (("sum / N", limits), ("N warm in-process workers", parallel)):
         print(f"cost vs limit, cold start, limit {name}: {min(ours) / min(side):.2f}x (best of each), "
-              f"{_median([o / l for o, l in zip(ours, side)]):.2f}x (median round)")
-    mine, theirs = sum(m for m, _ in interleaved), sum(t for _, t in interleaved)
+              f"{statistics.median(o / l for o, l in zip(ours, side)):.2f}x (median round)")
+    mine, theirs = sum(r.ours for r in interleaved), sum(r.limit for r in interleaved)
+    chunk_ratios = [x for r in interleaved for x in r.chunk_ratios]
     print(f"cost vs limit, workers started, interleaved chunks: {mine / theirs:.3f}x (all rounds: {mine:.1f} s vs "
-          f"{theirs:.1f} s), {_median([m / t for m, t in interleaved]):.3f}x (median round), "
-          f"{_median(chunk_ratios):.3f}x (median of {len(chunk_ratios)} chunks)")
-    mine_start, theirs_start = sum(m for m, _ in starts), sum(t for _, t in starts)
-    print(f"cost vs limit, interleaved, start-up included on both sides: {(mine + mine_start) / (theirs + theirs_start):.3f}x "
-          f"(start-up per round: reachqa {mine_start / len(starts):.2f} s, limit {theirs_start / len(starts):.2f} s)")
+          f"{theirs:.1f} s), {statistics.median(r.ours / r.limit for r in interleaved):.3f}x (median round), "
+          f"{statistics.median(chunk_ratios):.3f}x (median of {len(chunk_ratios)} chunks)")
+    mine_start, theirs_start = sum(r.ours_start for r in interleaved), sum(r.limit_start for r in interleaved)
+    print(f"cost vs limit, interleaved, start-up included on both sides: "
+          f"{(mine + mine_start) / (theirs + theirs_start):.3f}x (start-up per round: reachqa "
+          f"{mine_start / len(interleaved):.2f} s, limit {theirs_start / len(interleaved):.2f} s)")
     print(f"{speedup}(load average now {load:.1f})")
-
-
-def _median(values: list[float]) -> float:
-    values = sorted(values)
-    mid = len(values) // 2
-    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
 
 
 if __name__ == "__main__":

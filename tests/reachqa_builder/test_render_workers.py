@@ -41,9 +41,9 @@ plt.show()
 """
 
 
-def _render(scripts: dict[str, str], out) -> dict:
+def _render(scripts: dict[str, str], out, sandbox: SandboxSettings | None = None) -> dict:
     records = render_scripts(scripts, out, env="current", workers=1, use_cache=False, progress=False,
-                             keep_workers=False, inspect=False)
+                             keep_workers=False, inspect=False, sandbox=sandbox)
     return {r.id: r for r in records}
 
 
@@ -96,8 +96,7 @@ THP_MODE = Path("/sys/kernel/mm/transparent_hugepage/enabled")
 
 
 def _faults(settings: SandboxSettings, out) -> int:
-    [record] = render_scripts({"fresh": FAULTS_FOR_64_MIB}, out, env="current", workers=1, use_cache=False,
-                              progress=False, keep_workers=False, sandbox=settings)
+    record = _render({"fresh": FAULTS_FOR_64_MIB}, out, settings)["fresh"]
     match = re.search(r"faults=(\d+)", record.error or "")
     assert match, record.error
     return int(match.group(1))
@@ -112,10 +111,9 @@ def test_huge_pages_back_a_scripts_fresh_memory_and_change_no_image(tmp_path):
     scripts = {"plain": PLAIN, "seaborn": USES_SEABORN, "rocket": ROCKET_ONLY}
     digests = {}
     for huge in (False, True):
-        records = render_scripts(scripts, tmp_path / f"huge-{huge}", env="current", workers=1, use_cache=False,
-                                 progress=False, keep_workers=False, sandbox=SandboxSettings(huge_pages=huge))
-        assert {r.status for r in records} == {"ok"}, [r.error for r in records]
-        digests[huge] = {r.id: r.sha256 for r in records}
+        records = _render(scripts, tmp_path / f"huge-{huge}", SandboxSettings(huge_pages=huge))
+        assert {r.status for r in records.values()} == {"ok"}, [r.error for r in records.values()]
+        digests[huge] = {sid: r.sha256 for sid, r in records.items()}
     assert digests[True] == digests[False]
 
 
@@ -137,8 +135,7 @@ raise ValueError(repr({"sys": sorted(os.listdir("/sys")), "mm": sorted(os.listdi
 
 @pytest.mark.skipif(not THP_MODE.exists(), reason="this kernel has no transparent huge pages")
 def test_the_sandbox_shows_only_the_huge_page_settings_of_sys_read_only(tmp_path):
-    [record] = render_scripts({"probe": SYS_PROBE}, tmp_path / "o", env="current", workers=1, use_cache=False,
-                              progress=False, keep_workers=False)
+    record = _render({"probe": SYS_PROBE}, tmp_path / "o")["probe"]
     seen = ast.literal_eval(record.error.split("ValueError: ", 1)[1].rsplit(" (line", 1)[0])
     assert seen["own_folder_writable"]  # the probe does detect a writable place
     assert seen == {"sys": ["kernel"], "mm": ["transparent_hugepage"], "thp_writable": False,
