@@ -117,7 +117,7 @@ def _infer(args: argparse.Namespace) -> int:
     model_name = args.model_name or Path(args.model.rstrip("/")).name
     out = Path(args.out)
     subsets = [s.strip() for s in args.subsets.split(",")] if args.subsets else None
-    options = {"render_env": args.render_env, "image_cache": args.image_cache}
+    options = {"render_env": args.render_env, "image_cache": args.image_cache, "progress": not args.no_progress}
     if args.split:
         options["split"] = args.split
     # read the first sample of each benchmark before loading a model: missing data fails fast

@@ -48,6 +48,17 @@ def build_request(sample: Sample, model: str, settings: GenerationSettings) -> C
                        max_tokens=settings.max_new_tokens)
 
 
+def _json_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """The sample's meta as JSON values (what the report reads: ``group``, ``category``, ``pair``)."""
+    out = {}
+    for k, v in meta.items():
+        if v is None or isinstance(v, (str, int, float, bool)):
+            out[k] = v
+        elif isinstance(v, (list, tuple)) and all(isinstance(x, (str, int, float)) for x in v):
+            out[k] = list(v)
+    return out
+
+
 def run_benchmark(engine: Engine, benchmark: str, samples: Iterable[Sample], out_path: str | Path, *,
                   model_name: str, settings: GenerationSettings | None = None, chunk_size: int = 64,
                   progress: bool = True, adapter: str | None = None) -> dict[str, Any]:
@@ -78,7 +89,7 @@ def run_benchmark(engine: Engine, benchmark: str, samples: Iterable[Sample], out
                     "answer": sample.answer, "prediction": reply.text, "model": model_name,
                     "engine": getattr(engine, "name", type(engine).__name__), "finish_reason": reply.finish_reason,
                     "prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
-                    "prompt_suffix": settings.prompt_suffix, "adapter": adapter,
+                    "prompt_suffix": settings.prompt_suffix, "adapter": adapter, "meta": _json_meta(sample.meta),
                 })
             n = len(pending) - sum(isinstance(r, Exception) for r in replies)
             if bar is not None:

@@ -3,6 +3,8 @@
 Local layout (the GitHub release): ``<dir>/test.jsonl``, one chart task per line with ``id``,
 ``image`` (path relative to the release root), ``type`` (``{"chart", "image", "task", "QA"}``) and
 ``conversation`` (a list of ``{"query", "label"}``; Acc+ tasks hold a true and a false statement).
+The report's per-category table is the chart type; Acc+ counts a task right only when every
+statement of it is right (ChartBench's own Acc+).
 Every turn becomes one sample; the subset is the task (``CR`` chart recognition, ``VE`` value
 extraction, ``VC`` value comparison, ``GC`` global conception, ``NQA`` number QA). The full set is
 not on the Hub, so there is no Hub default.
@@ -32,4 +34,6 @@ def _read_tasks(path: Path, root: Path) -> Iterator[Sample]:
         for turn, conv in enumerate(rec["conversation"]):
             yield Sample(id=f"{rec['id']}-{turn}", image=img, question=conv["query"], answer=str(conv["label"]),
                          subset=task, meta={"chart": rec["type"].get("chart"), "image_type": rec["type"].get("image"),
-                                            "qa": rec["type"].get("QA"), "group": str(rec["id"])})
+                                            "qa": rec["type"].get("QA"), "group": str(rec["image"]),
+                                            "category": rec["type"].get("chart"),
+                                            "pair": str(rec["id"]) if rec["type"].get("QA") == "Acc+" else None})

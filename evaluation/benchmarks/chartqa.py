@@ -8,6 +8,7 @@ columns ``image``, ``query``, ``label`` (a list), ``human_or_machine`` (0 human,
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Iterator
 
@@ -41,7 +42,7 @@ def load_chartqa(source: str | None, *, split: str = "test", **_) -> Iterator[Sa
             yield Sample(id=f"{subset}-{n}", image=image_bytes(Path("png") / rec["imgname"], folder,
                                                                what=f"chartqa {path.name}[{n}]"),
                          question=rec["query"], answer=str(rec["label"]), subset=subset,
-                         meta={"imgname": rec["imgname"]})
+                         meta={"imgname": rec["imgname"], "group": rec["imgname"]})
     if not found:
         if any(folder.glob("*.parquet")) or (folder / "dataset_info.json").is_file():
             yield from _hub(str(folder), split)
@@ -57,5 +58,6 @@ def _hub(source: str | None, split: str) -> Iterator[Sample]:
         label = row["label"]
         answer = label[0] if isinstance(label, list) else label
         subset = "augmented" if row.get("human_or_machine") == 1 else "human"
-        yield Sample(id=f"{subset}-{n}", image=image_bytes(row["image"], what=f"chartqa row {n}"),
-                     question=row["query"], answer=str(answer), subset=subset)
+        image = image_bytes(row["image"], what=f"chartqa row {n}")
+        yield Sample(id=f"{subset}-{n}", image=image, question=row["query"], answer=str(answer), subset=subset,
+                     meta={"group": hashlib.sha1(image).hexdigest()[:16]})  # the Hub copy names no chart

@@ -30,4 +30,5 @@ def _read_annotation(path: Path, root: Path) -> Iterator[Sample]:
         img_rel = rec.get("img") or str(Path("png") / rec["chart_type"] / f"{rec['imgname']}.png")
         yield Sample(id=str(rec.get("imgname", n)), image=image_bytes(img_rel, root, what=f"chartx record {n}"),
                      question=qa["input"], answer=str(qa.get("output", "")), subset="qa",
-                     meta={"chart_type": rec.get("chart_type"), "topic": rec.get("topic")})
+                     meta={"chart_type": rec.get("chart_type"), "topic": rec.get("topic"),
+                           "group": str(rec.get("imgname", n)), "category": rec.get("chart_type")})

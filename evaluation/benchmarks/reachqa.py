@@ -45,19 +45,19 @@ def _subset(qa_type: str) -> str:
 @register("reachqa", subsets=("recognition", "reasoning"), relaxed=False,
           description="ReachQA test: recognition and reasoning questions on synthetic charts")
 def load_reachqa(source: str | None, *, render_env: str = "current", image_cache: str | None = None,
-                 split: str = "test", **_) -> Iterator[Sample]:
+                 split: str = "test", progress: bool = False, **_) -> Iterator[Sample]:
     folder = Path(resolve_source(source, os.environ.get("REACHQA_TEST_DIR"), "reachqa"))
     if not folder.exists():
         raise FileNotFoundError(f"reachqa: source folder not found: {folder}")
     if folder.is_dir() and qa_file_in(folder) is not None:
-        yield from _released(folder, render_env, image_cache)
+        yield from _released(folder, render_env, image_cache, progress)
     elif (folder / "data.json").is_file():
         yield from iter_data_json(folder, "reachqa", "reasoning", _subset)
     else:
         yield from _built(folder, split)
 
 
-def _released(folder: Path, render_env: str, image_cache: str | None) -> Iterator[Sample]:
+def _released(folder: Path, render_env: str, image_cache: str | None, progress: bool = False) -> Iterator[Sample]:
     split, charts, qas = read_qa_folder(folder)
     store = RenderCache(Path(image_cache) if image_cache else reachqa_home() / "benchmark-images")
     source = str(folder.resolve())
@@ -65,19 +65,20 @@ def _released(folder: Path, render_env: str, image_cache: str | None) -> Iterato
     start, size = 0, _FIRST_BATCH
     while start < len(qas):
         batch = qas[start:start + size]
-        _provide_images([charts[q.chart_id] for q in batch], images, store, source, render_env, split)
+        _provide_images([charts[q.chart_id] for q in batch], images, store, source, render_env, split, progress)
         for q in batch:
             chart = charts[q.chart_id]
             meta = {"plot_id": chart.id, "plot_level": chart.level, "major_chart_type": chart.major_chart_type,
-                    "minor_chart_type": chart.minor_chart_type}
+                    "minor_chart_type": chart.minor_chart_type, "group": chart.id, "category": chart.major_chart_type}
             yield Sample(id=q.id, image=images[chart.id], question=q.question, answer=q.answer,
                          subset=_subset(q.qa_type), meta={k: v for k, v in meta.items() if v})
         start, size = start + size, min(size * 2, _MAX_BATCH)
 
 
 def _provide_images(charts: list[Chart], images: dict[str, bytes], store: RenderCache, source: str, env: str,
-                    split: SourceSplit) -> None:
-    """Fill ``images`` (keyed by chart id) from the released files, the image cache, or renders."""
+                    split: SourceSplit, progress: bool = False) -> None:
+    """Fill ``images`` (keyed by chart id) from the released files, the image cache, or renders
+    (with a "rendering benchmark charts" bar on stderr when ``progress``)."""
     to_render: dict[str, Chart] = {}
     for chart in charts:
         if chart.id in images or chart.id in to_render:
@@ -98,7 +99,8 @@ def _provide_images(charts: list[Chart], images: dict[str, bytes], store: Render
 
     with tempfile.TemporaryDirectory(prefix="reachqa-benchmark-") as tmp:
         paths = {c.code_path: c for c in to_render.values()}
-        by_stem = {r.id: r for r in render_scripts(list(paths), tmp, env=env, progress=False, report=False)}
+        by_stem = {r.id: r for r in render_scripts(list(paths), tmp, env=env, progress=progress, report=False,
+                                                         desc="rendering benchmark charts")}
         for code, chart in paths.items():
             rec = by_stem.get(code.stem)
             if rec is None or rec.status != "ok" or not rec.image:
@@ -132,4 +134,5 @@ def _built(folder: Path, split: str) -> Iterator[Sample]:
     for row in ds:
         yield Sample(id=str(row["qa_id"]), image=image_bytes(row["image"], folder, what=f"reachqa {row['qa_id']}"),
                      question=row["question"], answer=row["answer"], subset=_subset(row["qa_type"]),
-                     meta={k: row[k] for k in ("chart_id", "level", "major_chart_type", "minor_chart_type") if k in row})
+                     meta={**{k: row[k] for k in ("chart_id", "level", "major_chart_type", "minor_chart_type") if k in row},
+                           "group": row.get("chart_id"), "category": row.get("major_chart_type")})

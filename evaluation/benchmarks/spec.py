@@ -21,7 +21,10 @@ class Sample:
         question: the question text, without any prompt suffix.
         answer: the reference answer.
         subset: the benchmark part it is reported under (e.g. ``human`` / ``augmented``).
-        meta: anything else worth keeping (chart type, answer type, choices ...).
+        meta: anything else worth keeping (chart type, answer type, choices ...). Keys the report
+            reads: ``group`` (the chart: questions on one chart form one cluster of the 95%
+            interval), ``category`` (the benchmark's own breakdown, one table per benchmark) and
+            ``pair`` (ChartBench Acc+: the statements that must all be right together).
     """
 
     id: str

@@ -51,7 +51,8 @@ def _mathvista_sample(row: dict, image: bytes) -> Sample:
     return Sample(id=str(row["pid"]), image=image, question=row.get("query") or row["question"],
                   answer=str(row["answer"]), subset=row.get("question_type") or "free_form",
                   meta={"choices": row.get("choices"), "answer_type": row.get("answer_type"),
-                        "unit": row.get("unit"), "precision": row.get("precision")})
+                        "unit": row.get("unit"), "precision": row.get("precision"),
+                        "category": (row.get("metadata") or {}).get("task") if isinstance(row.get("metadata"), dict) else None})
 
 
 @register("mathvision", subsets=("multi_choice", "free_form"), hub_id="MathLLMs/MathVision", relaxed=True,
@@ -68,4 +69,4 @@ def _mathvision_sample(row: dict, image: bytes) -> Sample:
         question += "\nChoices:\n" + "\n".join(f"({letters[i]}) {o}" for i, o in enumerate(options))
     return Sample(id=str(row["id"]), image=image, question=question, answer=str(row["answer"]),
                   subset="multi_choice" if options else "free_form",
-                  meta={"level": row.get("level"), "subject": row.get("subject")})
+                  meta={"level": row.get("level"), "subject": row.get("subject"), "category": row.get("subject")})

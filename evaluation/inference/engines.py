@@ -6,6 +6,8 @@ Every engine has ``name`` and ``generate(requests: Sequence[ChatRequest]) -> lis
 
 from __future__ import annotations
 
+import os
+import re
 from typing import TYPE_CHECKING, Any, Protocol, Sequence, runtime_checkable
 
 if TYPE_CHECKING:
@@ -28,10 +30,26 @@ class Engine(Protocol):
         ...
 
 
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?$")
+
+
+def check_model_path(value: str | None, what: str = "model") -> None:
+    """A local engine's model (or adapter) is a folder or a Hub id: something that cannot be a Hub id
+    (``/abs/path``, ``./x``, ``a/b/c``) and does not exist fails with "no model at PATH", not with the
+    Hub client's repo-id error."""
+    if value is None or os.path.exists(os.path.expanduser(value)):
+        return
+    if value.startswith((".", "/", "~")) or not _HUB_ID.match(value):
+        raise FileNotFoundError(f"no {what} at {value} (not a folder here, and not a Hub id 'owner/name')")
+
+
 def make_engine(kind: str, *, model: str, adapter: str | None = None, batch_size: int = 8, device: str = "auto",
                 dtype: str = "auto", base_url: str | None = None, api_key: str | None = None, concurrency: int = 16,
                 cache_path: str | None = None, tensor_parallel_size: int = 1, progress: bool = True,
                 **extra: Any) -> Engine:
+    if kind in ("transformers", "vllm"):
+        check_model_path(model)
+        check_model_path(adapter, "adapter")
     if kind == "transformers":
         from .transformers_engine import TransformersEngine, TransformersEngineConfig
 

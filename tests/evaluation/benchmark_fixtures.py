@@ -36,25 +36,35 @@ def write_chartqa_parquet(root: Path, charts: list[bytes]) -> Path:
 
 
 def write_charxiv_parquet(root: Path, charts: list[bytes]) -> Path:
-    """princeton-nlp/CharXiv val.parquet columns."""
+    """princeton-nlp/CharXiv val.parquet: its columns and types exactly (descriptive_q* are int64
+    template ids; subplot_loc is null where row / column name the subplot)."""
     import datasets
 
     rows = {
-        "image": [{"bytes": c, "path": None} for c in charts[:2]],
-        "category": ["line", "bar"],
-        "grading_query": ["", ""],
-        "reasoning_q": ["Which series grows fastest?", "Which bar is tallest?"],
-        "reasoning_q_source": [1, 1],
-        "reasoning_a": ["A", "the second"],
-        "reasoning_a_type": [1, 2],
-        "figure_path": ["images/0.jpg", "images/1.jpg"],
-        "original_id": ["2401.0001", "2401.0002"],
+        "image": [{"bytes": c, "path": None} for c in charts[:3]],
+        "category": ["cs", "physics", "q-bio"],
+        "year": [20, 23, 21],
+        "original_figure_path": ["2001.00001v1/fig1.png", "2302.00002v2/fig3.png", "2105.00003v1/f2.png"],
+        "original_id": ["2001.00001", "2302.00002", "2105.00003"],
+        "figure_path": ["images/0.jpg", "images/1.jpg", "images/2.jpg"],
+        "num_subplots": [1, 4, 3],
+        "subplot_row": [0, 2, None],
+        "subplot_col": [0, 1, None],
+        "subplot_loc": [None, None, "the left subplot"],
+        "descriptive_q1": [1, 2, 18], "descriptive_q2": [10, 4, 13],
+        "descriptive_q3": [11, 19, 16], "descriptive_q4": [12, 17, 9],
+        "descriptive_a1": ["Loss curves", "Epoch", "1 by 3"], "descriptive_a2": ["3", "0", "A, B"],
+        "descriptive_a3": ["Yes", "4", "Decreases"], "descriptive_a4": ["Not Applicable", "12", "0.5"],
+        "reasoning_q": ["Which curve ends highest?", "How many peaks does the red line have?",
+                        "What is the ratio of A to B?"],
+        "reasoning_q_source": [1, 3, 2],
+        "reasoning_a": ["Adam", "3", "2.50"],
+        "reasoning_a_type": [1, 3, 4],
     }
-    for k in range(1, 5):
-        rows[f"descriptive_q{k}"] = [f"Descriptive question {k}?", "" if k > 2 else f"Q{k} of fig 1?"]
-        rows[f"descriptive_a{k}"] = [f"a{k}", f"b{k}"]
+    ints = {"year", "num_subplots", "subplot_row", "subplot_col", "reasoning_q_source", "reasoning_a_type",
+            *(f"descriptive_q{k}" for k in range(1, 5))}
     feats = datasets.Features({k: (datasets.Image() if k == "image" else datasets.Value(
-        "int64" if k in ("reasoning_q_source", "reasoning_a_type") else "string")) for k in rows})
+        "int64" if k in ints else "string")) for k in rows})
     root.mkdir(parents=True, exist_ok=True)
     datasets.Dataset.from_dict(rows, features=feats).to_parquet(str(root / "val.parquet"))
     return root

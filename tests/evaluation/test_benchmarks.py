@@ -66,14 +66,42 @@ def test_chartqa_hub_layout(tmp_path, charts):
 
 
 def test_charxiv_parquet_layout(tmp_path, charts):
+    """The real columns: int64 template ids, subplot row / column or a named location."""
+    from evaluation.benchmarks.charxiv import official
+
     root = fx.write_charxiv_parquet(tmp_path / "charxiv", charts)
-    samples = list(load_benchmark("charxiv", str(root)))
-    by_subset = {}
-    for s in samples:
-        by_subset.setdefault(s.subset, []).append(s)
-    assert [s.id for s in by_subset["reasoning"]] == ["0-reasoning", "1-reasoning"]
-    assert len(by_subset["descriptive"]) == 4 + 2  # empty descriptive questions are skipped
-    assert by_subset["reasoning"][1].answer == "the second" and _is_image(samples[0].image)
+    samples = {s.id: s for s in load_benchmark("charxiv", str(root))}
+    assert len(samples) == 3 * 5
+    templates = official()["descriptive_questions"]
+    one = samples["0-descriptive1"]
+    assert one.question == templates["1"].format("For the current plot, ")
+    assert one.question.startswith("For the current plot, what is its title?")
+    assert samples["1-descriptive1"].question.startswith("For the subplot at row 2 and column 1, what is the label of "
+                                                         "the x-axis?")
+    assert samples["2-descriptive2"].question.startswith("For the left subplot, what are the names of the labels")
+    assert samples["2-descriptive1"].question == templates["18"]  # layout: about the whole figure
+    assert samples["0-descriptive1"].meta["category"] == "information extraction"
+    assert samples["1-descriptive4"].meta["category"] == "compositionality"
+    assert {s.meta["group"] for s in samples.values()} == {"0", "1", "2"}
+    assert samples["0-reasoning"].question.startswith("Which curve ends highest?\n")
+    assert "grounded to some text" in samples["0-reasoning"].question
+    assert samples["2-reasoning"].question.rstrip().endswith("a number with 2 decimal places.")
+    assert samples["1-reasoning"].meta["category"] == "number-in-chart"
+    assert samples["0-reasoning"].meta["subject"] == "cs" and samples["1-reasoning"].meta["year"] == "2023"
+    assert _is_image(samples["0-reasoning"].image)
+
+
+def test_charxiv_unknown_template_is_one_line(tmp_path, charts):
+    import pyarrow.parquet as pq
+
+    root = fx.write_charxiv_parquet(tmp_path / "charxiv", charts)
+    table = pq.read_table(root / "val.parquet")
+    col = table.column_names.index("descriptive_q1")
+    import pyarrow as pa
+    table = table.set_column(col, "descriptive_q1", pa.array([1, 2, 42], pa.int64()))
+    pq.write_table(table, root / "val.parquet")
+    with pytest.raises(ValueError, match="unknown descriptive template id 42"):
+        list(load_benchmark("charxiv", str(root)))
 
 
 def test_chartbench_release_layout(tmp_path, charts):
