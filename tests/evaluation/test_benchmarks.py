@@ -196,7 +196,8 @@ def test_reachqa_released_layout_reads_plot_info_like_the_builder(tmp_path, char
     assert samples[0].image == charts[0] and samples[-1].image == charts[len(info) - 1]
     assert samples[0].meta == {"plot_id": info[0]["id"], "plot_level": info[0]["level"],
                                "major_chart_type": info[0]["major_chart_type"],
-                               "minor_chart_type": info[0]["minor_chart_type"]}
+                               "minor_chart_type": info[0]["minor_chart_type"],
+                               "group": info[0]["id"], "category": info[0]["major_chart_type"]}
     records[5]["plot_id"] = "no-such-chart"
     (root / "instruction_data_2k.json").write_text(json.dumps(records, indent=1))
     with pytest.raises(LayoutError, match=r"instruction_data_2k.json:\d+: Q&A names chart 'no-such-chart'"):
