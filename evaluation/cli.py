@@ -278,7 +278,7 @@ def _judge_and_report(args: argparse.Namespace, records: list[dict], command: st
         if applies is None:
             unknown.add(r["benchmark"])
         elif applies:
-            r["extracted"] = extract_final_answer(r["prediction"])
+            r["extracted"] = extract_final_answer(r["prediction"], (r.get("meta") or {}).get("choices"))
             r["relaxed"] = relaxed_match(r["extracted"], r["answer"])
     if unknown:
         print(f"reachqa {command}: warning: {', '.join(sorted(unknown))} not a registered benchmark: no relaxed "

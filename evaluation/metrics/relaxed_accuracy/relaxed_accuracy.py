@@ -3,7 +3,8 @@
 import datasets
 import evaluate
 
-from .relaxed_rule import extract_final_answer, relaxed_match
+from .answer_extraction import extract_final_answer
+from .relaxed_rule import relaxed_match
 
 _DESCRIPTION = """
 Relaxed accuracy is the share of predictions that match their reference under the ChartQA rule
@@ -14,7 +15,7 @@ a space ("71, 708") are not one number. Where this metric differs from pix2struc
 says so: whitespace (surrounding spaces, markdown and a final full stop ignored), thousands ("1,234"
 is a number), zero-target (compared numerically), percent ("%" on one side only also accepts the
 bare number), currency (leading "$" ignored), non-finite ("nan"/"inf" are text), underscore
-("1_000" is text).
+("1_000" is text), fraction ("3/4" reads as 0.75).
 """
 
 _KWARGS_DESCRIPTION = """
@@ -22,9 +23,11 @@ Args:
     predictions (`list` of `str`): model answers.
     references (`list` of `str`): ground-truth answers.
     tolerance (`float`, default 0.05): largest relative error counted as right.
-    extract_answer (`bool`, default False): first reduce each prediction to its final answer
-        (the last \\boxed{} value, the text after "final answer:" / "answer is" / "answer:", else
-        the last line; a leading "approximately" is dropped), for step-by-step replies.
+    extract_answer (`bool`, default False): first reduce each prediction to its final answer, for
+        step-by-step replies: <think> blocks dropped and <answer> tags read, else the last
+        \\boxed{} value, the text after "final answer:" / "answer is" / "answer:" (lists joined,
+        explanations cut), else the last line; LaTeX, brackets, Unicode minus and "x10^" notation
+        normalised; "approximately" / "about" dropped before a number.
 
 Returns:
     relaxed_accuracy (`float`): share of right predictions, in [0, 1].

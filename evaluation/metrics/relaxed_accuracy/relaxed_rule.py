@@ -1,4 +1,4 @@
-"""The ChartQA relaxed-accuracy rule and final-answer extraction (standard library only).
+"""The ChartQA relaxed-accuracy rule (standard library only; extraction: :mod:`.answer_extraction`).
 
 The reference is pix2struct's ``relaxed_correctness`` (google-research/pix2struct,
 ``pix2struct/metrics.py``), which lmms-eval's ChartQA task and VLMEvalKit follow: when both
@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["RULE_DIFFERENCES", "to_number", "relaxed_match", "extract_final_answer"]
+__all__ = ["RULE_DIFFERENCES", "to_number", "relaxed_match"]
 
 RULE_DIFFERENCES = {
     "whitespace": "surrounding whitespace, wrapping markdown (* and `) and one trailing full stop are ignored "
@@ -32,9 +32,12 @@ RULE_DIFFERENCES = {
     "non-finite": "'nan', 'inf' and 'infinity' are text, not numbers ('nan' matches 'nan'; pix2struct never "
                   "matches them)",
     "underscore": "'1_000' is text (Python's float() in pix2struct reads it as 1000)",
+    "fraction": "'a/b' with integer a and non-zero b reads as the number a/b ('3/4' matches '0.75'; pix2struct "
+                "compares text)",
 }
 
 _NUM = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+_FRACTION = re.compile(r"^([-+]?\d+)\s*/\s*(\d+)$")
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$")
 
 
@@ -57,6 +60,10 @@ def _parse(text: object) -> tuple[float, bool] | None:
         t = t[0] + t[2:]
     if _THOUSANDS.match(t):
         t = t.replace(",", "")
+    frac = _FRACTION.match(t)
+    if frac and int(frac.group(2)) != 0:
+        value = int(frac.group(1)) / int(frac.group(2))
+        return (value / 100.0 if percent else value), percent
     if not _NUM.match(t):
         return None
     value = float(t)
@@ -84,48 +91,3 @@ def relaxed_match(prediction: object, target: object, tolerance: float = 0.05) -
             (preds if p[1] else targets).append((p[0] if p[1] else t[0]) * 100.0)
         return any(_close(a, b, tolerance) for a in preds for b in targets)
     return _clean(prediction).lower() == _clean(target).lower()
-
-
-_MARKERS = [re.compile(r"final\s+answer\s*(?:is\b)?\s*[:：]?\s*", re.IGNORECASE),
-            re.compile(r"\banswer\s*(?:is\b\s*[:：]?|[:：])\s*", re.IGNORECASE)]
-_QUALIFIER = re.compile(r"^(?:approximately|approx\.?|about|around|roughly|nearly|almost|~|≈)\s*", re.IGNORECASE)
-
-
-def _last_boxed(text: str) -> str | None:
-    start = text.rfind("\\boxed{")
-    if start < 0:
-        return None
-    depth, i = 0, start + len("\\boxed")
-    for j in range(i, len(text)):
-        if text[j] == "{":
-            depth += 1
-        elif text[j] == "}":
-            depth -= 1
-            if depth == 0:
-                return text[i + 1:j]
-    return None
-
-
-def _tidy(answer: str) -> str:
-    a = _clean(answer)
-    a = _QUALIFIER.sub("", a)
-    if len(a) > 2 and a.startswith("$") and a.endswith("$"):  # inline LaTeX math
-        a = a[1:-1]
-    return _clean(a)
-
-
-def extract_final_answer(text: object) -> str:
-    """The short final answer of a step-by-step reply: the last ``\\boxed{}`` value, else the rest
-    of the line after the last "final answer" marker, else after the last "answer is" / "answer:",
-    else the last line; a leading "approximately" / "about" / "~" is dropped."""
-    text = str(text or "").strip()
-    boxed = _last_boxed(text)
-    if boxed is not None:
-        return _tidy(boxed)
-    for marker in _MARKERS:
-        ends = [m.end() for m in marker.finditer(text)]
-        if ends:
-            rest = text[ends[-1]:].strip().splitlines()
-            return _tidy(rest[0]) if rest else ""
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    return _tidy(lines[-1]) if lines else ""
