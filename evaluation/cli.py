@@ -20,7 +20,8 @@ from reachqa_builder.cli_flags import add_dataclass_flags, dataclass_from_args
 
 from .runner import GenerationSettings
 
-INVALID_WARN_SHARE = 0.05  # warn when more than this share of judged items has no verdict
+INVALID_WARN_SHARE = 0.05
+OUTPUT_FILES = ("judged.jsonl",)  # what `reachqa judge --out DIR` writes: never read back as input from DIR  # warn when more than this share of judged items has no verdict
 
 # errors a user can cause and fix: reported as one line
 USER_ERRORS = (FileNotFoundError, ValueError, KeyError, RuntimeError, ImportError, OSError)
@@ -166,6 +167,8 @@ def _add_judge_args(p: argparse.ArgumentParser, short_server_flags: bool) -> Non
     g = p.add_argument_group("judge")
     add_dataclass_flags(g, JudgeConfig, prefix="judge", exclude=("progress",), aliases=aliases)
     g.add_argument("--no-judge", action="store_true", help="only the relaxed rule, no LLM judge")
+    g.add_argument("--no-benchmark-grading", action="store_true",
+                   help="skip the benchmark's own grading beside the judge (CharXiv's grading queries)")
     g.add_argument("--relaxed", choices=("auto", "all", "none"), default="auto",
                    help="where the relaxed rule applies: auto (benchmarks with short answers), all, none")
 
@@ -214,9 +217,9 @@ def _gather(inputs: list[str], fmt: str, benchmark: str | None) -> list[dict]:
         path = Path(item)
         if not path.exists():
             raise FileNotFoundError(f"no prediction file or folder at {path}")
-        ours = [f for f in (sorted(path.glob("*.jsonl")) if path.is_dir() else [path])
-                if f.suffix == ".jsonl" and _is_reachqa_file(f)] if fmt in ("auto", "reachqa") else []
-        if ours and (fmt == "reachqa" or not path.is_dir() or len(ours) == len(list(path.glob("*.jsonl")))):
+        listed = [f for f in sorted(path.glob("*.jsonl")) if f.name not in OUTPUT_FILES] if path.is_dir() else [path]
+        ours = [f for f in listed if f.suffix == ".jsonl" and _is_reachqa_file(f)] if fmt in ("auto", "reachqa") else []
+        if ours and (fmt == "reachqa" or not path.is_dir() or len(ours) == len(listed)):
             for f in ours:
                 recs = read_predictions(f)
                 if benchmark:
@@ -272,7 +275,8 @@ def _judge_and_report(args: argparse.Namespace, records: list[dict], command: st
         return _fail(command, "--judge-model is required (or --no-judge for the relaxed rule only)")
     unknown = set()
     for r in records:
-        for stale in ("judge", "judge_analysis", "judge_reply", "judge_error", "relaxed", "extracted"):
+        for stale in ("judge", "judge_analysis", "judge_reply", "judge_error", "relaxed", "extracted", "official",
+                      "official_extracted", "official_error"):
             r.pop(stale, None)  # a judged.jsonl given as input is judged afresh
         applies = _relaxed_applies(r["benchmark"], args.relaxed)
         if applies is None:
@@ -283,7 +287,7 @@ def _judge_and_report(args: argparse.Namespace, records: list[dict], command: st
     if unknown:
         print(f"reachqa {command}: warning: {', '.join(sorted(unknown))} not a registered benchmark: no relaxed "
               f"accuracy for it (pass --benchmark NAME, or --relaxed all)", file=sys.stderr)
-    fingerprint = None
+    fingerprint = judge_usage = None
     if not args.no_judge:
         try:
             config = dataclass_from_args(JudgeConfig, args, prefix="judge", progress=not args.no_progress)
@@ -298,11 +302,22 @@ def _judge_and_report(args: argparse.Namespace, records: list[dict], command: st
             if e:
                 r["judge_error"] = e
         fingerprint = result.fingerprint
+        usage = result.usage
         print(f"judge ({fingerprint['protocol']} protocol): {result.scored} scored, {result.invalid} invalid; "
-              f"requests {result.usage.get('requests')}, cache hits {result.usage.get('cache_hits')}", file=sys.stderr)
+              f"requests {usage.get('requests')}, cache hits {usage.get('cache_hits')}", file=sys.stderr)
+        if not args.no_benchmark_grading and any(r["benchmark"] == "charxiv" for r in records):
+            from .charxiv_grading import grade_charxiv
+
+            graded = grade_charxiv(records, config)
+            print(f"charxiv's own grading: {graded['graded']} graded, {graded['ungradable']} without template ids "
+                  f"(not graded); requests {graded['requests']}, cache hits {graded['cache_hits']}", file=sys.stderr)
+            usage = config.usage_with_cost({k: usage.get(k, 0) + graded.get(k, 0)
+                                            for k in ("requests", "cache_hits", "prompt_tokens", "completion_tokens")})
+        judge_usage = usage
     out = Path(args.out)
     atomic_write_text(out / "judged.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
-    summary = write_report(out, records, fingerprint, collect_meta(records, fingerprint, list(getattr(args, "inputs", []))))
+    summary = write_report(out, records, fingerprint, collect_meta(records, fingerprint, list(getattr(args, "inputs", []))),
+                           judge_usage)
     print(markdown_report(summary), end="")
     judged = [r for r in records if "judge" in r]
     invalid = [r for r in judged if r["judge"] == "invalid"]
@@ -335,6 +350,9 @@ def configure_evaluate(parser: argparse.ArgumentParser) -> None:
     are --judge-base-url / --judge-api-key.
     """
     parser.add_argument("--out", required=True, help="evaluation folder")
+    parser.add_argument("--baseline", default=None,
+                        help="an earlier evaluation folder: also write OUT/compare.json and compare.md, the paired "
+                             "difference to it with its 95%% interval (as `reachqa compare OUT BASELINE`)")
     _add_infer_args(parser, with_out=False)
     _add_judge_args(parser, short_server_flags=False)
     parser.set_defaults(run=run_evaluate)
@@ -346,6 +364,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     if not args.no_judge and not args.judge_model:
         return _fail("evaluate", "--judge-model is required (or --no-judge for the relaxed rule only)")
+    if args.baseline and not (Path(args.baseline) / "judged.jsonl").is_file() and not Path(args.baseline).is_file():
+        return _fail("evaluate", f"--baseline: no judged.jsonl at {args.baseline} (a folder written by reachqa "
+                                 f"judge / evaluate)")
     try:
         names = [name for name, _ in parse_benchmark_list(args.benchmarks)]
     except (KeyError, ValueError) as exc:
@@ -361,4 +382,11 @@ def run_evaluate(args: argparse.Namespace) -> int:
         return _fail("evaluate", "inference wrote no predictions; nothing to judge", 1)
     judge_args = argparse.Namespace(**{**vars(args), "inputs": [str(f) for f in files if f.is_file()]})
     judge_code = _judge_and_report(judge_args, records, "evaluate")
+    if args.baseline and judge_code == 0:
+        from .compare import write_comparison
+
+        try:
+            write_comparison(str(out), args.baseline, str(out))
+        except (FileNotFoundError, ValueError, KeyError) as exc:
+            return _fail("evaluate", f"comparison with {args.baseline}: {exc}")
     return judge_code or infer_code

@@ -9,9 +9,13 @@ protocol; ``json``: reachqa's JSON-schema variant). Requests go through the shar
 An item whose request fails for good, or whose reply has no readable verdict, is ``invalid``:
 counted and reported. The paper's accuracy counts it as not correct over all items
 (``accuracy``); ``accuracy_scored`` is over the items with a verdict. Before sending everything,
-the first item is judged alone: a judge that cannot be reached (connection refused, unknown host)
-or refuses us (401/403/404) stops the run with :class:`JudgeUnavailable` instead of failing every
-item one by one.
+the first item is judged alone: a judge that cannot be reached (connection refused, unknown host),
+refuses us (401/403/404) or answers with server errors (5xx) through its retries stops the run
+with :class:`JudgeUnavailable` instead of failing every item one by one.
+
+``JudgeResult.usage`` counts the requests sent and the tokens the server reported for this run
+(cache hits cost nothing); with ``price_per_prompt_token`` / ``price_per_completion_token`` set
+it also holds ``cost``.
 """
 
 from __future__ import annotations
@@ -62,11 +66,24 @@ class JudgeConfig:
         "help": "judge reply cache, SQLite (default: $REACHQA_HOME/judge-cache.sqlite, REACHQA_HOME defaulting "
                 "to ~/.cache/reachqa); None disables"})
     progress: bool = field(default=True, metadata={"help": "show a progress bar"})
+    price_per_prompt_token: float | None = field(default=None, metadata={
+        "help": "price of one judge prompt token (e.g. 2.5e-6 for $2.50 per million), for the cost in report.json"})
+    price_per_completion_token: float | None = field(default=None, metadata={
+        "help": "price of one judge completion token (e.g. 1e-5), for the cost in report.json"})
 
     def __post_init__(self) -> None:
         get_protocol(self.protocol)  # fails early with the valid names
         if self.max_retries < 0 or self.timeout <= 0:
             raise ValueError("max_retries must be >= 0 and timeout > 0")
+        if any(p is not None and p < 0 for p in (self.price_per_prompt_token, self.price_per_completion_token)):
+            raise ValueError("judge token prices must be >= 0")
+
+    def usage_with_cost(self, usage: dict[str, Any]) -> dict[str, Any]:
+        """``usage`` plus the prices and ``cost`` (None when no price is set)."""
+        pp, pc = self.price_per_prompt_token, self.price_per_completion_token
+        cost = None if pp is None and pc is None else \
+            (pp or 0.0) * usage.get("prompt_tokens", 0) + (pc or 0.0) * usage.get("completion_tokens", 0)
+        return {**usage, "price_per_prompt_token": pp, "price_per_completion_token": pc, "cost": cost}
 
     def api_config(self) -> APIConfig:
         from .inference.api import APIConfig
@@ -120,7 +137,8 @@ def judge_request(question: str, answer: str, prediction: str, judge_model: str,
 
 
 def _unusable(exc: APIError) -> bool:
-    return exc.fatal or exc.kind == "connection"
+    """A first item failing like this means the judge cannot be used now: stop before the rest."""
+    return exc.fatal or exc.kind == "connection" or (exc.status or 0) >= 500
 
 
 def judge_items(questions: Sequence[str], references: Sequence[str], predictions: Sequence[str],
@@ -142,6 +160,9 @@ def judge_items(questions: Sequence[str], references: Sequence[str], predictions
     errors: list[str | None] = [None] * len(requests)
 
     api = config.api_config()
+    from .inference.api import Usage
+
+    shared = Usage()  # the pre-check's requests count too
 
     async def ask(client: APIClient, i: int) -> None:
         errors[i] = None
@@ -159,11 +180,11 @@ def judge_items(questions: Sequence[str], references: Sequence[str], predictions
 
     async def preflight() -> None:
         """The first item alone, with at most 2 retries: stop early when the judge is unusable."""
-        async with APIClient(replace(api, max_retries=min(2, api.max_retries))) as client:
+        async with APIClient(replace(api, max_retries=min(2, api.max_retries)), usage=shared) as client:
             try:
                 await ask(client, 0)
             except APIError as exc:
-                if exc.fatal or exc.kind == "connection":
+                if _unusable(exc):
                     status = "" if exc.status is None else f" {exc.status}"
                     raise JudgeUnavailable(f"the judge at {api.base_url} cannot be used "
                                            f"({exc.kind}{status}): {exc.message[:200]}") from None
@@ -174,7 +195,7 @@ def judge_items(questions: Sequence[str], references: Sequence[str], predictions
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(requests), desc="judge", unit="item")
-        async with APIClient(api) as client:
+        async with APIClient(api, usage=shared) as client:
             async def guarded(i: int) -> None:
                 try:
                     await ask(client, i)
@@ -193,4 +214,5 @@ def judge_items(questions: Sequence[str], references: Sequence[str], predictions
     if requests:
         asyncio.run(preflight())
     usage = asyncio.run(run())
-    return JudgeResult(verdicts, analyses, replies, errors, proto.fingerprint(config.judge_model), usage)
+    return JudgeResult(verdicts, analyses, replies, errors, proto.fingerprint(config.judge_model),
+                       config.usage_with_cost(usage))
