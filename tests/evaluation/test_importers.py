@@ -227,3 +227,60 @@ def test_unknown_inputs(tmp_path):
         import_predictions(path, "csv")
     with pytest.raises(FileNotFoundError):
         import_predictions(tmp_path / "none.json")
+
+
+def _sample_v04_no_doc(i, doc):  # >= 0.4: no doc; "input" is the full prompt; per-split metric keys
+    split = "human" if doc["type"] == "human_test" else "augmented"
+    return {"doc_id": i, "input": doc["question"] + "\nAnswer the question with a single word.",
+            "target": doc["answer"], "arguments": {"gen_args_0": {"arg_0": "<image>", "arg_1": {}}},
+            "resps": [["The answer is " + doc["answer"]]], "filtered_resps": ["The answer is " + doc["answer"]],
+            "doc_hash": "h", "prompt_hash": "p", "target_hash": "t", "relaxed_overall": 1.0,
+            f"relaxed_{split}_split": 1.0}
+
+
+def test_lmms_eval_04_without_doc_keeps_split_and_strips_the_format_suffix(tmp_path):
+    path = _jsonl(tmp_path / "20250101_120000_samples_chartqa.jsonl", [_sample_v04_no_doc(i, d) for i, d in enumerate(DOCS)])
+    assert _triples(import_predictions(path)) == EXPECTED_LMMS
+    # a run whose task config names its own post prompt: the results file says which
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "results.json").write_text(json.dumps({
+        "results": {"chartqa": {}}, "configs": {"chartqa": {"task": "chartqa", "lmms_eval_specific_kwargs": {
+            "default": {"pre_prompt": "Look closely. ", "post_prompt": " Reply in one token."}}}}}))
+    sample = _sample_v04_no_doc(0, DOCS[0])
+    sample["input"] = "Look closely. What is the highest value? Reply in one token."
+    _jsonl(run / "samples_chartqa.jsonl", [sample])
+    assert _triples(import_predictions(run)) == EXPECTED_LMMS[:1]
+
+
+def _pandas_frame():
+    import pandas as pd
+
+    return pd.DataFrame({"index": [0, 1], "question": ["What is the highest value?", "How many bars?"],
+                         "answer": ["71708", "3"], "prediction": ["71708", float("nan")],
+                         "category": ["human_test", "augmented_test"]})
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "tsv", "json"])
+@pytest.mark.parametrize("run_id", ["T20250101-120000", "T20241203_G8a4f2e1", None])
+def test_vlmevalkit_run_folders_model_names_and_pred_formats(tmp_path, fmt, run_id):
+    """Written as VLMEvalKit's ``dump`` writes each PRED_FORMAT (pandas; json: ``to_dict('records')``)."""
+    model = "ReachQA-LLaVA-8B"  # names a benchmark itself
+    folder = tmp_path / model / run_id if run_id else tmp_path / model
+    folder.mkdir(parents=True)
+    path = folder / f"{model}_ChartQA_TEST.{fmt}"
+    frame = _pandas_frame()
+    if fmt == "xlsx":
+        frame.to_excel(path, index=False)
+    elif fmt == "tsv":
+        frame.to_csv(path, sep="\t", index=False, encoding="utf-8", quoting=csv.QUOTE_ALL)
+    else:
+        json.dump(frame.to_dict("records"), open(path, "w"), indent=4, ensure_ascii=False)
+    (folder / "status.json").write_text(json.dumps({"status": "done"}))
+    for source in (folder, path):
+        recs = import_predictions(source)
+        assert detect_format(source) == "vlmevalkit"
+        assert [(r["benchmark"], r["subset"], r["question"], r["answer"], r["prediction"]) for r in recs] == [
+            ("chartqa", "human", "What is the highest value?", "71708", "71708"),
+            ("chartqa", "augmented", "How many bars?", "3", "")]
+        assert {r["model"] for r in recs} == {model}
