@@ -112,11 +112,11 @@ def write_mathvista_parquet(root: Path, charts: list[bytes]) -> Path:
     rows = {"pid": ["1", "2"], "question": ["What is x?", "Which is largest?"],
             "image": ["images/1.jpg", "images/2.jpg"],
             "decoded_image": [{"bytes": c, "path": None} for c in charts[:2]],
-            "choices": [None, ["A", "B", "C"]], "unit": [None, None], "precision": [None, None],
-            "answer": ["4", "B"], "question_type": ["free_form", "multi_choice"],
+            "choices": [None, ["red", "blue", "green"]], "unit": [None, None], "precision": [None, None],
+            "answer": ["4", "blue"], "question_type": ["free_form", "multi_choice"],
             "answer_type": ["integer", "text"],
             "query": ["Hint: answer with an integer.\nQuestion: What is x?",
-                      "Hint: pick a letter.\nQuestion: Which is largest?\nChoices:\n(A) A\n(B) B\n(C) C"]}
+                      "Hint: pick a letter.\nQuestion: Which is largest?\nChoices:\n(A) red\n(B) blue\n(C) green"]}
     feats = datasets.Features({"pid": datasets.Value("string"), "question": datasets.Value("string"),
                                "image": datasets.Value("string"), "decoded_image": datasets.Image(),
                                "choices": datasets.Sequence(datasets.Value("string")),

@@ -141,3 +141,26 @@ def test_short_answers_are_not_mangled_on_the_judge_route(tmp_path, capsys):
     judged = [json.loads(ln) for ln in (tmp_path / "out" / "judged.jsonl").read_text().splitlines()]
     assert [r["extracted"] for r in judged] == ["About the same", "Nearly half", "17", "B"]
     assert [r["relaxed"] for r in judged] == [True, True, True, False]
+
+
+def test_mathvista_option_letters_on_the_judge_route(tmp_path, charts):
+    """Predictions written by `reachqa infer` keep MathVista's choices; `judge` maps a letter to its text."""
+    import json
+
+    from evaluation.benchmarks import load_benchmark
+    from evaluation.runner import _json_meta
+    from reachqa_builder.cli import main
+    from tests.evaluation import benchmark_fixtures as fx
+
+    root = fx.write_mathvista_parquet(tmp_path / "mv", charts)
+    sample = [s for s in load_benchmark("mathvista", str(root)) if s.subset == "multi_choice"][0]
+    preds = tmp_path / "preds"
+    preds.mkdir()
+    rec = {"id": sample.id, "benchmark": "mathvista", "subset": sample.subset, "question": sample.question,
+           "answer": sample.answer, "prediction": "Comparing the bars... The answer is (B).",
+           "meta": _json_meta(sample.meta)}
+    (preds / "mathvista.jsonl").write_text(json.dumps(rec) + "\n")
+    assert main(["judge", str(preds), "--no-judge", "--out", str(tmp_path / "out")]) == 0
+    judged = json.loads((tmp_path / "out" / "judged.jsonl").read_text())
+    assert rec["meta"]["choices"] == ["red", "blue", "green"] and judged["extracted"] == "blue"
+    assert judged["relaxed"] is True

@@ -123,8 +123,8 @@ def test_chartx_release_layout(tmp_path, charts):
 
 def test_mathvista_and_mathvision_parquet(tmp_path, charts):
     mv = list(load_benchmark("mathvista", str(fx.write_mathvista_parquet(tmp_path / "mv", charts))))
-    assert [(s.id, s.subset, s.answer) for s in mv] == [("1", "free_form", "4"), ("2", "multi_choice", "B")]
-    assert mv[1].question.startswith("Hint:") and "(B) B" in mv[1].question  # the full query with choices
+    assert [(s.id, s.subset, s.answer) for s in mv] == [("1", "free_form", "4"), ("2", "multi_choice", "blue")]
+    assert mv[1].question.startswith("Hint:") and "(B) blue" in mv[1].question  # the full query with choices
     mvis = list(load_benchmark("mathvision", str(fx.write_mathvision_parquet(tmp_path / "mvis", charts))))
     assert [(s.subset, s.answer) for s in mvis] == [("multi_choice", "C"), ("free_form", "12")]
     assert "(C) pentagon" in mvis[0].question and mvis[1].image == charts[1]
@@ -221,6 +221,20 @@ def test_reachqa_released_layout_renders_missing_images(tmp_path):
     (root / records[0]["code"]).unlink()  # now only the cache can provide it
     again = list(load_benchmark("reachqa", str(root), image_cache=str(cache), render_env="current", limit=2))
     assert [s.image for s in again] == [samples[0].image] * 2
+
+
+@pytest.mark.skipif(not RELEASED_TEST.is_dir(), reason="released ReachQA test data not present")
+def test_reachqa_render_progress_is_shown(tmp_path, capsys):
+    """While benchmark charts render (before the first question is answered) a bar counts them."""
+    root = tmp_path / "reachqa_test"
+    (root / "code").mkdir(parents=True)
+    records = json.loads((RELEASED_TEST / "instruction_data_2k.json").read_text())[:4]
+    (root / "instruction_data_2k.json").write_text(json.dumps(records))
+    shutil.copy(RELEASED_TEST / records[0]["code"], root / records[0]["code"])
+    next(iter(load_benchmark("reachqa", str(root), image_cache=str(tmp_path / "c"), render_env="current",
+                             progress=True)))
+    err = capsys.readouterr().err
+    assert "rendering benchmark charts" in err and "1/1" in err
 
 
 def test_missing_files_are_named(tmp_path):
