@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, Sequence
 
-__all__ = ["final_answer", "relaxed_correct", "judge_pairs", "judge_config"]
+__all__ = ["final_answer", "relaxed_correct", "judge_pairs", "judge_config", "judge_errors"]
 
 
 def _module(name: str):
@@ -42,3 +42,8 @@ def judge_pairs(questions: Sequence[str], references: Sequence[str], predictions
     """Judge every triple with the evaluation's judge (cached, concurrent); returns its ``JudgeResult``
     (``verdicts`` "correct" / "incorrect" / "invalid" per item, and ``usage`` of the client)."""
     return _module("evaluation.judge").judge_items(questions, references, predictions, config)
+
+
+def judge_errors() -> tuple[type[Exception], ...]:
+    """The errors that mean the judge cannot be used at all (unreachable, or it refuses the key or model)."""
+    return (_module("evaluation.judge").JudgeUnavailable,)

@@ -31,12 +31,12 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from training.config import PRESETS_DIR
 from training.rewards import ANSWER_FORMATS, FORMAT_INSTRUCTIONS, REWARD_NAMES
 
 logger = logging.getLogger("training")
 
-GRPO_CONFIG = PRESETS_DIR / "methods" / "grpo.yaml"  # the method's base, not a --config preset
+# the method's base (not a --config preset); no torch / transformers / trl import at module level
+GRPO_CONFIG = Path(__file__).resolve().parent / "configs" / "methods" / "grpo.yaml"
 REWARD_LOG = "reward_log.jsonl"
 
 
@@ -256,6 +256,11 @@ def run(model_args, data_args, lora_args, training_args, reward_args) -> dict:
     trainer.save_model()
     trainer.log_metrics("train", result.metrics)
     trainer.save_metrics("train", result.metrics)
+    if evaluation is not None:  # rewards of sampled completions on the eval rows
+        eval_metrics = trainer.evaluate()
+        trainer.log_metrics("eval", eval_metrics)
+        trainer.save_metrics("eval", eval_metrics)
+        metrics.update(eval_metrics)
     trainer.save_state()
     if trainer.is_world_process_zero():
         record_absolute_base(output_dir, model_args.model_name_or_path)
@@ -279,10 +284,12 @@ def main(argv: list[str] | None = None, prog: str = "reachqa train --method grpo
         return 2
     import transformers
 
+    from reachqa_builder.scoring import judge_errors
+
     transformers.utils.logging.set_verbosity_warning()
     try:
         run(*args)
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, *judge_errors()) as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -67,7 +67,7 @@ def follows_format(text: str, answer_format: str) -> bool:
         return bool(m and m.group("think").strip() and m.group("answer").strip())
     if answer_format == "answer_is":
         lines = [ln for ln in text.splitlines() if ln.strip()]
-        return bool(lines) and len(lines) >= 2 and bool(_ANSWER_IS_LINE.search(lines[-1]))
+        return len(lines) >= 2 and bool(_ANSWER_IS_LINE.search(lines[-1]))
     raise ValueError(f"answer format {answer_format!r}: choose one of {', '.join(ANSWER_FORMATS)}")
 
 

@@ -51,7 +51,7 @@ def test_grpo_steps_log_rewards_then_merge_and_infer(tiny_models, grpo_dataset, 
     out = tmp_path / "run"
     with OpenAIServer(parity_judge) as server:
         accelerate_launch(["--method", "grpo", "--model_name_or_path", str(tiny_models["llava"]), "--dataset",
-                           str(grpo_dataset), "--output_dir", str(out), "--max_steps", "3",
+                           str(grpo_dataset), "--output_dir", str(out), "--max_steps", "3", "--eval_size", "2",
                            "--rewards", "accuracy", "format", "judge", "--reward_weights", "1", "0.5", "1",
                            "--judge_model", "judge-1", "--judge_base_url", server.url,
                            "--judge_cache", str(tmp_path / "judge.sqlite"), "--judge_usd_per_mtok_in", "2.5",
@@ -73,11 +73,14 @@ def test_grpo_steps_log_rewards_then_merge_and_infer(tiny_models, grpo_dataset, 
     assert [r["step"] for r in log] == [1, 2, 3]
     assert [r["rewards/judge/mean"] for r in log] == [h["rewards/judge/mean"] for h in steps]
     usage = json.loads((out / "judge_usage.json").read_text())
-    assert usage["items"] == 12 and usage["usd"] > 0 and len(usage["per_step"]) == 3
+    # 3 training steps of 4 completions, then the eval's 2 prompts x 4
+    assert usage["items"] == 3 * 4 + 2 * 4 and usage["usd"] > 0 and len(usage["per_step"]) == 4
 
     # the references: concise_answer where filled, the answer column for the one row without it
     report = json.loads((out / "data_report.json").read_text())
-    assert report[0]["kept"] == 8 and report[0]["reference_fallback_rows"] == 1
+    assert [r["kept"] for r in report] == [6, 2] and sum(r["reference_fallback_rows"] for r in report) == 1
+    evaluated = json.loads((out / "eval_results.json").read_text())  # rewards of the eval rows' groups
+    assert 0.0 <= evaluated["eval_rewards/accuracy/mean"] <= 1.0 and "eval_rewards/judge/mean" in evaluated
     run = json.loads((out / "reachqa_training.json").read_text())
     assert run["method"] == "grpo" and run["training"]["num_generations"] == 4 and run["training"]["beta"] == 0.04
     assert run["rewards"]["answer_format"] == "think" and "<answer>" in run["prompt_suffix"]
@@ -99,7 +102,7 @@ def test_grpo_steps_log_rewards_then_merge_and_infer(tiny_models, grpo_dataset, 
     assert len(lines) == 2 and all(r["prediction"] and r["model"] == "merged" for r in lines)
 
 
-def test_method_flag_and_bad_options(tiny_models, grpo_dataset, tmp_path, capsys):
+def test_method_flag_and_bad_options(tiny_models, grpo_dataset, tmp_path, capsys, monkeypatch):
     base = ["train", "--method", "grpo", "--model_name_or_path", str(tiny_models["llava"]), "--dataset",
             str(grpo_dataset), "--output_dir", str(tmp_path / "o"), "--use_cpu", "true"]
     assert cli_main(["train", "--method", "ppo"]) == 2
@@ -110,6 +113,15 @@ def test_method_flag_and_bad_options(tiny_models, grpo_dataset, tmp_path, capsys
     assert "--judge_model" in capsys.readouterr().err
     assert cli_main(base + ["--rewards", "accuracy", "--reward_weights", "1", "2"]) == 2
     assert "one weight per reward" in capsys.readouterr().err
+    # a judge that cannot be reached stops the run with one line, no traceback
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    assert cli_main(base + ["--rewards", "judge", "--judge_model", "j", "--judge_base_url", "http://127.0.0.1:9/v1",
+                            "--judge_cache", str(tmp_path / "c.sqlite"), "--max_steps", "1",
+                            "--per_device_train_batch_size", "2", "--num_generations", "2",
+                            "--gradient_accumulation_steps", "1", "--max_completion_length", "4",
+                            "--activation_checkpointing", "false", "--gradient_checkpointing", "false"]) == 2
+    err = capsys.readouterr().err
+    assert "the judge at http://127.0.0.1:9/v1 cannot be used" in err and "Traceback" not in err
     assert not (tmp_path / "o" / "adapter_model.safetensors").exists()
 
 
