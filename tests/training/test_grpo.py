@@ -10,6 +10,7 @@ import datasets
 import evaluate
 import pytest
 import torch
+from safetensors import safe_open
 from transformers import AutoModelForImageTextToText
 
 from reachqa_builder.cli import main as cli_main
@@ -100,6 +101,21 @@ def test_grpo_steps_log_rewards_then_merge_and_infer(tiny_models, grpo_dataset, 
                      "--out", str(preds), "--max-new-tokens", "6", "--no-progress"]) == 0
     lines = [json.loads(line) for line in (preds / "reachqa.jsonl").read_text().splitlines()]
     assert len(lines) == 2 and all(r["prediction"] and r["model"] == "merged" for r in lines)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", ["internvl", "llava_next"])
+def test_other_families_through_reachqa_train(family, tiny_models, grpo_dataset, tmp_path):
+    """`reachqa train --method grpo` (in-process) on InternVL's tiles and LLaVA-NeXT's anyres grids."""
+    out = tmp_path / "run"
+    assert cli_main(["train", "--method", "grpo", "--model_name_or_path", str(tiny_models[family]), "--dataset",
+                     str(grpo_dataset), "--output_dir", str(out), "--max_steps", "2", "--train_projector", "true",
+                     *FAST]) == 0
+    log = [json.loads(line) for line in (out / "reward_log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log] == [1, 2] and all("rewards/accuracy/mean" in r for r in log)
+    with safe_open(out / "adapter_model.safetensors", "pt") as f:
+        keys = list(f.keys())
+    assert any("multi_modal_projector" in k for k in keys) and any("lora_" in k for k in keys)
 
 
 def test_method_flag_and_bad_options(tiny_models, grpo_dataset, tmp_path, capsys, monkeypatch):
