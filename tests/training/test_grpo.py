@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import datasets
@@ -220,3 +222,13 @@ def test_judge_reward_cached_concurrent_with_cost(tmp_path, monkeypatch):
     assert judge.cost.items == 8 and judge.cost.invalid == 2 and judge.cost.cache_hits >= 3
     assert judge.cost.usd == pytest.approx(
         (judge.cost.prompt_tokens * 2.5 + judge.cost.completion_tokens * 10.0) / 1e6)
+
+
+def test_grpo_modules_import_neither_evaluation_nor_heavy_packages():
+    """training stays a peer of evaluation (the scoring comes through reachqa_builder.scoring, on first use), and
+    the GRPO modules load no trl / torch / transformers until a run starts."""
+    code = ("import sys, training.grpo, training.rewards, training.methods, reachqa_builder.scoring; "
+            "print(sorted(m for m in ('evaluation', 'trl', 'torch', 'transformers') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
