@@ -215,6 +215,7 @@ def run(model_args, data_args, lora_args, training_args, reward_args) -> dict:
     transformers.set_seed(training_args.seed)
     dtype = resolve_dtype(model_args.dtype, training_args.bf16, training_args.fp16)
     model, processor = load_model_and_processor(model_args, dtype)
+    padding_side = processor.tokenizer.padding_side
     processor.tokenizer.padding_side = "left"  # GRPOTrainer generates from left-padded prompts
     apply_image_budget(processor, model.config, data_args.max_tiles, data_args.max_pixels)
     formatter = ChatFormatter(processor, prompt_suffix(data_args, reward_args), data_args.system_prompt,
@@ -264,7 +265,7 @@ def run(model_args, data_args, lora_args, training_args, reward_args) -> dict:
     trainer.save_state()
     if trainer.is_world_process_zero():
         record_absolute_base(output_dir, model_args.model_name_or_path)
-        processor.tokenizer.padding_side = "right"  # what inference and SFT expect from a saved processor
+        processor.tokenizer.padding_side = padding_side  # the checkpoint's own, for inference and SFT
         processor.save_pretrained(training_args.output_dir)
         copy_conversion_record(model_args.model_name_or_path, training_args.output_dir)
         judges = [r for r in rewards if r.__name__ == "judge"]
