@@ -12,6 +12,13 @@ been run in this project's sessions so far (no GPU was lent).
 
     .venv/bin/python bench/train.py                    # picks GPU if there is one, else CPU tiny
     .venv/bin/python bench/train.py --steps 20 --batch-size 2
+    .venv/bin/python bench/train.py --method grpo      # GRPO steps (TRL GRPOTrainer), group size 8
+
+``--method grpo`` times optimizer steps of ``reachqa train --method grpo`` (sampling a group of 8
+completions per prompt, rewards, the policy update; TRL logs each step's time) in the same 8B shape,
+once without the KL term (``--beta 0``, the baseline: no reference forward) and once with the preset's
+``beta`` 0.04, and prints seconds per step, completion tokens per second and peak memory. The GPU
+path has not been run (no GPU was lent to that session); on CPU it runs the tiny model.
 """
 
 from __future__ import annotations
@@ -138,6 +145,81 @@ def run_variant(model_dir: str, dataset: str, checkpointing: bool, steps: int, b
             "memory_kind": "peak GPU memory allocated" if on_gpu else "peak process RSS"}
 
 
+def best_of(variants: dict[str, list[str]], repeats: int, on_gpu: bool) -> dict[str, dict] | None:
+    """Run this script once per variant (``--variant NAME`` + its arguments) ``repeats`` times, alternating, each
+    in a fresh process so peak memory is clean; the run with the most tokens/s of each variant, or None when
+    a run failed (its error printed)."""
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    if not on_gpu:
+        env["OMP_NUM_THREADS"] = "1"  # one thread: stable timings on a shared CPU
+    results: dict[str, dict] = {}
+    for _ in range(repeats):
+        for variant, args in variants.items():
+            proc = subprocess.run([sys.executable, __file__, "--variant", variant, *args], capture_output=True,
+                                  text=True, env=env)
+            if proc.returncode != 0:
+                print(proc.stderr[-4000:], file=sys.stderr)
+                return None
+            run = json.loads(proc.stdout.strip().splitlines()[-1])
+            if variant not in results or run["tokens_per_s"] > results[variant]["tokens_per_s"]:
+                results[variant] = run
+    return results
+
+
+def run_grpo_variant(model_dir: str, dataset: str, beta: float, steps: int, group: int) -> dict:
+    """``steps`` + 1 GRPO optimizer steps through ``training.grpo`` in this process (one prompt of ``group``
+    completions per step; the first step is warm-up); returns the figures from TRL's per-step log."""
+    import torch
+
+    from training.grpo import main as grpo_main
+
+    on_gpu = torch.cuda.is_available()
+    with tempfile.TemporaryDirectory(prefix="bench-grpo-") as out:
+        args = ["--model_name_or_path", model_dir, "--dataset", dataset, "--output_dir", out,
+                "--max_steps", str(steps + 1), "--beta", str(beta), "--num_generations", str(group),
+                "--per_device_train_batch_size", str(group), "--gradient_accumulation_steps", "1",
+                "--max_completion_length", "1024" if on_gpu else "16", "--save_strategy", "no",
+                "--disable_tqdm", "true", "--dataloader_num_workers", "0"]
+        if not on_gpu:
+            args += ["--use_cpu", "true", "--activation_checkpointing", "false", "--gradient_checkpointing", "false"]
+        if grpo_main(args, prog="bench/train.py grpo") != 0:
+            raise RuntimeError("the GRPO run failed (see its error above)")
+        history = json.loads((Path(out) / "trainer_state.json").read_text())["log_history"]
+    logged = [h for h in history if "step_time" in h][1:]  # the first step is warm-up
+    seconds = sum(h["step_time"] for h in logged)
+    tokens = sum(h["completions/mean_length"] * group for h in logged)
+    peak = (torch.cuda.max_memory_allocated() if on_gpu
+            else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    return {"seconds_per_step": seconds / len(logged), "tokens_per_s": tokens / seconds, "peak_bytes": peak,
+            "steps": len(logged), "device": torch.cuda.get_device_name() if on_gpu else "cpu",
+            "memory_kind": "peak GPU memory allocated" if on_gpu else "peak process RSS"}
+
+
+def main_grpo(steps: int, repeats: int, group: int) -> int:
+    """Baseline (no KL term) and preset (beta 0.04) GRPO steps, each in a fresh process; prints both."""
+    import torch
+
+    on_gpu = torch.cuda.is_available()
+    with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
+        dataset, model_dir = build_inputs(Path(tmp), on_gpu)
+        common = ["--method", "grpo", "--model-dir", str(model_dir), "--dataset", str(dataset), "--steps", str(steps),
+                  "--group", str(group)]
+        results = best_of({"nokl": common + ["--beta", "0"], "kl": common + ["--beta", "0.04"]}, repeats, on_gpu)
+        if results is None:
+            return 1
+    base, kl = results["nokl"], results["kl"]
+    print(f"device: {kl['device']}" + (f"; random LLaVA-NeXT-style model ({SHAPE} shape), bf16" if on_gpu else
+          " - no GPU was available: tiny test model, not a real one"))
+    print(f"GRPO with LoRA (paper.yaml + methods/grpo.yaml): {steps} timed steps of one prompt x {group} "
+          f"completions (after 1 warm-up step), best of {repeats}; {kl['memory_kind']}")
+    print(f"{'':40}{'s/step':>10}{'tokens/s':>12}{'peak memory':>16}")
+    for label, r in (("baseline: --beta 0 (no KL term)", base), ("preset: --beta 0.04 (KL to the base)", kl)):
+        print(f"{label:40}{r['seconds_per_step']:>10.2f}{r['tokens_per_s']:>12.1f}{r['peak_bytes'] / 2**20:>13.0f} MiB")
+    print(f"{'ratio (preset / baseline)':40}{kl['seconds_per_step'] / base['seconds_per_step']:>9.2f}x"
+          f"{kl['tokens_per_s'] / base['tokens_per_s']:>11.2f}x{kl['peak_bytes'] / base['peak_bytes']:>15.2f}x")
+    return 0
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     p.add_argument("--steps", type=int, default=None, help="timed steps per variant (default: 10 GPU, 20 CPU)")
@@ -146,7 +228,11 @@ def main() -> int:
     p.add_argument("--batch-size", type=int, default=None, help="rows per step (default: 4 GPU, 2 CPU)")
     p.add_argument("--shape", choices=["8b", "1b"], default=None,
                    help="GPU only: random model of LLaVA-NeXT-Llama3-8B's shape (default) or a ~1B one")
-    p.add_argument("--variant", choices=["gc", "nogc"], help=argparse.SUPPRESS)
+    p.add_argument("--method", choices=["sft", "grpo"], default="sft",
+                   help="sft: LoRA steps with and without checkpointing; grpo: GRPO steps without and with the KL term")
+    p.add_argument("--group", type=int, default=8, help="grpo: completions per prompt (group size)")
+    p.add_argument("--beta", type=float, default=0.04, help=argparse.SUPPRESS)
+    p.add_argument("--variant", choices=["gc", "nogc", "kl", "nokl"], help=argparse.SUPPRESS)
     p.add_argument("--model-dir", help=argparse.SUPPRESS)
     p.add_argument("--dataset", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -159,27 +245,23 @@ def main() -> int:
     steps = args.steps or (10 if on_gpu else 20)
     repeats = args.repeats or (1 if on_gpu else 3)
     batch_size = args.batch_size or (4 if on_gpu else 2)
+    if args.method == "grpo":
+        steps = args.steps or (5 if on_gpu else 3)
+        if args.variant:
+            print(json.dumps(run_grpo_variant(args.model_dir, args.dataset, args.beta, steps, args.group)))
+            return 0
+        return main_grpo(steps, args.repeats or 1, args.group)
     if args.variant:
         print(json.dumps(run_variant(args.model_dir, args.dataset, args.variant == "gc", steps, batch_size)))
         return 0
 
     with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
         dataset, model_dir = build_inputs(Path(tmp), on_gpu)
-        results: dict[str, dict] = {}
-        env = dict(os.environ, HF_HUB_OFFLINE="1")
-        if not on_gpu:
-            env["OMP_NUM_THREADS"] = "1"  # one thread: stable timings on a shared CPU
-        for _ in range(repeats):
-            for variant in ("nogc", "gc"):
-                cmd = [sys.executable, __file__, "--variant", variant, "--model-dir", str(model_dir),
-                       "--dataset", str(dataset), "--steps", str(steps), "--batch-size", str(batch_size)]
-                proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-                if proc.returncode != 0:
-                    print(proc.stderr[-4000:], file=sys.stderr)
-                    return 1
-                run = json.loads(proc.stdout.strip().splitlines()[-1])
-                if variant not in results or run["tokens_per_s"] > results[variant]["tokens_per_s"]:
-                    results[variant] = run
+        common = ["--model-dir", str(model_dir), "--dataset", str(dataset), "--steps", str(steps), "--batch-size",
+                  str(batch_size)]
+        results = best_of({"nogc": common, "gc": common}, repeats, on_gpu)
+        if results is None:
+            return 1
 
     base, gc = results["nogc"], results["gc"]
     if on_gpu:

@@ -196,12 +196,13 @@ def explain_unknown(name: str, known: set[str]) -> str:
     return f"{name} (did you mean {match[0]}?)" if match else name
 
 
-def known_names() -> set[str]:
-    return {f.name for cls in ARG_CLASSES for f in fields(cls) if f.init}
+def known_names(classes: tuple = ARG_CLASSES) -> set[str]:
+    return {f.name for cls in classes for f in fields(cls) if f.init}
 
 
-def build_parser(prog: str = "reachqa train") -> HfArgumentParser:
-    parser = HfArgumentParser(ARG_CLASSES, prog=prog,
+def build_parser(prog: str = "reachqa train", classes: tuple = ARG_CLASSES) -> HfArgumentParser:
+    # "resolve": a field two classes share (trust_remote_code in ModelArguments and TRL's configs) is one flag
+    parser = HfArgumentParser(classes, prog=prog, conflict_handler="resolve",
                               description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--config", default=None,
                         help="YAML file of values for any argument below, applied over training/configs/paper.yaml "
@@ -223,46 +224,49 @@ def resolve_config_path(value: str) -> Path:
                       f"(presets: {', '.join(names)})")
 
 
-def load_yaml_defaults(path: Path) -> dict:
+def load_yaml_defaults(path: Path, classes: tuple = ARG_CLASSES) -> dict:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of argument names to values, got {type(data).__name__}")
-    known = known_names()
+    known = known_names(classes)
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown argument(s): {', '.join(explain_unknown(k, known) for k in unknown)}")
     return data
 
 
-def parse_args(argv: list[str] | None = None, prog: str = "reachqa train"):
-    """Parse the command line (and the --config YAML) into the four argument dataclasses.
+def parse_args(argv: list[str] | None = None, prog: str = "reachqa train", classes: tuple = ARG_CLASSES,
+               base_configs: tuple = (BASE_CONFIG,)):
+    """Parse the command line (and the --config YAML) into the argument dataclasses (``classes``: model, data,
+    LoRA, trainer arguments and any more; the YAML files of ``base_configs`` apply first, in order).
 
     Raises `ConfigError` for an unknown preset, a bad YAML or an unknown option (naming the reachqa
     field when it is another tool's name for it).
     """
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(prog)
+    parser = build_parser(prog, classes)
     pre, _ = parser.parse_known_args(argv)
-    parser.set_defaults(**load_yaml_defaults(BASE_CONFIG))
+    for base in base_configs:
+        parser.set_defaults(**load_yaml_defaults(base, classes))
     if pre.config:
-        parser.set_defaults(**load_yaml_defaults(resolve_config_path(pre.config)))
+        parser.set_defaults(**load_yaml_defaults(resolve_config_path(pre.config), classes))
     namespace, remaining = parser.parse_known_args(argv)
     if remaining:
-        known = known_names()
+        known = known_names(classes)
         described = [explain_unknown(a.split("=")[0][2:].replace("-", "_"), known) if a.startswith("--") else a
                      for a in remaining]
         raise ConfigError(f"unrecognized arguments: {', '.join(described)}")
     namespace.__dict__.pop("config", None)
     values = vars(namespace)
     outputs = []
-    for cls in ARG_CLASSES:
+    for cls in classes:
         keys = {f.name for f in fields(cls) if f.init}
         outputs.append(cls(**{k: v for k, v in values.items() if k in keys}))
-    model_args, data_args, lora_args, training_args = outputs
+    model_args, data_args, training_args = outputs[0], outputs[1], outputs[3]
     if not model_args.model_name_or_path:
         raise ConfigError("--model_name_or_path is required (on the command line or in the --config YAML)")
     if not data_args.dataset:
         raise ConfigError("--dataset is required (on the command line or in the --config YAML)")
     if not training_args.output_dir:
         raise ConfigError("--output_dir is required (on the command line or in the --config YAML)")
-    return model_args, data_args, lora_args, training_args
+    return tuple(outputs)

@@ -33,6 +33,7 @@ from training.collator import VisionQACollator
 from training.config import ConfigError, parse_args
 from training.data import load_splits
 from training.native import copy_conversion_record
+from training.methods import split_method
 from training.model import apply_lora, load_model_and_processor, resolve_dtype
 from training.prepare import LENGTH_COLUMN, LengthMeter, measure_split
 from training.prompts import ChatFormatter
@@ -142,6 +143,14 @@ def run(model_args, data_args, lora_args, training_args) -> dict:
 
 
 def main(argv: list[str] | None = None, prog: str = "reachqa train") -> int:
+    try:
+        method, argv = split_method(list(sys.argv[1:] if argv is None else argv))
+    except ValueError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
+    if method == "grpo":
+        from training.grpo import main as grpo_main
+        return grpo_main(argv, f"{prog} --method grpo")
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     try:
         model_args, data_args, lora_args, training_args = parse_args(argv, prog)
@@ -163,6 +172,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     Under accelerate: ``accelerate launch [--config_file training/configs/accelerate/ddp.yaml] $(which reachqa)
     train --config internvl2 ...``. Every option is handled by the training parser, so they are passed
     through untouched.
+    ``--method grpo`` trains with GRPO instead (:mod:`training.grpo`: TRL's GRPOTrainer, GRPOConfig names as flags).
     """
 
     def parse_known_args(args=None, namespace=None):
