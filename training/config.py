@@ -8,13 +8,13 @@ command line.
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import sys
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
 import yaml
-from transformers import HfArgumentParser, TrainingArguments
 
 from reachqa_builder.render.envs import ENV_NAMES
 from reachqa_builder.settings import PROMPT_SUFFIX
@@ -162,7 +162,18 @@ class LoraArguments:
     use_rslora: bool = field(default=False, metadata={"help": "Rank-stabilised LoRA scaling (alpha / sqrt(r))."})
 
 
-ARG_CLASSES = (ModelArguments, DataArguments, LoraArguments, TrainingArguments)
+# reachqa's own argument classes; transformers' TrainingArguments is added (and transformers imported) only
+# when a run parses its arguments, so `reachqa train --help` starts fast.
+OWN_ARG_CLASSES = (ModelArguments, DataArguments, LoraArguments)
+CONFIG_HELP = ("YAML file of values for any argument below, applied over training/configs/paper.yaml (the paper's "
+               "hyper-parameters); command-line values override both. A bare preset name (llava_next, llava, "
+               "internvl) picks the shipped preset.")
+
+
+def arg_classes() -> tuple:
+    from transformers import TrainingArguments
+
+    return (*OWN_ARG_CLASSES, TrainingArguments)
 
 
 # Names other fine-tuning tools (LLaMA-Factory, ms-swift, TRL/PEFT, axolotl) use for reachqa's fields.
@@ -197,17 +208,32 @@ def explain_unknown(name: str, known: set[str]) -> str:
 
 
 def known_names() -> set[str]:
-    return {f.name for cls in ARG_CLASSES for f in fields(cls) if f.init}
+    return {f.name for cls in arg_classes() for f in fields(cls) if f.init}
 
 
-def build_parser(prog: str = "reachqa train") -> HfArgumentParser:
-    parser = HfArgumentParser(ARG_CLASSES, prog=prog,
-                              description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--config", default=None,
-                        help="YAML file of values for any argument below, applied over training/configs/paper.yaml "
-                             "(the paper's hyper-parameters); command-line values override both. A bare preset "
-                             "name (llava_next, llava, internvl) picks the shipped preset.")
+def build_parser(prog: str = "reachqa train"):
+    from transformers import HfArgumentParser
+
+    parser = HfArgumentParser(arg_classes(), prog=prog, description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--config", default=None, help=CONFIG_HELP)
     return parser
+
+
+def quick_help(prog: str = "reachqa train") -> str:
+    """The options of reachqa's own argument classes, formatted without importing transformers or torch."""
+    parser = argparse.ArgumentParser(
+        prog=prog, description=(__doc__ or "").splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        epilog="Every option of transformers' TrainingArguments (--output_dir, --learning_rate, --num_train_epochs, "
+               "--per_device_train_batch_size, --bf16, ...) is accepted too: `--help-all` lists them all "
+               "(it loads transformers, which takes a few seconds).")
+    parser.add_argument("--config", default=None, help=CONFIG_HELP)
+    for cls in OWN_ARG_CLASSES:
+        group = parser.add_argument_group(cls.__name__, (cls.__doc__ or "").strip().splitlines()[0])
+        for f in (f for f in fields(cls) if f.init):
+            default = f.default_factory() if f.default_factory is not MISSING else f.default
+            group.add_argument(f"--{f.name}", default=None if default is MISSING else default,
+                               choices=f.metadata.get("choices"), help=f.metadata.get("help", " "))
+    return parser.format_help()
 
 
 def resolve_config_path(value: str) -> Path:
@@ -255,7 +281,7 @@ def parse_args(argv: list[str] | None = None, prog: str = "reachqa train"):
     namespace.__dict__.pop("config", None)
     values = vars(namespace)
     outputs = []
-    for cls in ARG_CLASSES:
+    for cls in arg_classes():
         keys = {f.name for f in fields(cls) if f.init}
         outputs.append(cls(**{k: v for k, v in values.items() if k in keys}))
     model_args, data_args, lora_args, training_args = outputs
