@@ -87,16 +87,21 @@ def test_invalid_verdicts_count_as_wrong_over_all_items(openai_server, tmp_path)
     assert "no verdict in 3 replies" in out["errors"][0]
 
 
-def test_metric_reasks_an_unreadable_verdict_and_caches_by_default(openai_server, tmp_path, metrics_cache):
-    garbage = {"n": 0}
+def _unreadable_twice(text):
+    """A judge whose first two replies about the first question have no verdict."""
+    sent = {"n": 0}
 
     def reply(req):
-        if "How many bars?" in req.last_user_text and garbage["n"] < 2:
-            garbage["n"] += 1
-            return "<html>502 Bad Gateway</html>"
+        if "How many bars?" in req.last_user_text and sent["n"] < 2:
+            sent["n"] += 1
+            return text
         return grading_judge(req)
 
-    openai_server.reply = reply
+    return reply
+
+
+def test_metric_reasks_an_unreadable_verdict_and_caches_by_default(openai_server, tmp_path, metrics_cache):
+    openai_server.reply = _unreadable_twice("<html>502 Bad Gateway</html>")
     first = _judge(openai_server, tmp_path, cache_path=None)  # None: the default place
     assert first["verdicts"] == ["correct", "incorrect", "correct", "correct"] and first["invalid"] == 0
     assert first["reasks"] == 2 and len(openai_server.requests) == 6
@@ -170,15 +175,7 @@ def test_judge_items_truncated_and_unreadable_are_invalid(openai_server, tmp_pat
 
 
 def test_judge_items_reasks_past_the_cache_and_keeps_the_readable_reply(openai_server, tmp_path):
-    garbage = {"n": 0}
-
-    def reply(req):
-        if "How many bars?" in req.last_user_text and garbage["n"] < 2:
-            garbage["n"] += 1
-            return "Analysis: fine.\nCorrectness: perhaps"
-        return grading_judge(req)
-
-    openai_server.reply = reply
+    openai_server.reply = _unreadable_twice("Analysis: fine.\nCorrectness: perhaps")
     first = judge_items(QUESTIONS, REFERENCES, PREDICTIONS, _config(openai_server, tmp_path))
     assert first.verdicts == ["correct", "incorrect", "correct", "correct"] and first.usage["reasks"] == 2
     assert len(openai_server.requests) == 6
