@@ -171,6 +171,10 @@ def _under(path: str, *folders: str) -> bool:
 def check_reachable(paths) -> None:
     """Refuse, in one line, a path the sandbox needs that lies where it mounts kernel file systems of its own."""
     for path in paths:
+        if path in PRIVATE_MOUNTS:
+            raise SandboxUnavailableError(
+                f"{path} itself is needed inside the render sandbox, but the sandbox has a private {path} of its own; "
+                f"move what is needed into a folder below it or elsewhere")
         if _under(path, *UNREACHABLE) and not _under(path, *PRIVATE_MOUNTS):
             top = next(f for f in UNREACHABLE if _under(path, f))
             raise SandboxUnavailableError(

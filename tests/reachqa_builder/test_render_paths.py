@@ -81,3 +81,6 @@ def test_a_path_the_sandbox_cannot_show_is_refused_in_one_line():
     message = str(err.value)
     assert "\n" not in message
     assert "lies under /proc" in message and "REACHQA_HOME" in message
+    env = RenderEnvironment(name="current", python=sys.executable, fingerprint="x", compat=True, prefixes=("/tmp",))
+    with pytest.raises(SandboxUnavailableError, match="/tmp itself is needed .* a private /tmp of its own"):
+        bwrap_args(env, SandboxSettings())
