@@ -6,8 +6,9 @@ protocol; ``json``: reachqa's JSON-schema variant). Requests go through the shar
 :class:`~evaluation.inference.api.APIClient`, which retries faults and caches replies on disk
 (keyed by the whole request), so judging the same inputs twice sends no requests the second time.
 
-An item whose request fails for good, or whose reply has no readable verdict, is ``invalid``:
-counted and reported. The paper's accuracy counts it as not correct over all items
+A reply without a readable verdict is asked again (bypassing the cache; a readable reply
+then replaces it there) up to ``reasks`` times, counted in ``usage["reasks"]``. An item whose request
+fails for good, or whose replies all lack a readable verdict, is ``invalid``: counted and reported. The paper's accuracy counts it as not correct over all items
 (``accuracy``); ``accuracy_scored`` is over the items with a verdict. Before sending everything,
 the first item is judged alone: a judge that cannot be reached (connection refused, unknown host),
 refuses us (401/403/404) or answers with server errors (5xx) through its retries stops the run
@@ -62,6 +63,8 @@ class JudgeConfig:
     timeout: float = field(default=120.0, metadata={"help": "seconds per judge request"})
     max_retries: int = field(default=6, metadata={"help": "judge retries per request on faults"})
     backoff_base: float = field(default=1.0, metadata={"help": "first retry delay of the judge (s)"})
+    reasks: int = field(default=2, metadata={
+        "help": "times a judge reply without a readable verdict is asked again before the item counts as invalid"})
     cache_path: str | None = field(default_factory=default_cache, metadata={
         "help": "judge reply cache, SQLite (default: $REACHQA_HOME/judge-cache.sqlite, REACHQA_HOME defaulting "
                 "to ~/.cache/reachqa); None disables"})
@@ -164,25 +167,35 @@ def judge_items(questions: Sequence[str], references: Sequence[str], predictions
 
     shared = Usage()  # the pre-check's requests count too
 
-    async def ask(client: APIClient, i: int) -> None:
+    reasks = [0]
+
+    def reasker(client: APIClient) -> APIClient:
+        """The same client without cache reads: a re-ask gets a fresh reply, which then replaces the cached one."""
+        return APIClient(replace(api, no_cache=True), limiter=client.limiter, cache=client.cache, usage=client.usage)
+
+    async def ask(client: APIClient, i: int, again: APIClient) -> None:
         errors[i] = None
-        try:
-            reply = await client.chat(requests[i])
-        except APIError as exc:
-            errors[i] = str(exc)[:300]
-            raise
-        replies[i] = reply.text
-        got = reply.parsed if proto.schema is not None and reply.parsed is not None else reply.text
-        verdicts[i] = proto.parse(got)
-        analyses[i] = analysis_of(proto.name, got)
-        if verdicts[i] == "invalid":
-            errors[i] = f"no verdict in the reply: {reply.text[:200]!r}"
+        for attempt in range(1 + max(0, config.reasks)):
+            reasks[0] += attempt > 0
+            try:
+                reply = await (client if attempt == 0 else again).chat(requests[i])
+            except APIError as exc:
+                errors[i] = str(exc)[:300]
+                raise
+            replies[i] = reply.text
+            got = reply.parsed if proto.schema is not None and reply.parsed is not None else reply.text
+            verdicts[i] = proto.parse(got)
+            analyses[i] = analysis_of(proto.name, got)
+            if verdicts[i] != "invalid":
+                return
+        errors[i] = f"no verdict in {1 + max(0, config.reasks)} replies; the last: {reply.text[:200]!r}"
 
     async def preflight() -> None:
         """The first item alone, with at most 2 retries: stop early when the judge is unusable."""
         async with APIClient(replace(api, max_retries=min(2, api.max_retries)), usage=shared) as client:
             try:
-                await ask(client, 0)
+                async with reasker(client) as again:
+                    await ask(client, 0, again)
             except APIError as exc:
                 if _unusable(exc):
                     status = "" if exc.status is None else f" {exc.status}"
@@ -195,10 +208,10 @@ def judge_items(questions: Sequence[str], references: Sequence[str], predictions
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(requests), desc="judge", unit="item")
-        async with APIClient(api, usage=shared) as client:
+        async with APIClient(api, usage=shared) as client, reasker(client) as again:
             async def guarded(i: int) -> None:
                 try:
-                    await ask(client, i)
+                    await ask(client, i, again)
                 except APIError:
                     pass
                 finally:
@@ -206,7 +219,7 @@ def judge_items(questions: Sequence[str], references: Sequence[str], predictions
                         bar.update(1)
 
             await asyncio.gather(*(guarded(i) for i in range(len(requests)) if replies[i] is None))
-            usage = client.usage.summary()
+            usage = {**client.usage.summary(), "reasks": reasks[0]}
         if bar is not None:
             bar.close()
         return usage

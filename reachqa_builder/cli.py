@@ -26,7 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     for ep in sorted(entry_points(group=COMMAND_GROUP), key=lambda e: e.name):
         try:
             configure = ep.load()
-        except ImportError as exc:  # an optional extra is missing: show the command, explain on use
+        except (ImportError, AttributeError) as exc:  # an optional extra is missing (or stale metadata names a
+            # function that moved): show the command, explain on use; the other commands still work
             p = sub.add_parser(ep.name, help=f"(unavailable: {exc})")
             p.set_defaults(run=_unavailable(ep.name, exc))
             continue

@@ -18,6 +18,14 @@ from .layout import QA, Chart
 
 from .settings import CONFIG_NAMES  # noqa: F401 (re-exported)
 
+
+def _list_of(feature):
+    """A list feature: ``datasets.List`` from datasets 4 on; datasets 3.x (the last to run loading scripts)
+    spells it as a one-element Python list. Both give the same Arrow type, a list of ``feature``."""
+    list_type = getattr(datasets, "List", None)
+    return list_type(feature) if list_type is not None else [feature]
+
+
 _CHART_META = {
     "level": datasets.Value("string"),
     "plot_model": datasets.Value("string"),
@@ -50,8 +58,8 @@ FEATURES = {
             **_CHART_META,
             "code": datasets.Value("string"),
             "extra": datasets.Value("string"),
-            "layout_flags": datasets.List({"kind": datasets.Value("string"), "severity": datasets.Value("string"),
-                                           "detail": datasets.Value("string")}),
+            "layout_flags": _list_of({"kind": datasets.Value("string"), "severity": datasets.Value("string"),
+                                      "detail": datasets.Value("string")}),
         }
     ),
     "seed": datasets.Features(

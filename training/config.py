@@ -8,13 +8,13 @@ command line.
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import sys
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
 import yaml
-from transformers import HfArgumentParser, TrainingArguments
 
 from reachqa_builder.render.envs import ENV_NAMES
 from reachqa_builder.settings import PROMPT_SUFFIX
@@ -162,7 +162,18 @@ class LoraArguments:
     use_rslora: bool = field(default=False, metadata={"help": "Rank-stabilised LoRA scaling (alpha / sqrt(r))."})
 
 
-ARG_CLASSES = (ModelArguments, DataArguments, LoraArguments, TrainingArguments)
+# reachqa's own argument classes; transformers' TrainingArguments is added (and transformers imported) only
+# when a run parses its arguments, so `reachqa train --help` starts fast.
+OWN_ARG_CLASSES = (ModelArguments, DataArguments, LoraArguments)
+CONFIG_HELP = ("YAML file of values for any argument below, applied over training/configs/paper.yaml (the paper's "
+               "hyper-parameters); command-line values override both. A bare preset name (llava_next, llava, "
+               "internvl) picks the shipped preset.")
+
+
+def arg_classes() -> tuple:
+    from transformers import TrainingArguments
+
+    return (*OWN_ARG_CLASSES, TrainingArguments)
 
 
 # Names other fine-tuning tools (LLaMA-Factory, ms-swift, TRL/PEFT, axolotl) use for reachqa's fields.
@@ -196,19 +207,35 @@ def explain_unknown(name: str, known: set[str]) -> str:
     return f"{name} (did you mean {match[0]}?)" if match else name
 
 
-def known_names(classes: tuple = ARG_CLASSES) -> set[str]:
-    return {f.name for cls in classes for f in fields(cls) if f.init}
+def known_names(classes: tuple | None = None) -> set[str]:
+    return {f.name for cls in (classes or arg_classes()) for f in fields(cls) if f.init}
 
 
-def build_parser(prog: str = "reachqa train", classes: tuple = ARG_CLASSES) -> HfArgumentParser:
+def build_parser(prog: str = "reachqa train", classes: tuple | None = None):
+    from transformers import HfArgumentParser
+
     # "resolve": a field two classes share (trust_remote_code in ModelArguments and TRL's configs) is one flag
-    parser = HfArgumentParser(classes, prog=prog, conflict_handler="resolve",
+    parser = HfArgumentParser(classes or arg_classes(), prog=prog, conflict_handler="resolve",
                               description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--config", default=None,
-                        help="YAML file of values for any argument below, applied over training/configs/paper.yaml "
-                             "(the paper's hyper-parameters); command-line values override both. A bare preset "
-                             "name (llava_next, llava, internvl) picks the shipped preset.")
+    parser.add_argument("--config", default=None, help=CONFIG_HELP)
     return parser
+
+
+def quick_help(prog: str = "reachqa train") -> str:
+    """The options of reachqa's own argument classes, formatted without importing transformers or torch."""
+    parser = argparse.ArgumentParser(
+        prog=prog, description=(__doc__ or "").splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        epilog="Every option of transformers' TrainingArguments (--output_dir, --learning_rate, --num_train_epochs, "
+               "--per_device_train_batch_size, --bf16, ...) is accepted too: `--help-all` lists them all "
+               "(it loads transformers, which takes a few seconds).")
+    parser.add_argument("--config", default=None, help=CONFIG_HELP)
+    for cls in OWN_ARG_CLASSES:
+        group = parser.add_argument_group(cls.__name__, (cls.__doc__ or "").strip().splitlines()[0])
+        for f in (f for f in fields(cls) if f.init):
+            default = f.default_factory() if f.default_factory is not MISSING else f.default
+            group.add_argument(f"--{f.name}", default=None if default is MISSING else default,
+                               choices=f.metadata.get("choices"), help=f.metadata.get("help", " "))
+    return parser.format_help()
 
 
 def resolve_config_path(value: str) -> Path:
@@ -224,7 +251,7 @@ def resolve_config_path(value: str) -> Path:
                       f"(presets: {', '.join(names)})")
 
 
-def load_yaml_defaults(path: Path, classes: tuple = ARG_CLASSES) -> dict:
+def load_yaml_defaults(path: Path, classes: tuple | None = None) -> dict:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of argument names to values, got {type(data).__name__}")
@@ -235,7 +262,7 @@ def load_yaml_defaults(path: Path, classes: tuple = ARG_CLASSES) -> dict:
     return data
 
 
-def parse_args(argv: list[str] | None = None, prog: str = "reachqa train", classes: tuple = ARG_CLASSES,
+def parse_args(argv: list[str] | None = None, prog: str = "reachqa train", classes: tuple | None = None,
                base_configs: tuple = (BASE_CONFIG,)):
     """Parse the command line (and the --config YAML) into the argument dataclasses (``classes``: model, data,
     LoRA, trainer arguments and any more; the YAML files of ``base_configs`` apply first, in order).
@@ -244,6 +271,7 @@ def parse_args(argv: list[str] | None = None, prog: str = "reachqa train", class
     field when it is another tool's name for it).
     """
     argv = list(sys.argv[1:] if argv is None else argv)
+    classes = classes or arg_classes()
     parser = build_parser(prog, classes)
     pre, _ = parser.parse_known_args(argv)
     for base in base_configs:

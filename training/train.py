@@ -14,7 +14,6 @@ and ``reachqa_training.json`` (every argument of the run).
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import logging
@@ -164,22 +163,3 @@ def main(argv: list[str] | None = None, prog: str = "reachqa train") -> int:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     return 0
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    """LoRA fine-tuning of an image-text-to-text model on chart Q&A (`reachqa train --help` lists every option).
-
-    Under accelerate: ``accelerate launch [--config_file training/configs/accelerate/ddp.yaml] $(which reachqa)
-    train --config internvl2 ...``. Every option is handled by the training parser, so they are passed
-    through untouched.
-    ``--method grpo`` trains with GRPO instead (:mod:`training.grpo`: TRL's GRPOTrainer, GRPOConfig names as flags).
-    """
-
-    def parse_known_args(args=None, namespace=None):
-        # hand every argument to the training parser (HfArgumentParser) instead of argparse's sub-parser
-        namespace = namespace if namespace is not None else argparse.Namespace()
-        namespace.train_argv = list(args or [])
-        namespace.run = lambda ns: main(ns.train_argv)
-        return namespace, []
-
-    parser.parse_known_args = parse_known_args

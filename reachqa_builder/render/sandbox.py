@@ -53,6 +53,12 @@ SYSTEM_DIRS = ("/usr", "/etc/fonts", "/etc/alternatives", "/etc/ld.so.cache", "/
                "/etc/ld.so.conf.d", "/etc/localtime", "/etc/matplotlibrc")
 MERGED_USR_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 
+# The sandbox's own private, writable mounts. Host paths the worker needs under them (a checkout, a
+# virtualenv or REACHQA_HOME under /tmp) are bound again on top, read-only, at their own path.
+PRIVATE_MOUNTS = ("/tmp", "/dev/shm")
+# Where the sandbox mounts kernel file systems of its own: a host path there cannot be shown.
+UNREACHABLE = ("/proc", "/sys", "/dev")
+
 # Workers' C allocator asks for transparent huge pages (THP) for its heap and large blocks. Every
 # script runs in a fresh fork, so all the memory it allocates is new to it, and on a page-per-fault
 # basis that costs more than half of what the fork adds to a script (a 4 KiB fault here: ~3 us).
@@ -158,6 +164,24 @@ def clean_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     return clean
 
 
+def _under(path: str, *folders: str) -> bool:
+    return any(path == f or path.startswith(f + os.sep) for f in folders)
+
+
+def check_reachable(paths) -> None:
+    """Refuse, in one line, a path the sandbox needs that lies where it mounts kernel file systems of its own."""
+    for path in paths:
+        if path in PRIVATE_MOUNTS:
+            raise SandboxUnavailableError(
+                f"{path} itself is needed inside the render sandbox, but the sandbox has a private {path} of its own; "
+                f"move what is needed into a folder below it or elsewhere")
+        if _under(path, *UNREACHABLE) and not _under(path, *PRIVATE_MOUNTS):
+            top = next(f for f in UNREACHABLE if _under(path, f))
+            raise SandboxUnavailableError(
+                f"{path} is needed inside the render sandbox but lies under {top}, which the sandbox replaces with "
+                f"its own; move it elsewhere (REACHQA_HOME sets where render environments and caches live)")
+
+
 def bwrap_args(env: RenderEnvironment, settings: SandboxSettings, *, writable: tuple[str, ...] = (),
                readable: tuple[str, ...] = ()) -> list[str]:
     """bubblewrap's arguments (without the command) for a process of render environment ``env``."""
@@ -169,6 +193,7 @@ def bwrap_args(env: RenderEnvironment, settings: SandboxSettings, *, writable: t
     if "caps" not in weak:
         args += ["--cap-drop", "ALL"]
     needed = {os.path.realpath(p) for p in (*env.prefixes, str(HERE), *readable) if os.path.exists(p)}
+    check_reachable((*needed, *(os.path.realpath(p) for p in writable)))
     if "bind_root" in weak:
         args += ["--ro-bind", "/", "/"]
         home = os.path.realpath(os.path.expanduser("~"))
@@ -184,13 +209,15 @@ def bwrap_args(env: RenderEnvironment, settings: SandboxSettings, *, writable: t
         for path in SYSTEM_DIRS:
             args += ["--ro-bind-try", path, path]
         for path in sorted(needed):
-            if not path.startswith("/usr/"):
+            if not path.startswith("/usr/") and not _under(path, *PRIVATE_MOUNTS):
                 args += ["--ro-bind", path, path]
     if settings.huge_pages:
         args += ["--ro-bind-try", THP_SYSFS, THP_SYSFS]
     args += ["--dev", "/dev", "--proc", "/proc", "--size", str(settings.tmpfs_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     if "shm" not in weak:
         args += ["--size", str(settings.shm_mb * 1024 * 1024), "--tmpfs", "/dev/shm"]
+    # The private /tmp and /dev/shm hide the host's: what is needed under them is bound again on top.
+    args += [a for p in sorted(needed) if _under(p, *PRIVATE_MOUNTS) for a in ("--ro-bind", p, p)]
     for path in writable:
         args += ["--bind", path, path]
     return args

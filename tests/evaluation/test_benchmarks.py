@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -14,8 +13,10 @@ from evaluation.benchmarks import (UnknownBenchmarkError, get_benchmark, list_be
                                    parse_benchmark_list)
 from evaluation.benchmarks.registry import register
 from tests.evaluation import benchmark_fixtures as fx
+from tests.prerequisites import SHARED_DATA, needs_shared
 
-RELEASED_TEST = Path("/work/shared/reachqa-data/reachqa_test")
+RELEASED_TEST = SHARED_DATA / "reachqa_test"
+needs_released_test = needs_shared(RELEASED_TEST, "released ReachQA test data")
 
 
 def _is_image(data: bytes) -> bool:
@@ -157,7 +158,7 @@ def test_reachqa_built_dataset(tmp_path, charts):
     assert samples[0].image == charts[0]
 
 
-@pytest.mark.skipif(not RELEASED_TEST.is_dir(), reason="released ReachQA test data not present")
+@needs_released_test
 def test_reachqa_released_layout_with_images_on_disk(tmp_path, charts):
     """The released Q&A file with an images/ folder (as the published archive has it)."""
     root = tmp_path / "reachqa_test"
@@ -173,7 +174,7 @@ def test_reachqa_released_layout_with_images_on_disk(tmp_path, charts):
     assert samples[0].question == records[0]["question"] and samples[0].answer == records[0]["answer"]
 
 
-@pytest.mark.skipif(not RELEASED_TEST.is_dir(), reason="released ReachQA test data not present")
+@needs_released_test
 def test_reachqa_released_layout_reads_plot_info_like_the_builder(tmp_path, charts):
     """With plot_info.jsonl the charts come from it (as `reachqa build` reads them), images/ serve
     without code/, and a Q&A record naming an unknown chart is an error naming file and line."""
@@ -205,7 +206,7 @@ def test_reachqa_released_layout_reads_plot_info_like_the_builder(tmp_path, char
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not RELEASED_TEST.is_dir(), reason="released ReachQA test data not present")
+@needs_released_test
 def test_reachqa_released_layout_renders_missing_images(tmp_path):
     """No images/ folder: the charts are rendered from code/ through the sandboxed renderer,
     once; a second load reads the image cache."""

@@ -23,6 +23,13 @@ PREDICTIONS = ["Counting them, the answer is 3.", "The tallest bar reaches 6, so
                "It is Blue.", "Adding up: 5 + 7 = 12. The answer is 12."]
 
 
+@pytest.fixture(autouse=True)
+def metrics_cache(tmp_path, monkeypatch):
+    """The metric's default reply cache (under the Hugging Face cache) goes to a folder of the test."""
+    monkeypatch.setattr(evaluate.config, "HF_METRICS_CACHE", str(tmp_path / "hf-metrics"))
+    return tmp_path / "hf-metrics"
+
+
 def _judge(openai_server, tmp_path, **kw):
     judge = evaluate.load(metric_path("llm_judge"))
     args = dict(predictions=PREDICTIONS, references=REFERENCES, questions=QUESTIONS, judge_model="judge-1",
@@ -70,10 +77,40 @@ def test_invalid_verdicts_count_as_wrong_over_all_items(openai_server, tmp_path)
         return grading_judge(req)
 
     openai_server.reply = reply
-    out = _judge(openai_server, tmp_path)
+    with pytest.warns(UserWarning, match=r"2 of 4 verdicts \(50.0%, above 5%\) are invalid"):
+        out = _judge(openai_server, tmp_path)
     assert out["verdicts"] == ["invalid", "invalid", "correct", "correct"]
     assert out["invalid"] == 2 and out["scored"] == 2
     assert out["accuracy"] == 0.5 and out["accuracy_scored"] == 1.0  # paper: 2 of 4; over scored: 2 of 2
+    # each unreadable reply was asked twice more before it counted as invalid
+    assert out["reasks"] == 4 and len(openai_server.requests) == 4 + 4
+    assert "no verdict in 3 replies" in out["errors"][0]
+
+
+def _unreadable_twice(text):
+    """A judge whose first two replies about the first question have no verdict."""
+    sent = {"n": 0}
+
+    def reply(req):
+        if "How many bars?" in req.last_user_text and sent["n"] < 2:
+            sent["n"] += 1
+            return text
+        return grading_judge(req)
+
+    return reply
+
+
+def test_metric_reasks_an_unreadable_verdict_and_caches_by_default(openai_server, tmp_path, metrics_cache):
+    openai_server.reply = _unreadable_twice("<html>502 Bad Gateway</html>")
+    first = _judge(openai_server, tmp_path, cache_path=None)  # None: the default place
+    assert first["verdicts"] == ["correct", "incorrect", "correct", "correct"] and first["invalid"] == 0
+    assert first["reasks"] == 2 and len(openai_server.requests) == 6
+    assert (metrics_cache / "llm_judge" / "replies.sqlite").is_file()
+    second = _judge(openai_server, tmp_path, cache_path=None)
+    assert second["verdicts"] == first["verdicts"] and len(openai_server.requests) == 6  # all from the cache
+    assert second["requests"]["cache_hits"] == 4
+    third = _judge(openai_server, tmp_path, no_cache=True)  # the opt-out
+    assert third["verdicts"] == first["verdicts"] and len(openai_server.requests) == 10
 
 
 def test_second_compute_makes_no_requests(openai_server, tmp_path):
@@ -94,10 +131,13 @@ def test_metric_faults_are_retried(openai_server, tmp_path):
     assert len(openai_server.requests) >= 4 + 3
 
 
-def test_metric_wrong_key_gives_invalid_items(openai_server, tmp_path):
-    out = _judge(openai_server, tmp_path, api_key="wrong", cache_path=None)
-    assert out["verdicts"] == ["invalid"] * 4 and out["accuracy"] == 0.0 and out["accuracy_scored"] is None
-    assert all("401" in e or "Authentication" in e for e in out["errors"])
+def test_metric_raises_when_nothing_could_be_judged(openai_server, tmp_path):
+    with pytest.raises(Exception, match=r"none of the 4 items could be judged by judge-1 .*(401|Authentication)") as err:
+        _judge(openai_server, tmp_path, api_key="wrong", no_cache=True)
+    assert type(err.value).__name__ == "JudgeFailed"
+    with pytest.raises(Exception, match=r"none of the 4 items could be judged .*Connection") as err:
+        _judge(openai_server, tmp_path, base_url="http://user:sk-SECRET@127.0.0.1:9/v1", max_retries=0)
+    assert "sk-SECRET" not in str(err.value)
 
 
 # -- the command's judge (shared API client) -----------------------------------------------------
@@ -130,7 +170,18 @@ def test_judge_items_truncated_and_unreadable_are_invalid(openai_server, tmp_pat
     result = judge_items(QUESTIONS, REFERENCES, PREDICTIONS, _config(openai_server, tmp_path))
     assert result.verdicts == ["invalid", "invalid", "correct", "correct"]
     assert result.accuracy == 0.5 and result.accuracy_scored == 1.0 and result.invalid == 2
-    assert "no verdict" in result.errors[1]
+    assert "no verdict in 3 replies" in result.errors[1]
+    assert result.usage["reasks"] == 4  # both unreadable items asked twice more
+
+
+def test_judge_items_reasks_past_the_cache_and_keeps_the_readable_reply(openai_server, tmp_path):
+    openai_server.reply = _unreadable_twice("Analysis: fine.\nCorrectness: perhaps")
+    first = judge_items(QUESTIONS, REFERENCES, PREDICTIONS, _config(openai_server, tmp_path))
+    assert first.verdicts == ["correct", "incorrect", "correct", "correct"] and first.usage["reasks"] == 2
+    assert len(openai_server.requests) == 6
+    second = judge_items(QUESTIONS, REFERENCES, PREDICTIONS, _config(openai_server, tmp_path))
+    assert second.verdicts == first.verdicts and len(openai_server.requests) == 6  # the readable reply was cached
+    assert second.usage["reasks"] == 0
 
 
 def test_defaults_from_environment(openai_server, tmp_path, monkeypatch):
@@ -239,6 +290,6 @@ def test_metric_runs_inside_an_event_loop(openai_server, tmp_path):
     openai_server.reply = grading_judge
 
     async def inside():
-        return _judge(openai_server, tmp_path, cache_path=None)
+        return _judge(openai_server, tmp_path, no_cache=True)
 
     assert asyncio.run(inside())["verdicts"] == ["correct", "incorrect", "correct", "correct"]

@@ -6,13 +6,13 @@ Import the fixtures into a test module with ``from .builder_fixtures import *``.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.prerequisites import SHARED_DATA  # noqa: F401 (re-exported)
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_DATA = Path(os.environ.get("REACHQA_SHARED_DATA") or REPO_ROOT.parent / "shared" / "reachqa-data")
 
 SCRIPTS = {
     # bars and a line on twin axes: an overlay chart

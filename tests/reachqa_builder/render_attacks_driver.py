@@ -25,8 +25,6 @@ from pathlib import Path
 from reachqa_builder.render import SandboxSettings, SandboxUnavailableError, render_scripts
 from reachqa_builder.render.sandbox import WEAKENINGS
 
-REPO = Path(__file__).resolve().parents[2]
-
 GOOD = {
     "good_a": "import matplotlib.pyplot as plt\nimport numpy as np\nx = np.linspace(0, 10, 50)\n"
               "plt.plot(x, np.sin(x) + np.random.rand(50) * 0.1)\nplt.title('Sine')\nplt.show()\n",
@@ -89,8 +87,10 @@ def attacks(work: Path) -> dict[str, str]:
             "    libc._exit(0)\n"
             "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3]); plt.show()\n"),
         # 4. reading host data
-        "host_read": (f"try:\n    data = open({str(REPO / 'README.md')!r}).read()\nexcept OSError as exc:\n"
-                      "    raise RuntimeError(f'ATTACK-BLOCKED {exc}')\nraise RuntimeError('ATTACK-WORKED read the checkout')\n"),
+        # a host file outside the home folder (the weakened layout shows all of / but home and /tmp,
+        # wherever the checkout lives)
+        "host_read": (f"try:\n    data = open({str(work / 'host-file.txt')!r}).read()\nexcept OSError as exc:\n"
+                      "    raise RuntimeError(f'ATTACK-BLOCKED {exc}')\nraise RuntimeError('ATTACK-WORKED read a host file')\n"),
         "host_socket": PRELUDE + (
             "fd = libc.socket(1, 1, 0)\n"
             f"path = {str(work / 'host.sock')!r}.encode()\n"
@@ -161,6 +161,7 @@ def main() -> None:
     work = Path(sys.argv[1])
     (work / "home").mkdir(exist_ok=True)
     (work / "home" / ".netrc").write_text("machine example.com password NETRC-SECRET\n")
+    (work / "host-file.txt").write_text("a host file\n")
     os.environ["HOME"] = str(work / "home")
     assert "REACHQA-ATTACK-SECRET" in os.environ.get("OPENAI_API_KEY", ""), "start the driver with the secret"
     connections: list[str] = []

@@ -14,6 +14,7 @@ from reachqa_builder.layout import LayoutError, find_splits, iter_json_records
 
 from .builder_fixtures import *  # noqa: F401,F403
 from .builder_fixtures import SCRIPTS, SHARED_DATA, TRAIN_SCRIPTS, chart_id, write_root, write_split
+from tests.prerequisites import needs_shared
 
 
 def test_root_and_split_folders_are_both_accepted(tmp_path):
@@ -41,7 +42,7 @@ def test_qa_leaves_out_splits_without_qa_and_charts_keeps_them(tmp_path, caplog)
         load_sources("qa", root / "reachqa_train")
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "reachqa_test").is_dir(), reason="released ReachQA data not beside the repo")
+@needs_shared(SHARED_DATA / "reachqa_test", "released ReachQA test data")
 def test_released_data_gives_the_2000_test_questions(caplog):
     splits = load_sources("qa", SHARED_DATA)
     assert [s.name for s in splits] == ["test"]

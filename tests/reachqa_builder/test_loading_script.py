@@ -2,8 +2,8 @@
 (which also loads the Parquet folder ``reachqa build`` writes).
 
 The virtualenv is ``$REACHQA_DS3_VENV`` or ``<repo>/.venv-ds3``. CI creates it beforehand; if it is
-missing this session-scoped fixture creates it (needs the package registry) and skips, saying
-why, only if that fails.
+missing this session-scoped fixture creates it (needs the package registry) and fails, saying
+why, if that fails (never a skip: it is part of the set-up).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pytest
 
 from .builder_fixtures import *  # noqa: F401,F403
 from .builder_fixtures import REPO_ROOT, SCRIPTS, write_split
+from tests.prerequisites import require_ci_setup
 
 DS3_VERSION = "3.6.0"
 DS3_VENV = Path(os.environ.get("REACHQA_DS3_VENV", REPO_ROOT / ".venv-ds3"))
@@ -47,10 +48,12 @@ def ds3_python() -> Path:
     for step in steps:
         done = subprocess.run(step, capture_output=True, text=True)
         if done.returncode != 0:
-            pytest.skip(f"cannot create the datasets=={DS3_VERSION} virtualenv at {DS3_VENV} "
-                        f"({' '.join(step[:4])} ...): {done.stderr.strip()[-400:]}")
+            require_ci_setup(False, f"the datasets=={DS3_VERSION} virtualenv at {DS3_VENV} (creating it failed: "
+                                    f"{' '.join(step[:4])} ...: {done.stderr.strip()[-400:]})")
     if not _ready(python):
-        pytest.skip(f"{DS3_VENV} was created but cannot import datasets=={DS3_VERSION} and reachqa_builder")
+        done = subprocess.run([str(python), "-c", CHECK], capture_output=True, text=True)
+        require_ci_setup(False, f"the datasets=={DS3_VERSION} virtualenv at {DS3_VENV} (it cannot import datasets and "
+                                f"reachqa_builder: {done.stderr.strip()[-600:]})")
     return python
 
 

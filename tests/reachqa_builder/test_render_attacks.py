@@ -25,27 +25,40 @@ from reachqa_builder.render.sandbox import bwrap_path
 from reachqa_builder.render.verify import check_jpeg, confined_output_path
 
 DRIVER = Path(__file__).with_name("render_attacks_driver.py")
+REPO_ROOT = Path(__file__).resolve().parents[2]
 GOOD = ("good_a", "good_b", "good_c", "good_d", "good_e", "good_tail")
 USERS = ("root", "nobody")
 
-needs_bwrap = pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap is not installed")
 
 
-def _expose_interpreter() -> str:
-    """Shell commands (run as root in a private mount namespace) that make the interpreter reachable for
-    uid 65534 when it lives under a folder others cannot enter (e.g. /root/.pyenv): that folder is
-    covered by an empty tmpfs with only the interpreter's subtree mounted back. Nothing changes on the host."""
-    real = Path(os.path.realpath(sys.executable))
-    for parent in reversed(real.parents):
-        if parent == Path("/"):
-            continue
-        if not parent.stat().st_mode & 0o001:
-            child = real.relative_to(parent).parts[0]
-            q = shlex.quote
-            return (f"S=$(mktemp -d) && mount --bind {q(str(parent / child))} \"$S\" && "
-                    f"mount -t tmpfs -o mode=0711 tmpfs {q(str(parent))} && mkdir {q(str(parent / child))} && "
-                    f"mount --move \"$S\" {q(str(parent / child))} && ")
-    return ""
+def _blocked_folders(paths) -> dict[Path, set[str]]:
+    """For each folder others cannot enter (no o+x) on the way to ``paths``: its entries leading to them."""
+    blocked: dict[Path, set[str]] = {}
+    for path in paths:
+        for parent in reversed(path.parents):
+            if parent != Path("/") and not parent.stat().st_mode & 0o001:
+                blocked.setdefault(parent, set()).add(path.relative_to(parent).parts[0])
+    return blocked
+
+
+def _expose_for_nobody() -> str:
+    """Shell commands (run as root in a private mount namespace) that let uid 65534 reach what the driver
+    needs (this checkout, its virtualenv, the interpreter and the packages it imports) when they live
+    under folders others cannot enter (a 0700 home, /root/.pyenv): each such folder is covered by a
+    tmpfs (mode 0711) with only the needed entries mounted back. Nothing changes on the host."""
+    needed = {Path(p) for p in (*get_environment("current").prefixes, sys.prefix, REPO_ROOT)}
+    needed |= {Path(os.path.realpath(p)) for p in needed}
+    q = shlex.quote
+    steps = []
+    for folder, entries in sorted(_blocked_folders(sorted(needed)).items(), key=lambda kv: len(kv[0].parts)):
+        keep = [(folder / name, f"$S/{i}") for i, name in enumerate(sorted(entries))]
+        steps += ["S=$(mktemp -d)"]
+        steps += [f"mkdir {s} && mount --bind {q(str(src))} {s}" if src.is_dir() else
+                  f"touch {s} && mount --bind {q(str(src))} {s}" for src, s in keep]
+        steps += [f"mount -t tmpfs -o mode=0711 tmpfs {q(str(folder))}"]
+        steps += [f"{'mkdir' if src.is_dir() else 'touch'} {q(str(src))} && mount --move {s} {q(str(src))}"
+                  for src, s in keep]
+    return "".join(step + " && " for step in steps)
 
 
 def _start_driver(user: str) -> tuple[subprocess.Popen, Path]:
@@ -63,18 +76,18 @@ def _start_driver(user: str) -> tuple[subprocess.Popen, Path]:
     cmd = [sys.executable, str(DRIVER), str(work)]
     if user == "nobody":
         inner = shlex.join(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", *cmd])
-        cmd = ["unshare", "--mount", "--propagation", "private", "sh", "-c", _expose_interpreter() + "exec " + inner]
+        cmd = ["unshare", "--mount", "--propagation", "private", "sh", "-c", _expose_for_nobody() + "exec " + inner]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=str(Path(__file__).resolve().parents[2]))
+                            cwd=str(REPO_ROOT))
     return proc, work
 
 
 @pytest.fixture(scope="module")
 def observations():
-    if bwrap_path() is None:
-        pytest.skip("bubblewrap is not installed")
-    if os.getuid() != 0 or shutil.which("setpriv") is None:
-        pytest.skip("running the attacks as another user needs root and setpriv")
+    assert bwrap_path() is not None, "bubblewrap (bwrap) is not installed: run `bash .ci/setup`"
+    assert shutil.which("setpriv") and shutil.which("unshare"), "setpriv/unshare (util-linux) are missing"
+    if os.getuid() != 0:
+        pytest.skip("the attacks run as root and as uid 65534: switching users needs root (run the suite as root)")
     started = {user: _start_driver(user) for user in USERS}
     results = {}
     try:
@@ -236,7 +249,6 @@ def test_output_paths_stay_inside_the_output_folder(tmp_path):
         assert confined_output_path(out, bad) is None, bad
 
 
-@needs_bwrap
 def test_ids_that_would_escape_the_output_folder_get_an_error_record(tmp_path):
     code = "import matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()\n"
     recs = render_scripts({"../escape": code, "fine": code}, tmp_path / "out", env="current", use_cache=False,

@@ -6,16 +6,14 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from reachqa_builder.render import RenderEnvironmentError, render_scripts
+from tests.prerequisites import SHARED_DATA, needs_shared
 
 REACHQA = [sys.executable, "-m", "reachqa_builder.cli"]
-# ../shared/reachqa-data next to the checkout (or above a worktree of it).
-TEST_CODE = next((p / "shared" / "reachqa-data" / "reachqa_test" / "code" for p in Path(__file__).resolve().parents
-                  if (p / "shared" / "reachqa-data").is_dir()), Path("/nonexistent"))
+TEST_CODE = SHARED_DATA / "reachqa_test" / "code"
 
 CHART = """
 import matplotlib.pyplot as plt
@@ -144,7 +142,7 @@ def test_cache_renders_nothing_twice_and_keeps_partial_work(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not TEST_CODE.is_dir(), reason="released ReachQA data not found")
+@needs_shared(TEST_CODE, "released ReachQA test scripts")
 def test_current_env_renders_released_scripts(tmp_path):
     scripts = sorted(TEST_CODE.glob("*.py"))[:40]
     records = render_scripts(scripts, tmp_path, env="current", progress=False, cache_dir=tmp_path / "cache")

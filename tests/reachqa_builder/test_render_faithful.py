@@ -1,6 +1,6 @@
 """The pinned "faithful" environment reproduces the published ReachQA seed images.
 
-Needs the faithful virtualenv (`reachqa env create faithful`, done by .ci/setup); skipped without it.
+Needs the faithful virtualenv (`reachqa env create faithful`, done by .ci/setup): fails without it.
 """
 
 from __future__ import annotations
@@ -12,17 +12,17 @@ import pytest
 
 from reachqa_builder.render import render_scripts
 from reachqa_builder.render.envs import faithful_env_dir
+from tests.prerequisites import SHARED_DATA, needs_shared, require_ci_setup
 
-# ../shared/reachqa-data next to the checkout (or above a worktree of it).
-SEED = next((p / "shared" / "reachqa-data" / "reachqa_seed" for p in Path(__file__).resolve().parents
-             if (p / "shared" / "reachqa-data").is_dir()), Path("/nonexistent"))
+SEED = SHARED_DATA / "reachqa_seed"
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not (faithful_env_dir() / ".reachqa-complete").exists(),
-                       reason="faithful render environment not created (reachqa env create faithful)"),
-    pytest.mark.skipif(not SEED.is_dir(), reason="released ReachQA seed data not found"),
-]
+pytestmark = [pytest.mark.slow, needs_shared(SEED, "released ReachQA seed data")]
+
+
+@pytest.fixture(autouse=True)
+def faithful_env_created():
+    require_ci_setup((faithful_env_dir() / ".reachqa-complete").exists(),
+                     f"the faithful render environment ({faithful_env_dir()}; reachqa env create faithful)")
 
 
 def test_seed_charts_match_published_images(tmp_path):

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from reachqa_builder.render import render_scripts
-from reachqa_builder.render.sandbox import bwrap_path
 
 GOOD_A = """
 import matplotlib.pyplot as plt
@@ -177,7 +176,6 @@ def test_report_has_one_line_per_script_in_order(hostile_run):
         assert (ln["status"] == "ok") == (ln["sha256"] is not None)
 
 
-@pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap is not installed")
 def test_bubblewrap_hides_home_and_filesystem_is_read_only(tmp_path):
     probe = (
         "import os, matplotlib.pyplot as plt\n"

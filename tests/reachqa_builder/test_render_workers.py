@@ -13,9 +13,7 @@ import pytest
 from reachqa_builder.render import render_scripts
 from reachqa_builder.render.envs import get_environment
 from reachqa_builder.render.pool import WorkerPool
-from reachqa_builder.render.sandbox import SandboxSettings, bwrap_path
-
-pytestmark = pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap is not installed")
+from reachqa_builder.render.sandbox import SandboxSettings
 
 USES_SEABORN = """
 import seaborn as sns

@@ -23,6 +23,7 @@ from reachqa_builder.layout import find_splits, read_charts, read_code
 from reachqa_builder.render import RenderEnvironmentError, render_scripts
 from reachqa_builder.render.envs import get_environment
 from reachqa_builder.taxonomy import MINOR_TYPES, normalize_minor_type
+from tests.prerequisites import require_ci_setup
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "reachqa_builder" / "seed_charts"
 SCRIPTS = sorted(SEED_DIR.glob("*.py"))
@@ -147,8 +148,8 @@ def test_seeds_draw_without_warnings_on_installed_matplotlib():
 def test_seeds_draw_without_warnings_in_faithful_env():
     try:
         env = get_environment("faithful", create=False)
-    except RenderEnvironmentError:
-        pytest.skip("faithful render environment not created (reachqa env create faithful)")
+    except RenderEnvironmentError as exc:
+        require_ci_setup(False, f"the faithful render environment ({exc})")
     _run_strict(env.python)
 
 

@@ -1,10 +1,10 @@
 """The chart taxonomy: sizes, names as the released data spells them, tolerant normalization."""
 
 import json
-from pathlib import Path
 
 import pytest
 
+from tests.prerequisites import SHARED_DATA, needs_shared
 from reachqa_builder import taxonomy
 from reachqa_builder.taxonomy import (
     MAJOR_TYPES,
@@ -17,7 +17,7 @@ from reachqa_builder.taxonomy import (
     normalize_minor_type,
 )
 
-RELEASED = Path("/work/shared/reachqa-data")
+RELEASED = SHARED_DATA
 
 
 def test_sizes_match_the_paper():
@@ -101,7 +101,7 @@ def test_aliases_point_at_canonical_names():
         assert normalize_minor_type(alias) == canon
 
 
-@pytest.mark.skipif(not RELEASED.is_dir(), reason="released ReachQA data not on this machine")
+@needs_shared(RELEASED, "released ReachQA data")
 @pytest.mark.parametrize("split", ["reachqa_train", "reachqa_test"])
 def test_released_names_are_canonical(split):
     seen = set()

@@ -1,6 +1,6 @@
 """`reachqa convert internvl2` checked against the original InternVL2 remote code (the test oracle).
 
-The oracle (``/work/shared/oracles/internvl2``, its own virtualenv with transformers 4.44.2, created by
+The oracle (``../shared/oracles/internvl2`` beside the checkout or ``$REACHQA_INTERNVL2_ORACLE``; its own virtualenv with transformers 4.44.2, created by
 ``.ci/setup``) builds tiny random InternVL2 checkpoints and runs the original forward pass and the model
 card's preprocessing. Its files are run by path, never copied. Here: the converted native checkpoint
 gives the same logits on the oracle's own inputs, the native processor gives the same ``input_ids``
@@ -21,8 +21,9 @@ from PIL import Image
 from safetensors import safe_open
 
 from reachqa_builder.cli import main as cli_main
+from tests.prerequisites import INTERNVL2_ORACLE, needs_shared, require_ci_setup
 
-ORACLE = Path(os.environ.get("REACHQA_INTERNVL2_ORACLE", "/work/shared/oracles/internvl2"))
+ORACLE = INTERNVL2_ORACLE
 ORACLE_VENV = Path(os.environ.get("REACHQA_INTERNVL2_ORACLE_VENV",
                                   Path.home() / ".cache/reachqa/oracles/internvl2-venv"))
 QUESTION = "What is the highest value shown in this chart?"
@@ -31,9 +32,13 @@ QUESTION = "What is the highest value shown in this chart?"
 IMAGES = {"wide": "2480x1571", "square": "800x800", "tall": "700x1500", "small": "500x480"}
 TILES = {"wide": 7, "square": 5, "tall": 9, "small": 1}
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800), pytest.mark.skipif(
-    not (ORACLE / "make_tiny.py").is_file() or not (ORACLE_VENV / "bin/python").is_file(),
-    reason=f"InternVL2 oracle or its virtualenv missing ({ORACLE}, {ORACLE_VENV}); .ci/setup creates the venv")]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800),
+              needs_shared(ORACLE / "make_tiny.py", "the InternVL2 oracle (shared files)")]
+
+
+@pytest.fixture(autouse=True)
+def oracle_venv_created():
+    require_ci_setup((ORACLE_VENV / "bin/python").is_file(), f"the InternVL2 oracle's virtualenv ({ORACLE_VENV})")
 
 
 def oracle_env(tmp: Path) -> dict:

@@ -1,6 +1,8 @@
 """LLM judge accuracy: an OpenAI-compatible model grades answers against the ground truth."""
 
 import os
+import re
+import warnings
 
 import datasets
 import evaluate
@@ -21,10 +23,30 @@ shown) and says whether the prediction is correct. Two protocols:
   `{"analysis", "correct": "yes"|"no"}` on the final answer only, temperature 0, top_p 1.
 
 Requests go through any OpenAI-compatible server with the `openai` package (retries, timeout,
-bounded concurrency); replies are cached on disk when `cache_path` is set, so computing the same
-inputs again sends no requests. `invalid` counts items without a verdict (failed requests,
-unreadable replies); `accuracy_scored` is the share correct among the other items.
+bounded concurrency). Replies with a verdict are cached on disk by default (under the Hugging Face
+cache: `<HF_METRICS_CACHE>/llm_judge/replies.sqlite`; `cache_path` moves it, `no_cache=True` turns it
+off), so computing the same inputs again sends no requests. A reply without a readable verdict is asked
+again up to `reasks` times (default 2) before the item counts as invalid; `reasks` in the result
+counts the re-asks. `invalid` counts items without a verdict (failed requests, unreadable replies);
+`accuracy_scored` is the share correct among the other items. When no item gets a verdict (judge
+unreachable, key refused) compute raises `JudgeFailed`; when more than 5% of the items are invalid it
+warns (`InvalidVerdictsWarning`).
 """
+
+INVALID_WARN_SHARE = 0.05  # warn when more than this share of the items has no verdict
+
+
+class JudgeFailed(RuntimeError):
+    """Not a single item could be judged: an accuracy would be meaningless."""
+
+
+class InvalidVerdictsWarning(UserWarning):
+    """More than INVALID_WARN_SHARE of the items have no verdict (they count as not correct)."""
+
+
+def default_cache_path() -> str:
+    """``<HF_METRICS_CACHE>/llm_judge/replies.sqlite`` (``~/.cache/huggingface/metrics`` unless moved)."""
+    return os.path.join(evaluate.config.HF_METRICS_CACHE, "llm_judge", "replies.sqlite")
 
 _KWARGS_DESCRIPTION = """
 Args:
@@ -36,7 +58,9 @@ Args:
     base_url (`str`, optional): API root with /v1; default `$OPENAI_BASE_URL`, else OpenAI's.
     api_key (`str`, optional): default `$OPENAI_API_KEY`.
     concurrency (`int`, default 16): requests in flight.
-    cache_path (`str`, optional): SQLite reply cache; default None (no cache).
+    cache_path (`str`, optional): SQLite reply cache; default `<HF_METRICS_CACHE>/llm_judge/replies.sqlite`.
+    no_cache (`bool`, default False): send every request, read and write no cache.
+    reasks (`int`, default 2): times a reply without a readable verdict is asked again.
     max_retries (`int`, default 6), timeout (`float`, default 120): per request.
     max_tokens (`int`, optional): reply budget (default: the protocol's, 4096 for paper).
 
@@ -44,6 +68,7 @@ Returns:
     accuracy (`float`): correct over all items (invalid verdicts count as not correct).
     accuracy_scored (`float` or None): correct over items with a verdict.
     scored (`int`), invalid (`int`): items with and without a verdict.
+    reasks (`int`): re-asks sent for replies without a verdict.
     verdicts (`list` of `str`): "correct", "incorrect" or "invalid", per item.
     fingerprint (`dict`): judge model, protocol, prompt hash, temperature, top_p, description.
 
@@ -80,7 +105,8 @@ class LlmJudge(evaluate.Metric):
         )
 
     def _compute(self, predictions, references, questions, judge_model=None, protocol="paper", base_url=None,
-                 api_key=None, concurrency=16, cache_path=None, max_retries=6, timeout=120.0, max_tokens=None):
+                 api_key=None, concurrency=16, cache_path=None, no_cache=False, reasks=2, max_retries=6, timeout=120.0,
+                 max_tokens=None):
         if not judge_model:
             raise ValueError("judge_model is required (the judge's model name on the server)")
         if protocol not in PROTOCOLS:
@@ -95,10 +121,22 @@ class LlmJudge(evaluate.Metric):
                                            "json_schema": {"name": "verdict", "schema": proto.schema}}
             bodies.append(body)
         base_url = base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
-        texts, errors, counts = complete_all(bodies, base_url=base_url, api_key=api_key, concurrency=concurrency,
-                                             timeout=timeout, max_retries=max_retries, cache_path=cache_path)
+        texts, errors, counts = complete_all(
+            bodies, base_url=base_url, api_key=api_key, concurrency=concurrency, timeout=timeout,
+            max_retries=max_retries, cache_path=None if no_cache else (cache_path or default_cache_path()),
+            readable=lambda text: proto.parse(text) != "invalid", reasks=reasks)
         verdicts = [proto.parse(t) if t is not None else "invalid" for t in texts]
         summary = summarize_verdicts(verdicts)
+        first_error = next((e for e in errors if e), "no reason recorded")
+        if verdicts and not summary["scored"]:
+            where = re.sub(r"//[^/@]*@", "//", base_url)  # no credentials in the message
+            raise JudgeFailed(f"llm_judge: none of the {len(verdicts)} items could be judged by {judge_model} at "
+                              f"{where}; e.g. {first_error}")
+        if summary["invalid"] > INVALID_WARN_SHARE * len(verdicts):
+            warnings.warn(f"llm_judge: {summary['invalid']} of {len(verdicts)} verdicts "
+                          f"({100 * summary['invalid'] / len(verdicts):.1f}%, above {100 * INVALID_WARN_SHARE:g}%) are "
+                          f"invalid and count as not correct; e.g. {first_error}", InvalidVerdictsWarning, stacklevel=2)
         return {"accuracy": summary["accuracy"] or 0.0, "accuracy_scored": summary["accuracy_scored"],
-                "scored": summary["scored"], "invalid": summary["invalid"], "verdicts": verdicts,
-                "fingerprint": proto.fingerprint(judge_model), "errors": errors, "requests": counts}
+                "scored": summary["scored"], "invalid": summary["invalid"], "reasks": counts["reasks"],
+                "verdicts": verdicts, "fingerprint": proto.fingerprint(judge_model), "errors": errors,
+                "requests": counts}

@@ -1,6 +1,7 @@
 """Send judge requests with the ``openai`` package (the metric's own HTTP client, so the metric
 folder works without reachqa installed): bounded concurrency, the client's retries and timeout,
-and an optional SQLite reply cache keyed by the endpoint and the whole request body."""
+an SQLite reply cache keyed by the endpoint and the whole request body, and re-asks of a reply
+without a verdict (only replies with a verdict are cached)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from typing import Any
+from typing import Any, Callable
 
 
 class ReplyStore:
@@ -45,9 +46,13 @@ class ReplyStore:
 
 
 def complete_all(bodies: list[dict[str, Any]], *, base_url: str, api_key: str | None, concurrency: int,
-                 timeout: float, max_retries: int, cache_path: str | None) -> tuple[list[str | None], list[str | None],
-                                                                                    dict[str, int]]:
-    """Replies (``None`` where a request failed for good), errors and counters, in input order."""
+                 timeout: float, max_retries: int, cache_path: str | None,
+                 readable: Callable[[str], bool] = lambda text: True,
+                 reasks: int = 0) -> tuple[list[str | None], list[str | None], dict[str, int]]:
+    """Replies (``None`` where a request failed for good), errors and counters, in input order.
+
+    A reply that is not ``readable`` (no verdict) is asked again, up to ``reasks`` more times; the last
+    reply is returned either way, and only readable replies are cached."""
     try:
         import openai
     except ImportError as exc:  # pragma: no cover - openai is a dependency of the metric
@@ -55,12 +60,12 @@ def complete_all(bodies: list[dict[str, Any]], *, base_url: str, api_key: str | 
     store = ReplyStore(cache_path)
     texts: list[str | None] = [None] * len(bodies)
     errors: list[str | None] = [None] * len(bodies)
-    counts = {"requests": 0, "cache_hits": 0, "failures": 0}
+    counts = {"requests": 0, "cache_hits": 0, "failures": 0, "reasks": 0}
     keys = [ReplyStore.key(base_url, b) for b in bodies]
     todo = []
     for i, k in enumerate(keys):
         hit = store.get(k)
-        if hit is not None:
+        if hit is not None and readable(hit):
             texts[i] = hit
             counts["cache_hits"] += 1
         else:
@@ -73,16 +78,22 @@ def complete_all(bodies: list[dict[str, Any]], *, base_url: str, api_key: str | 
 
         async def one(i: int) -> None:
             async with gate:
-                counts["requests"] += 1
-                try:
-                    resp = await client.chat.completions.create(**bodies[i])
-                    content = resp.choices[0].message.content
-                    if not content or not content.strip():
-                        raise ValueError("empty reply")
+                for attempt in range(1 + max(0, reasks)):
+                    counts["requests"] += 1
+                    counts["reasks"] += attempt > 0
+                    try:
+                        resp = await client.chat.completions.create(**bodies[i])
+                        content = resp.choices[0].message.content
+                        if not content or not content.strip():
+                            raise ValueError("empty reply")
+                    except Exception as exc:  # every failure is recorded per item, none is fatal to the batch
+                        errors[i] = f"{type(exc).__name__}: {str(exc)[:300]}"
+                        counts["failures"] += 1
+                        return
                     texts[i] = content
-                except Exception as exc:  # every failure is recorded per item, none is fatal to the batch
-                    errors[i] = f"{type(exc).__name__}: {str(exc)[:300]}"
-                    counts["failures"] += 1
+                    if readable(content):
+                        return
+                errors[i] = f"no verdict in {1 + max(0, reasks)} replies; the last: {texts[i][:200]!r}"
 
         try:
             await asyncio.gather(*(one(i) for i in todo))
@@ -100,7 +111,7 @@ def complete_all(bodies: list[dict[str, Any]], *, base_url: str, api_key: str | 
             with ThreadPoolExecutor(1) as pool:
                 pool.submit(asyncio.run, run()).result()
     for i in todo:
-        if texts[i] is not None:
+        if texts[i] is not None and readable(texts[i]):
             store.put(keys[i], texts[i])
     store.close()
     return texts, errors, counts
