@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.set_defaults(run=_unavailable(ep.name, exc))
             continue
         doc = (configure.__doc__ or "").strip().splitlines()
-        p = sub.add_parser(ep.name, help=doc[0] if doc else None,
+        p = sub.add_parser(ep.name, help=doc[0].replace("%", "%%") if doc else None,
                            description=(configure.__doc__ or "").strip() or None,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         configure(p)
