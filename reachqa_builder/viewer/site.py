@@ -87,6 +87,9 @@ class SiteReport:
     thumbs_made: int = 0
     thumbs_cached: int = 0
     undecodable: list[str] = field(default_factory=list)
+    undecodable_by_sha: dict[str, str] = field(default_factory=dict)
+    no_image: int = 0        # charts shown without an image (code but no image file)
+    no_image_hint: str = ""  # how to render them
     seconds: float = 0.0
 
     def size_bytes(self, sub: str = "") -> int:
@@ -257,6 +260,7 @@ class SiteWriter:
         self.report.images = len(self.images.paths)
         self.report.thumbs_made, self.report.thumbs_cached = self.images.thumbs_made, self.images.thumbs_cached
         self.report.undecodable = list(self.images.undecodable)
+        self.report.undecodable_by_sha = dict(self.images.bad)
         self.report.seconds = time.perf_counter() - self._started
         return self.report
 
