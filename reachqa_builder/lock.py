@@ -69,6 +69,7 @@ class FolderLock:
     def __post_init__(self) -> None:
         self.path = lock_path(self.folder)
         self._fd: int | None = None
+        self._owner: int | None = None
         self.stale: dict | None = None  # the record of a dead holder this lock took over
 
     def _describe(self, info: dict) -> str:
@@ -88,9 +89,9 @@ class FolderLock:
         while True:
             try:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-            except OSError as exc:
-                raise OSError(exc.errno, f"cannot create the lock file {self.path}: {os.strerror(exc.errno)}",
-                              str(self.path)) from None
+            except OSError as exc:  # a read-only or missing parent: named as the folder the run writes
+                raise OSError(exc.errno, f"{os.strerror(exc.errno)} (its lock file {self.path} cannot be created)",
+                              str(self.folder)) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:
@@ -125,11 +126,11 @@ class FolderLock:
                       "started": now.isoformat(timespec="seconds"), "folder": str(Path(self.folder))}
             os.ftruncate(fd, 0)
             os.pwrite(fd, (json.dumps(record) + "\n").encode("utf-8"), 0)
-            self._fd = fd
+            self._fd, self._owner = fd, os.getpid()
             return self
 
     def release(self) -> None:
-        if self._fd is None:
+        if self._fd is None or self._owner != os.getpid():  # a forked child unwinding the holder's frames
             return
         try:
             os.unlink(self.path)  # while still holding it: a waiter then locks a fresh file

@@ -5,7 +5,7 @@ with text and ``image_url`` data-URL parts, ``response_format`` of type ``json_s
 ``usage`` block in every reply), ``GET /v1/models``, bearer-key checks (401 with an OpenAI-style
 ``{"error": {"message", "type", "code"}}`` body) and scripted faults (429 with ``Retry-After``,
 500/503, hangs past the client's timeout, connection resets, empty, truncated or non-JSON
-replies). Replies come from a function you pass; every request received is recorded.
+replies, JSON without ``choices``). Replies come from a function you pass; every request received is recorded.
 
 Example::
 
@@ -45,7 +45,7 @@ from typing import Any, Callable
 
 from aiohttp import web
 
-FAULT_KINDS = ("401", "400", "429", "500", "503", "timeout", "reset", "empty", "truncated", "garbage")
+FAULT_KINDS = ("401", "400", "429", "500", "503", "timeout", "reset", "empty", "truncated", "garbage", "no_choices")
 
 
 @dataclass
@@ -304,6 +304,8 @@ class OpenAIServer:
                 raise ConnectionResetError("injected reset")
             if fault.kind == "garbage":
                 return web.Response(text="<html>502 Bad Gateway</html>", status=200, content_type="text/html")
+            if fault.kind == "no_choices":  # a proxy's error object sent with status 200
+                return web.json_response({"object": "error", "message": "upstream model crashed"})
 
         with self._lock:
             self.in_flight += 1
