@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..redact import redact_urls
 from .images import ImageStore, write_file
 from .model import ChartView, QAView
 
@@ -98,8 +99,9 @@ class SiteReport:
 
 
 def js_data(var: str, value: Any) -> bytes:
-    """``window.VAR = <json>;`` (JSON is valid JavaScript)."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """``window.VAR = <json>;`` (JSON is valid JavaScript); credentials in URLs are redacted (data
+    written by older runs may hold them)."""
+    text = redact_urls(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
     return f"window.{var} = {text};\n".encode("utf-8")
 
 
