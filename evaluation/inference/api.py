@@ -355,8 +355,7 @@ class _MeteredHTTPClient(openai.DefaultAsyncHttpxClient):
         call.attempts += 1
         usage.requests += 1
         client = call.client
-        notice = (asyncio.get_running_loop().call_later(client.config.notice_after, client._still_waiting)
-                  if client.config.notice_after > 0 else None)
+        notice = client._watch() if client.config.notice_after > 0 else None
         try:
             response = await super().send(request, **kwargs)
         except httpx2.TimeoutException:
@@ -370,7 +369,7 @@ class _MeteredHTTPClient(openai.DefaultAsyncHttpxClient):
             raise
         finally:
             if notice is not None:
-                notice.cancel()
+                notice()
             limiter.release(call.ticket)
         if response.status_code >= 400:
             call.last_failure = f"http_{response.status_code}"
@@ -452,16 +451,30 @@ class APIClient:
             text = text.replace(self._key, "***")
         return redact_urls(text)
 
-    def _still_waiting(self) -> None:
-        """One line (at most one per ``notice_after`` seconds) while requests wait for a reply."""
+    def _watch(self):
+        """Start watching one HTTP try; returns the function that stops it. While the try waits,
+        :meth:`_still_waiting` runs every ``notice_after`` seconds."""
+        loop, every, started = asyncio.get_running_loop(), self.config.notice_after, time.monotonic()
+        handle = None
+
+        def fire() -> None:
+            nonlocal handle
+            self._still_waiting(time.monotonic() - started)
+            handle = loop.call_later(every, fire)
+
+        handle = loop.call_later(every, fire)
+        return lambda: handle.cancel()
+
+    def _still_waiting(self, waited: float) -> None:
+        """One line (at most one per ``notice_after`` seconds per client) while requests wait."""
         now = time.monotonic()
-        if now - self._last_notice < self.config.notice_after:
+        if now - self._last_notice < self.config.notice_after * 0.9:
             return
         self._last_notice = now
         c = self.config
-        logger.warning("still waiting for %s: no reply after %g s (%d request(s) in flight); a try gives up after "
+        logger.warning("still waiting for %s: no reply after %.3g s (%d request(s) in flight); a try gives up after "
                        "%g s and is retried %d time(s) (--timeout, --timeout-retries)", self.display_url,
-                       c.notice_after, self.limiter.in_flight, c.timeout, c.timeout_retries)
+                       waited, self.limiter.in_flight, c.timeout, c.timeout_retries)
 
     def _error(self, exc: openai.OpenAIError) -> APIError:
         """The :class:`APIError` for an exception of the openai package (key redacted)."""
