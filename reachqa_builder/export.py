@@ -113,10 +113,12 @@ def _disk_full(exc: BaseException, out: Path, free_before: int) -> OSError | Non
     if seen is None or depth >= 20:
         return None
     where = Path(seen.filename).parent if seen.filename else out
-    err = OSError(errno.ENOSPC, "No space left on device", str(where))
-    err.reachqa_hint = (f"the build needs more than the {free_before / 1e6:.1f} MB that were free there; free "
-                        f"more space and run it again. The dataset already in {out} is unchanged; the partial "
-                        f"build was removed")
+    in_out = where == out or out in where.parents or not seen.filename
+    need = (f"the build needs more than the {free_before / 1e6:.1f} MB that were free there" if in_out
+            else "that disk is full (a cache, not the dataset folder)")
+    err = OSError(errno.ENOSPC, "No space left on device", str(out if in_out else where))
+    err.reachqa_hint = (f"{need}; free more space and run it again. The dataset already in {out} is unchanged; "
+                        f"the partial build was removed")
     return err
 
 
