@@ -90,7 +90,7 @@ def error_line(exc: BaseException) -> tuple[str, int]:
 
     text = " ".join(str(exc).split())
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        where = exc.filename or getattr(exc, "reachqa_path", None)
+        where = exc.filename
         return (f"no space left on device{f' writing {where}' if where else ''}: "
                 f"{getattr(exc, 'reachqa_hint', 'free some space and run the command again')}"), 1
     if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) and exc.filename:
