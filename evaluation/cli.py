@@ -145,8 +145,9 @@ def _infer(args: argparse.Namespace) -> int:
     _append_summary(out / "infer_summary.json", runs)
     failed = sum(r["failed"] for r in runs)
     if failed:
-        print(f"reachqa infer: {failed} requests failed for good and were not written; run the command again "
-              f"to retry them", file=sys.stderr)
+        first = next(f for r in runs for f in r["failures"])  # "<id>: <kind>: <message>"
+        print(f"reachqa infer: {failed} requests failed for good and were not written (first: {first[:300]}); "
+              f"run the command again to retry them", file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -199,7 +199,7 @@ def judge_items(questions: Sequence[str], references: Sequence[str], predictions
             except APIError as exc:
                 if _unusable(exc):
                     status = "" if exc.status is None else f" {exc.status}"
-                    raise JudgeUnavailable(f"the judge at {api.base_url} cannot be used "
+                    raise JudgeUnavailable(f"the judge at {api.display_url} cannot be used "
                                            f"({exc.kind}{status}): {exc.message[:200]}") from None
 
     async def run() -> dict[str, Any]:

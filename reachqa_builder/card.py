@@ -144,6 +144,9 @@ def _apply(meta: CardMeta, entries: list[SplitEntry]) -> None:
             meta.builds[e.key] = e.build
         else:
             meta.builds.pop(e.key, None)
+    if any(e.config == "qa" for e in entries):  # qa is the default once built, whichever config came first
+        for conf in meta.configs.values():
+            conf.pop("default", None)
     if not any(c.get("default") for c in meta.configs.values()) and meta.configs:
         default = "qa" if "qa" in meta.configs else next(iter(meta.configs))
         meta.configs[default]["default"] = True

@@ -15,6 +15,7 @@ other splits and the card's entries for them (the card is merged, see :mod:`reac
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -30,7 +31,7 @@ from .generation import RenderReport
 from .builder import ReachQA
 from .card import SplitEntry, listed_splits, merge_card, parse_meta, split_card
 from .features import CONFIG_NAMES
-from .fileio import atomic_write
+from .fileio import atomic_write, check_parquet
 
 logger = logging.getLogger(__name__)
 
@@ -65,46 +66,105 @@ def build_config(config_name: str, out_dir: str | Path, *, data_dir: str | None 
         raise NotADirectoryError(f"{out}: exists and is not a directory")
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_staging(out)
     try:
         return _build_into(config_name, out, data_dir, cache_dir, max_shard_size, config_kwargs)
-    except BaseException:
+    except BaseException as exc:
         if created and not any(out.iterdir()):
             out.rmdir()
         raise
 
 
+def _owner_tag() -> str:
+    """``<pid>.<start ticks>``: names staging folders after the process that writes them."""
+    from .lock import process_start
+
+    return f"{os.getpid()}.{process_start(os.getpid())}"
+
+
+_STAGING_RE = re.compile(r"^\.(?:build-.+?|old-.+)-(?P<pid>\d+)\.(?P<ticks>\d+|None)(?:-.*)?$")
+
+
+def remove_stale_staging(out: Path) -> list[Path]:
+    """Remove ``.build-*`` / ``.old-*`` folders in ``out`` left by builds that no longer run (killed,
+    or stopped by a full disk); a running build's folders stay. Returns what was removed."""
+    from .lock import holder_running
+
+    removed = []
+    for p in out.iterdir():
+        if not (p.name.startswith(".build-") or p.name.startswith(".old-")) or not p.is_dir():
+            continue
+        m = _STAGING_RE.match(p.name)
+        if m and m["ticks"] != "None" and holder_running({"pid": int(m["pid"]), "start_ticks": int(m["ticks"])}):
+            continue
+        if not m:  # named by an older reachqa (no owner): the folder lock makes a concurrent build impossible
+            logger.info("removing %s, left by an earlier build", p)
+        shutil.rmtree(p, ignore_errors=True)
+        removed.append(p)
+    return removed
+
+
+def _disk_full(exc: BaseException, out: Path, free_before: int) -> OSError | None:
+    """An ``ENOSPC`` anywhere in ``exc``'s chain as one ``OSError`` naming the folder and the space
+    the build needs (more than was free when it started)."""
+    seen, depth = exc, 0
+    while seen is not None and depth < 20 and not (isinstance(seen, OSError) and seen.errno == errno.ENOSPC):
+        seen, depth = seen.__cause__ or seen.__context__, depth + 1
+    if seen is None or depth >= 20:
+        return None
+    where = Path(seen.filename).parent if seen.filename else out
+    in_out = where == out or out in where.parents or not seen.filename
+    need = (f"the build needs more than the {free_before / 1e6:.1f} MB that were free there" if in_out
+            else "that disk is full (a cache, not the dataset folder)")
+    err = OSError(errno.ENOSPC, "No space left on device", str(out if in_out else where))
+    err.reachqa_hint = (f"{need}; free more space and run it again. The dataset already in {out} is unchanged; "
+                        f"the partial build was removed")
+    return err
+
+
 def _build_into(config_name: str, out: Path, data_dir, cache_dir, max_shard_size, config_kwargs) -> BuildResult:
     builder = ReachQA(config_name=config_name, data_dir=data_dir, cache_dir=cache_dir, **config_kwargs)
-    with tempfile.TemporaryDirectory(prefix=f".build-{config_name}-", dir=out) as tmp:
-        staging = Path(tmp) / "prepared"
-        builder.download_and_prepare(output_dir=str(staging), file_format="parquet", max_shard_size=max_shard_size)
-        result = BuildResult(config_name, out, reports=dict(getattr(builder, "render_reports", {})))
-        target = Path(tmp) / config_name
-        target.mkdir()
-        prefix = f"{builder.dataset_name}-"
-        built: dict[str, list[Path]] = {}
-        for split_name, split_info in builder.info.splits.items():
-            shards = sorted(staging.glob(f"{prefix}{split_name}.parquet")) or sorted(
-                staging.glob(f"{prefix}{split_name}-[0-9][0-9][0-9][0-9][0-9]-of-[0-9][0-9][0-9][0-9][0-9].parquet"))
-            built[split_name] = []
-            for i, shard in enumerate(shards):
-                dest = target / f"{split_name}-{i:05d}-of-{len(shards):05d}.parquet"
-                os.replace(shard, dest)
-                built[split_name].append(dest)
-            result.rows[split_name] = split_info.num_examples
-        entries = [split_entry(config_name, split, shards,
-                               build_record(builder, split, result.reports.get(split))) for split, shards in built.items()]
-        card = out / CARD_NAME
-        old_card = card.read_text(encoding="utf-8") if card.is_file() else None
-        present = {f"{c}/{s}" for c, splits in list_configs(out).items() for s in splits} | {e.key for e in entries}
-        missing = listed_splits(parse_meta(split_card(old_card)[0])) - present  # listed, but its files are gone
-        text = merge_card(old_card, _unlisted_entries(out, old_card, exclude={e.key for e in entries}) + entries,
-                          remove=sorted(missing))
-        kept = {s: fs for s, fs in list_configs(out).get(config_name, {}).items() if s not in built}
-        for shards in kept.values():
-            for f in shards:
-                _link_or_copy(f, target / f.name)
-        _swap_dir(target, out / config_name)
+    free_before = shutil.disk_usage(out).free
+    with tempfile.TemporaryDirectory(prefix=f".build-{config_name}-{_owner_tag()}-", dir=out) as tmp:
+        try:
+            return _stage_and_swap(builder, config_name, out, Path(tmp), max_shard_size)
+        except Exception as exc:
+            full = _disk_full(exc, out, free_before)
+            if full is not None:
+                raise full from exc
+            raise
+
+
+def _stage_and_swap(builder, config_name: str, out: Path, tmp: Path, max_shard_size) -> BuildResult:
+    staging = Path(tmp) / "prepared"
+    builder.download_and_prepare(output_dir=str(staging), file_format="parquet", max_shard_size=max_shard_size)
+    result = BuildResult(config_name, out, reports=dict(getattr(builder, "render_reports", {})))
+    target = Path(tmp) / config_name
+    target.mkdir()
+    prefix = f"{builder.dataset_name}-"
+    built: dict[str, list[Path]] = {}
+    for split_name, split_info in builder.info.splits.items():
+        shards = sorted(staging.glob(f"{prefix}{split_name}.parquet")) or sorted(
+            staging.glob(f"{prefix}{split_name}-[0-9][0-9][0-9][0-9][0-9]-of-[0-9][0-9][0-9][0-9][0-9].parquet"))
+        built[split_name] = []
+        for i, shard in enumerate(shards):
+            dest = target / f"{split_name}-{i:05d}-of-{len(shards):05d}.parquet"
+            os.replace(shard, dest)
+            built[split_name].append(dest)
+        result.rows[split_name] = split_info.num_examples
+    entries = [split_entry(config_name, split, shards,
+                           build_record(builder, split, result.reports.get(split))) for split, shards in built.items()]
+    card = out / CARD_NAME
+    old_card = card.read_text(encoding="utf-8") if card.is_file() else None
+    present = {f"{c}/{s}" for c, splits in list_configs(out).items() for s in splits} | {e.key for e in entries}
+    missing = listed_splits(parse_meta(split_card(old_card)[0])) - present  # listed, but its files are gone
+    text = merge_card(old_card, _unlisted_entries(out, old_card, exclude={e.key for e in entries}) + entries,
+                      remove=sorted(missing))
+    kept = {s: fs for s, fs in list_configs(out).get(config_name, {}).items() if s not in built}
+    for shards in kept.values():
+        for f in shards:
+            _link_or_copy(f, target / f.name)
+    _swap_dir(target, out / config_name)
     atomic_write(card, text.encode("utf-8"))
     return result
 
@@ -160,7 +220,7 @@ def _swap_dir(new: Path, dest: Path) -> None:
     """Replace ``dest`` by ``new`` (same file system): old files are removed only after the move."""
     old = None
     if dest.exists():
-        old = dest.with_name(f".old-{dest.name}-{os.getpid()}")
+        old = dest.with_name(f".old-{dest.name}-{_owner_tag()}")
         os.replace(dest, old)
     os.replace(new, dest)
     if old is not None:
@@ -188,6 +248,10 @@ def built_configs(dataset_dir: str | Path) -> dict[str, dict[str, list[Path]]]:
     if not root.is_dir():
         raise NotADirectoryError(f"{root}: not a directory (build one with `reachqa build`)")
     configs = list_configs(root)
+    for splits in configs.values():
+        for shards in splits.values():
+            for f in shards:
+                check_parquet(f)
     if not configs:
         raise FileNotFoundError(f"{root}: no built config (no <config>/<split>-NNNNN-of-NNNNN.parquet)")
     return configs

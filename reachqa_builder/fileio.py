@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any, Iterator
 
-__all__ = ["atomic_write", "atomic_write_text", "atomic_write_json", "read_json", "iter_jsonl"]
+__all__ = ["atomic_write", "atomic_write_text", "atomic_write_json", "read_json", "iter_jsonl", "check_parquet"]
 
 _UMASK_LOCK = threading.Lock()
 
@@ -100,3 +100,19 @@ def iter_jsonl(path: str | os.PathLike, *, what: str = "file", torn_tail_ok: boo
                 if torn_tail_ok and not line.endswith("\n"):
                     return
                 raise ValueError(f"{path}:{n}: not a JSON record: {exc}") from None
+
+
+def check_parquet(path: str | os.PathLike) -> Path:
+    """``path`` if it ends like a whole Parquet file (``PAR1`` footer magic after a footer length
+    that fits); a truncated or foreign file is a ``ValueError`` naming it (pyarrow's own message
+    names no file)."""
+    path = Path(path)
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+        fh.seek(max(0, size - 8))
+        tail = fh.read(8)
+    if size < 12 or head != b"PAR1" or tail[4:] != b"PAR1" or int.from_bytes(tail[:4], "little") > size - 12:
+        raise ValueError(f"{path}: not a complete Parquet file ({size} bytes; truncated or corrupt): "
+                         f"rebuild it with `reachqa build`")
+    return path

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from evaluation.inference import APIConfig
+from reachqa_builder.redact import redact_value
 from reachqa_builder.render.envs import ENV_NAMES
 
 STAGES = ("self-instruct", "evol-instruct", "execute", "rate", "qa", "check", "output")
@@ -156,7 +157,7 @@ class SynthesisConfig:
         """The run's settings as one flat dict (the client's flags beside the others), keys left out."""
         client = {k: v for k, v in dataclasses.asdict(self.client).items() if k not in RUN_SET_CLIENT_FIELDS}
         own = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "client"}
-        return {k: v for k, v in {**own, **client}.items() if not k.endswith("api_key")}
+        return redact_value({k: v for k, v in {**own, **client}.items() if not k.endswith("api_key")})
 
     def sampling(self) -> dict:
         return {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens}

@@ -271,7 +271,11 @@ def _journal_inputs(stage: str, src: Path, journals: list[Path]):
             if "code_file" in r:  # paths in journals are relative to their own folder
                 r["code"] = (src / r.pop("code_file")).read_text(encoding="utf-8")
             if "image" in r:
-                r["image"] = str((src / r["image"]).resolve())
+                image = src / r["image"]  # an absolute path (older single-stage journals) stays as it is
+                if not image.is_file():
+                    raise ValueError(f"{path}: record {r.get('id')!r}: image {r['image']} not found (moved or "
+                                     f"deleted: rerun the stage that wrote {path.name})")
+                r["image"] = str(image.resolve())
             yield ChartItem.from_record(r)
 
 

@@ -143,7 +143,7 @@ class Stages:
             async with self._slots:
                 return await client.chat(req)
         except APIError as e:
-            e.server, e.model = client.config.base_url, req.model
+            e.server, e.model = client.config.display_url, req.model
             raise
 
     def _raise_if_unusable(self, e: APIError) -> None:
@@ -189,6 +189,8 @@ class Stages:
 
     def _stored(self, record: dict) -> dict:
         """``record`` as its journal line: the code goes to ``work/code/<sha256>.py`` (once)."""
+        if record.get("image") and Path(record["image"]).is_absolute():  # single-stage runs: journal it relative
+            record = dict(record, image=self.relative(record["image"]))
         code = record.get("code")
         if code is None:
             return record

@@ -47,6 +47,7 @@ import asyncio
 import collections
 import contextvars
 import json
+import logging
 import math
 import re
 import time
@@ -56,6 +57,8 @@ from typing import Any, Awaitable, Iterable, Sequence
 import httpx2
 import jsonschema
 import openai
+
+from reachqa_builder.redact import redact_urls
 
 from .api_config import DEFAULT_BASE_URL, APIConfig  # noqa: F401 (re-exported)
 from .cache import ReplyCache
@@ -71,9 +74,14 @@ __all__ = [
     "validate_reply",
 ]
 
+logger = logging.getLogger(__name__)
+
 FATAL_STATUS = frozenset({401, 403, 404})
 # replies with status 200 that cannot be used; openai accepts them, this module retries them
 REPLY_FAULTS = frozenset({"empty", "truncated", "bad_reply"})
+# of those, the ones that are the server's fault (an HTML error page, not JSON, no ``choices``):
+# an outage like a 5xx, so the item stays pending when the retries run out
+SERVER_REPLY_FAULTS = frozenset({"bad_reply"})
 
 
 class APIError(Exception):
@@ -103,10 +111,12 @@ class APIError(Exception):
 
     @property
     def transient(self) -> bool:
-        """True for outages (connection errors, timeouts, 408/409/429, 5xx): the item stays pending
-        and a rerun retries it; never a reason to drop work for good."""
+        """True for outages (connection errors, timeouts, 408/409/429, 5xx, a status-200 reply that
+        is not a chat completion): the item stays pending and a rerun retries it; never a reason to
+        drop work for good."""
         status = self.status or 0  # the statuses openai retries
-        return self.kind in ("timeout", "connection") or status in (408, 409, 429) or status >= 500
+        return (self.kind in ("timeout", "connection") or self.kind in SERVER_REPLY_FAULTS
+                or status in (408, 409, 429) or status >= 500)
 
 
 @dataclass
@@ -317,6 +327,7 @@ class _Call:
     client: "APIClient"
     est_tokens: int
     attempts: int = 0                 # HTTP tries so far
+    timeouts: int = 0                 # of those, tries that timed out
     last_failure: str | None = None   # why the previous try failed (the next one retries it)
     ticket: list[float] | None = None  # tpm ticket of the latest try, settled to reported usage
     held: bool = False                # a slot taken before openai built the request, for its first try
@@ -343,15 +354,22 @@ class _MeteredHTTPClient(openai.DefaultAsyncHttpxClient):
             call.ticket = await limiter.acquire(call.est_tokens)
         call.attempts += 1
         usage.requests += 1
+        client = call.client
+        notice = client._watch() if client.config.notice_after > 0 else None
         try:
             response = await super().send(request, **kwargs)
         except httpx2.TimeoutException:
             call.last_failure = "timeout"
+            call.timeouts += 1
+            if call.timeouts > client.config.timeout_retries:  # openai passes its own errors on, unretried
+                raise openai.APITimeoutError(request=request) from None
             raise
         except httpx2.RequestError:
             call.last_failure = "connection"
             raise
         finally:
+            if notice is not None:
+                notice()
             limiter.release(call.ticket)
         if response.status_code >= 400:
             call.last_failure = f"http_{response.status_code}"
@@ -391,6 +409,8 @@ class APIClient:
                  cache: ReplyCache | None = None, usage: Usage | None = None) -> None:
         self.config = config
         self.endpoint = config.base_url.rstrip("/")
+        self.display_url = redact_urls(self.endpoint)  # what messages show: no credentials
+        self._last_notice = -math.inf
         self.limiter = limiter or RequestLimiter(config.concurrency, config.rpm, config.tpm)
         self.cache = cache if cache is not None else ReplyCache(config.cache_path, enabled=not config.no_cache)
         self._read_cache = self.cache.enabled and not config.no_cache
@@ -402,7 +422,7 @@ class APIClient:
         self._openai_loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
-        return f"APIClient(endpoint={self.endpoint!r}, concurrency={self.limiter.concurrency})"
+        return f"APIClient(endpoint={self.display_url!r}, concurrency={self.limiter.concurrency})"
 
     # -- the openai client, one per event loop ----------------------------------------------
 
@@ -429,7 +449,32 @@ class APIClient:
     def _redact(self, text: str) -> str:
         if self._key and len(self._key) >= 4:
             text = text.replace(self._key, "***")
-        return text
+        return redact_urls(text)
+
+    def _watch(self):
+        """Start watching one HTTP try; returns the function that stops it. While the try waits,
+        :meth:`_still_waiting` runs every ``notice_after`` seconds."""
+        loop, every, started = asyncio.get_running_loop(), self.config.notice_after, time.monotonic()
+        handle = None
+
+        def fire() -> None:
+            nonlocal handle
+            self._still_waiting(time.monotonic() - started)
+            handle = loop.call_later(every, fire)
+
+        handle = loop.call_later(every, fire)
+        return lambda: handle.cancel()
+
+    def _still_waiting(self, waited: float) -> None:
+        """One line (at most one per ``notice_after`` seconds per client) while requests wait."""
+        now = time.monotonic()
+        if now - self._last_notice < self.config.notice_after * 0.9:
+            return
+        self._last_notice = now
+        c = self.config
+        logger.warning("still waiting for %s: no reply after %.3g s (%d request(s) in flight); a try gives up after "
+                       "%g s and is retried %d time(s) (--timeout, --timeout-retries)", self.display_url,
+                       waited, self.limiter.in_flight, c.timeout, c.timeout_retries)
 
     def _error(self, exc: openai.OpenAIError) -> APIError:
         """The :class:`APIError` for an exception of the openai package (key redacted)."""

@@ -51,4 +51,24 @@ def build_site(path: str | Path, out: str | Path, *, compare: str | Path | None 
             runs[0]["label"], runs[1]["label"] = f"A: {path}", f"B: {compare}"
         index = image_index(images, add) if images else {}
         writer.add_evaluation(runs, index)
-    return writer.finish(title=f"reachqa view: {path.name or path}")
+    report = writer.finish(title=f"reachqa view: {path.name or path}")
+    if kind in ("dataset", "layout"):
+        _name_charts(report, charts, path if kind == "layout" else None)
+    return report
+
+
+def _name_charts(report: SiteReport, charts, layout_root: Path | None) -> None:
+    """Undecodable images named by their chart(s), not by hash; charts without an image counted,
+    with how to render them."""
+    by_sha: dict[str, list[str]] = {}
+    for c in charts:
+        if c.image:
+            by_sha.setdefault(c.image, []).append(f"{c.split}/{c.id}")
+    report.undecodable = [f"chart {', '.join(by_sha.get(sha, [sha[:12]])[:3])}: {err}"
+                          for sha, err in report.undecodable_by_sha.items()]
+    report.no_image = sum(not c.image for c in charts)
+    if report.no_image and layout_root is not None:
+        from ..layout import find_splits
+
+        cmds = [f"reachqa render {s.root / 'code'} {s.root / 'images'}" for s in find_splits(layout_root)]
+        report.no_image_hint = (f"render them with `{'` and `'.join(cmds[:3])}`" if cmds else "")

@@ -43,6 +43,9 @@ def run(args: argparse.Namespace) -> int:
     except (ViewerInputError, LayoutError, NotADirectoryError, ValueError) as exc:
         print(f"reachqa view: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a truncated or unreadable input file, an unwritable --out
+        print(f"reachqa view: {exc.filename + ': ' if exc.filename else ''}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     out = Path(args.out).resolve()
     parts = [f"{report.charts} charts, {report.qa} Q&A" if "data" in report.pages else "",
              f"{report.eval_items} evaluation items" if "eval" in report.pages else "",
@@ -52,11 +55,19 @@ def run(args: argparse.Namespace) -> int:
           f"{report.size_bytes() / 1e6:.1f} MB)")
     for bad in report.undecodable:
         print(f"warning: image does not decode, no thumbnail: {bad}", file=sys.stderr)
+    if report.no_image:
+        print(f"warning: {report.no_image} of {report.charts} charts have no image and show as \"no image\""
+              f"{'; ' + report.no_image_hint if report.no_image_hint else ''}", file=sys.stderr)
     print(f"open {out / 'index.html'}")
     if args.serve:
         from .serve import make_server
 
-        server = make_server(out, args.port)
+        try:
+            server = make_server(out, args.port)
+        except OSError as exc:
+            print(f"reachqa view: cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc} "
+                  f"(another server uses it? pass --port 0 for a free one); the site is written", file=sys.stderr)
+            return 2
         print(f"serving on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
         try:
             server.serve_forever()

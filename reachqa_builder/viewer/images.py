@@ -72,6 +72,7 @@ class ImageStore:
     thumbs_made: int = 0
     thumbs_cached: int = 0
     undecodable: list[str] = field(default_factory=list)
+    bad: dict[str, str] = field(default_factory=dict)  # sha -> why it does not decode
 
     def __post_init__(self) -> None:
         self.site_dir = Path(self.site_dir)
@@ -105,6 +106,7 @@ class ImageStore:
                 thumb = make_thumbnail(data, self.thumb_width)
             except Exception as exc:  # noqa: BLE001 - any decoder failure: counted, reported
                 self.undecodable.append(f"{sha[:12]}: {type(exc).__name__}: {exc}")
+                self.bad[sha] = f"{type(exc).__name__}: {exc}"
                 return
             write_file(cached, thumb)
             self.thumbs_made += 1

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..redact import redact_urls
 from .images import ImageStore, write_file
 from .model import ChartView, QAView
 
@@ -87,6 +88,9 @@ class SiteReport:
     thumbs_made: int = 0
     thumbs_cached: int = 0
     undecodable: list[str] = field(default_factory=list)
+    undecodable_by_sha: dict[str, str] = field(default_factory=dict)
+    no_image: int = 0        # charts shown without an image (code but no image file)
+    no_image_hint: str = ""  # how to render them
     seconds: float = 0.0
 
     def size_bytes(self, sub: str = "") -> int:
@@ -95,8 +99,9 @@ class SiteReport:
 
 
 def js_data(var: str, value: Any) -> bytes:
-    """``window.VAR = <json>;`` (JSON is valid JavaScript)."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """``window.VAR = <json>;`` (JSON is valid JavaScript); credentials in URLs are redacted (data
+    written by older runs may hold them)."""
+    text = redact_urls(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
     return f"window.{var} = {text};\n".encode("utf-8")
 
 
@@ -257,6 +262,7 @@ class SiteWriter:
         self.report.images = len(self.images.paths)
         self.report.thumbs_made, self.report.thumbs_cached = self.images.thumbs_made, self.images.thumbs_cached
         self.report.undecodable = list(self.images.undecodable)
+        self.report.undecodable_by_sha = dict(self.images.bad)
         self.report.seconds = time.perf_counter() - self._started
         return self.report
 

@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..fileio import iter_jsonl
+from ..fileio import check_parquet, iter_jsonl
 from ..imagedata import image_bytes
 from .model import ChartView, QAView, concise_answer
 
@@ -47,7 +47,7 @@ def _configs(folder: Path) -> dict[str, dict[str, list[Path]]]:
         for f in sorted(sub.glob("*.parquet")):
             m = _SHARD_RE.match(f.name)
             if m:
-                found.setdefault(sub.name, {}).setdefault(m["split"], []).append(f)
+                found.setdefault(sub.name, {}).setdefault(m["split"], []).append(check_parquet(f))
     return found
 
 

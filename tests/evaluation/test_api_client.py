@@ -91,7 +91,7 @@ def test_invalid_reply_gives_up_after_bounded_reasks(openai_server, api_config):
 @pytest.mark.parametrize("kind", ["500", "503", "reset", "timeout", "empty", "garbage"])
 def test_transient_faults_are_retried(openai_server, api_config, kind):
     openai_server.hang_seconds = 3.0
-    config = replace(api_config, timeout=0.5)
+    config = replace(api_config, timeout=0.5, timeout_retries=2)
     openai_server.reply = lambda r: "fine"
     openai_server.faults.extend([Fault(kind), Fault(kind)])
     resp, client = run(call(config, req()))
@@ -135,7 +135,7 @@ def test_outages_outlasting_the_retries_are_transient(openai_server, api_config,
     # a caller keeps such items pending for a later run instead of dropping them
     openai_server.hang_seconds = 3.0
     openai_server.faults.extend([Fault(kind, retry_after=0.01 if kind == "429" else None)] * 10)
-    config = replace(api_config, timeout=0.5, max_retries=2)
+    config = replace(api_config, timeout=0.5, max_retries=2, timeout_retries=2)
     with pytest.raises(APIError) as ei:
         run(call(config, req()))
     expected = {"reset": "connection", "timeout": "timeout", "429": "http_429"}[kind]

@@ -93,7 +93,9 @@ def test_infer_openai_failures_are_not_written(tmp_path, charts, openai_server, 
     out = tmp_path / "preds"
     code = main(["infer", "--engine", "openai", "--model", "m", "--base-url", openai_server.url, "--api-key",
                  "test-key", "--benchmarks", f"chartqa={cq}", "--out", str(out), "--no-progress"])
-    assert code == 1 and "1 requests failed for good" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == 1 and "1 requests failed for good" in err
+    assert "(first: augmented-0: http_400: Error code: 400 - Bad request (injected)" in err  # the cause, too
     assert [p["id"] for p in read_predictions(out / "chartqa.jsonl")] == ["human-0", "human-1"]
 
 

@@ -23,6 +23,7 @@ FLAGS = ['--api-key', '--backoff-base', '--backoff-max', '--base-url', '--concur
          '--render-timeout', '--render-workers', '--replies', '--rpm', '--schema-retries', '--seed', '--seed-dir',
          '--structured', '--temperature', '--timeout', '--top-p', '--tpm', '--unextracted']
 ADDED_SINCE = ['--drop-near-duplicate-questions', '--drop-near-duplicates', '--near-duplicate-question-scope']  # issue 17, item 4
+ADDED_SINCE += ['--notice-after', '--timeout-retries']  # issue 25, item 1
 CLIENT_FLAGS = ("timeout", "max_retries", "backoff_base", "backoff_max", "rpm", "tpm", "no_cache")
 
 
