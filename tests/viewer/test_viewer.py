@@ -68,7 +68,7 @@ def test_keyboard_filter_then_enter_opens_the_chart_page(page, dataset_site, tmp
     assert page.evaluate("document.activeElement.dataset.chart") == chart_id("test", "t1")
     page.keyboard.press("Enter")
     page.wait_for_selector("#code")
-    assert re.search(r"/chart\.html#\d+$", page.url)
+    assert re.search(r"/chart\.html#\d+&q=chart\+t1$", page.url)  # the filter travels with the chart
     assert page.locator("h1").text_content() == chart_id("test", "t1")
     assert page.locator("#code").text_content() == SCRIPTS["t1"]
     assert page.locator("#qa-list > li").count() == 2

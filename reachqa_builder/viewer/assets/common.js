@@ -148,15 +148,20 @@ var RQ = (function () {
       apply(0);
       write(!!(ev && ev.target && ev.target.tagName === "INPUT" && ev.type === "input"));
     }
-    function restore() { if (serial(true) !== location.hash.slice(1)) { var page = fromUrl(); apply(page); } }
+    /* the URL as applied: values the form cannot take are dropped from it (and named in #url-note) */
+    function canon() {
+      var s = serial(true);
+      if (s !== location.hash.slice(1)) history.replaceState(null, "", s ? "#" + s : location.pathname + location.search);
+    }
+    function restore() { if (serial(true) !== location.hash.slice(1)) { apply(fromUrl()); canon(); } }
     form.addEventListener("input", onInput);
     form.addEventListener("change", onInput);
     form.addEventListener("reset", function () { setTimeout(function () { apply(0); lastTyped = false; write(false); }, 0); });
     window.addEventListener("popstate", restore);
     window.addEventListener("hashchange", restore);
-    window.addEventListener("pageshow", function (ev) { if (ev.persisted) apply(fromUrl()); });
+    window.addEventListener("pageshow", function (ev) { if (ev.persisted) { apply(fromUrl()); canon(); } });
     apply(fromUrl());
-    if (serial(true) !== location.hash.slice(1)) history.replaceState(null, "", serial(true) ? "#" + serial(true) : location.pathname + location.search);
+    canon();
     return { refresh: function () { apply(state.page); } };
   }
   function filtered(ms) { return ms !== undefined ? " (filtered in " + ms.toFixed(1) + " ms)" : ""; }
