@@ -17,7 +17,8 @@ var RQL = (function () {
   if (nQA) filters.push({ key: "qa", label: "Q&A type", level: "qa", kind: "choice", col: Q.type, id: "f-qatype" });
   function facets(spec, cols, level, prefix, idPrefix) {
     Object.keys(spec).forEach(function (name, i) {
-      var f = spec[name], label = name.replace(/^provenance\./, "").replace(/_/g, " ");
+      var f = spec[name], bare = name.replace(/^provenance\./, ""), label = bare.replace(/_/g, " ");
+      if (bare !== name && spec[bare]) label += " (provenance)";  /* a column of the same name exists */
       filters.push({ key: prefix + name, label: label, level: level, kind: f.kind, col: colOf(cols, name),
                      values: f.values, min: f.min, max: f.max, id: idPrefix + i });
     });
