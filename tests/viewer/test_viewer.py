@@ -190,6 +190,7 @@ def test_synthesis_report_counts_and_examples(page, tmp_path, monkeypatch):
     drops = [d for d in drops if d["status"] == "dropped"]
     text = section.text_content()
     assert all(d["id"] in text and d["detail"] in text for d in drops[:3]) and "< 3.75" in text
+    assert section.locator("details table.data").count() > 0  # provenance as a table, not JSON
     assert all(w > 0 for w in images_loaded(page))
     assert f"rejected by the raters (check stage): {summary['qa_pairs_dropped']['check:rejected']}" in \
         page.locator("#pairs").text_content()
