@@ -287,3 +287,18 @@ def test_evaluation_page_acc_plus_own_grading_and_usage(page, tmp_path):
     assert row.locator(".official-ci").text_content() == _ci(cell, "official")
     assert "3000 prompt and 400 completion tokens" in page.locator(".usage").text_content()
     assert "cost 0.0038" in page.locator(".usage").text_content()
+
+
+def test_predictions_without_report_get_the_table_computed_in_the_page(page, evaluation_runs, tmp_path):
+    report_a, _, _ = evaluation_runs
+    preds = report_a.parent / "preds-a"  # what `reachqa infer` wrote: no verdicts, no report.json
+    assert not (preds / "report.json").exists()
+    site = tmp_path / "site"
+    assert view(preds, "--out", site, "--thumb-cache", tmp_path / "thumbs") == 0
+    page.goto((site / "eval.html").as_uri())
+    assert page.locator("table.report").count() == 0
+    table = page.locator("table.accuracy[data-run='0']")
+    assert "predictions only" in table.locator("caption").text_content()
+    n = sum(1 for f in preds.glob("*.jsonl") for line in f.read_text().splitlines() if line.strip())
+    assert table.locator("tr[data-subset='all'] td").nth(2).text_content() == str(n)
+    assert page.locator("table.slices tr[data-dim='level']").count() == 2  # Easy and Hard, from the items' meta
