@@ -9,6 +9,7 @@ text from the data is inserted with ``textContent`` (never parsed as HTML).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import time
@@ -17,11 +18,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..eval_report import EvalReport
 from ..redact import redact_urls
 from .images import ImageStore, write_file
 from .model import ChartView, QAView
 
-ASSETS = ("viewer.css", "common.js", "data.js", "chart.js", "eval.js", "synthesis.js")
+ASSETS = ("viewer.css", "common.js", "listing.js", "data.js", "chart.js", "eval.js", "synthesis.js")
 
 
 @dataclass(frozen=True)
@@ -32,11 +34,13 @@ class Page:
         name: the page's file stem (``data`` is written as ``data.html``).
         title: the browser title after ``reachqa:``.
         data: the data script it reads (``data/site.js``, what pages exist, is read by every page).
+        helpers: asset scripts it runs after ``common.js`` and before its own.
     """
 
     name: str
     title: str
     data: str
+    helpers: tuple[str, ...] = ()
 
     @property
     def file(self) -> str:
@@ -44,7 +48,8 @@ class Page:
 
 
 # the pages of each part of the site (the first one of the first part is also index.html)
-PAGES = {"data": (Page("data", "data", "data/index.js"), Page("chart", "chart", "data/index.js")),
+PAGES = {"data": (Page("data", "data", "data/index.js", ("listing.js",)),
+                  Page("chart", "chart", "data/index.js", ("listing.js",))),
          "eval": (Page("eval", "evaluation", "data/eval.js"),),
          "synthesis": (Page("synthesis", "synthesis report", "data/synthesis.js"),)}
 
@@ -67,7 +72,7 @@ LAYOUT = """<!doctype html>
 <script src="data/site.js"></script>
 <script src="{data}"></script>
 <script src="assets/common.js"></script>
-<script src="assets/{name}.js"></script>
+{helpers}<script src="assets/{name}.js"></script>
 </body>
 </html>
 """
@@ -112,15 +117,40 @@ def _asset_text(name: str) -> bytes:
 def page_html(page: Page) -> bytes:
     """The whole HTML of ``page``: :data:`LAYOUT` around its main part."""
     main = _asset_text(f"{page.name}.main.html").decode("utf-8")
-    return LAYOUT.format(title=page.title, main=main, data=page.data, name=page.name).encode("utf-8")
+    helpers = "".join(f'<script src="assets/{h}"></script>\n' for h in page.helpers)
+    return LAYOUT.format(title=page.title, main=main, data=page.data, name=page.name, helpers=helpers).encode("utf-8")
+
+
+def _tags(v: Any) -> list[str] | None:
+    """A list field as tags (``layout_flags``: each flag's ``kind``; a list of labels: the labels), or None."""
+    if not isinstance(v, list):
+        return None
+    out = []
+    for x in v:
+        if isinstance(x, dict) and isinstance(x.get("kind"), str):
+            out.append(x["kind"])
+        elif isinstance(x, str) and len(x) <= 40:
+            out.append(x)
+        else:
+            return None
+    return out
 
 
 def _facets(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """For each extra field: ``{"kind": "choice", "values": [...]}`` or ``{"kind": "number", min, max}``."""
+    """For each extra field: ``{"kind": "choice", "values": [...]}``, ``{"kind": "number", min, max}``,
+    or ``{"kind": "tags", "values": [...]}`` for lists of labels or of ``{kind, ...}`` records (layout flags:
+    a row matches a tag it has, "any" or "none")."""
     seen: dict[str, set] = {}
+    tags: dict[str, set] = {}
+    not_tags: set[str] = set()
     for fields in rows:
         for k, v in fields.items():
             if isinstance(v, (dict, list)):
+                t = _tags(v)
+                if t is None:
+                    not_tags.add(k)
+                else:
+                    tags.setdefault(k, set()).update(t)
                 continue
             seen.setdefault(k, set()).add(v)
     out = {}
@@ -130,6 +160,9 @@ def _facets(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             out[k] = {"kind": "choice", "values": sorted(map(str, values))}
         elif len(nums) == len(values):
             out[k] = {"kind": "number", "min": min(nums), "max": max(nums)}
+    for k, values in sorted(tags.items()):
+        if k not in not_tags and k not in seen and len(values) <= MAX_CHOICES:
+            out[k] = {"kind": "tags", "values": sorted(values)}
     return out
 
 
@@ -138,6 +171,8 @@ def _column(rows: list[dict[str, Any]], facets: dict[str, Any]) -> dict[str, lis
     for k, spec in facets.items():
         if spec["kind"] == "choice":
             cols[k] = [None if r.get(k) is None else str(r.get(k)) for r in rows]
+        elif spec["kind"] == "tags":
+            cols[k] = [_tags(r.get(k)) or [] for r in rows]
         else:
             cols[k] = [r.get(k) for r in rows]
     return cols
@@ -147,10 +182,39 @@ def _flat_provenance(prov: dict[str, Any]) -> dict[str, Any]:
     """Provenance values worth filtering on: the mean rating and other top-level numbers/labels."""
     out = {}
     for k, v in prov.items():
-        if isinstance(v, bool) or isinstance(v, (int, float)) or (isinstance(v, str) and len(v) <= 40):
+        if isinstance(v, bool) or isinstance(v, (int, float)) or (isinstance(v, str) and len(v) <= 40) \
+                or k == "layout_flags" and _tags(v) is not None:
             if k not in ("prompt_version", "pipeline_id", "evolved_from"):
                 out[f"provenance.{k}"] = v
     return out
+
+
+# where prediction records name their chart's type and level (``meta`` keys of the benchmark loaders:
+# ReachQA released / built, ChartBench, ChartX), for the evaluation page's slices
+SLICE_KEYS = {"chart_type": ("major_chart_type", "chart_type", "chart"), "level": ("plot_level", "level")}
+
+
+def _slices(meta: Any) -> dict[str, str]:
+    meta = meta if isinstance(meta, dict) else {}
+    return {name: next((str(meta[k]) for k in keys if meta.get(k) not in (None, "")), "")
+            for name, keys in SLICE_KEYS.items()}
+
+
+def _report_view(report: EvalReport | None) -> dict[str, Any] | None:
+    """``report.json`` as the evaluation page shows it: per benchmark its rows (all, subsets, categories),
+    each with its scores and 95% intervals, ChartBench Acc+, the judge's usage and fingerprint."""
+    if report is None:
+        return None
+    benchmarks = []
+    for name, b in sorted(report.benchmarks.items()):
+        rows = [{"group": "all", "name": "all", **dataclasses.asdict(b.all)}]
+        rows += [{"group": "subset", "name": k, **dataclasses.asdict(c)} for k, c in sorted(b.subsets.items())
+                 if len(b.subsets) > 1 or k != "all"]
+        rows += [{"group": "category", "name": k, **dataclasses.asdict(c)} for k, c in sorted(b.categories.items())]
+        benchmarks.append({"name": name, "rows": rows,
+                           "acc_plus": dataclasses.asdict(b.acc_plus) if b.acc_plus else None})
+    return {"benchmarks": benchmarks, "judge": report.judge,
+            "usage": dataclasses.asdict(report.judge_usage) if report.judge_usage else None}
 
 
 class SiteWriter:
@@ -233,9 +297,10 @@ class SiteWriter:
                     "extracted": r.get("extracted"), "judge": r.get("judge"), "relaxed": r.get("relaxed"),
                     "analysis": r.get("judge_analysis") or "", "error": r.get("judge_error") or "",
                     "model": r.get("model") or "", "image": self.images.paths.get(sha, ""), "thumb": self._thumb(sha),
+                    **_slices(r.get("meta")),
                 })
             out_runs.append({"label": run.get("label") or run["source"], "source": run["source"],
-                             "judged": run["judged"], "report": run.get("report"), "items": items})
+                             "judged": run["judged"], "report": _report_view(run.get("report")), "items": items})
         self._write("data/eval.js", js_data("REACHQA_EVAL", {"runs": out_runs}))
         self.report.pages += ["eval"]
         self.report.eval_items = sum(len(r["items"]) for r in out_runs)

@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from ..eval_report import read_report
 from ..fileio import check_parquet, iter_jsonl
 from ..imagedata import image_bytes
 from .model import ChartView, QAView, concise_answer
@@ -222,7 +223,7 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def read_evaluation(path: str | Path) -> dict[str, Any]:
-    """``{"source", "judged": bool, "items": [...], "report": report.json or None}``.
+    """``{"source", "judged": bool, "items": [...], "report": EvalReport (report.json) or None}``.
 
     A judge folder gives every item with ``judge`` / ``relaxed`` verdicts; a predictions folder
     gives items without verdicts (the page then shows predictions only).
@@ -233,7 +234,7 @@ def read_evaluation(path: str | Path) -> dict[str, Any]:
         items = _read_jsonl(p / "judged.jsonl")
         judged = True
         if (p / "report.json").is_file():
-            report = json.loads((p / "report.json").read_text(encoding="utf-8"))
+            report = read_report(p / "report.json")
     else:
         files = [p] if p.is_file() else sorted(f for f in p.glob("*.jsonl") if _is_prediction_file(f))
         if not files:

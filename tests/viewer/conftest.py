@@ -122,3 +122,24 @@ def evaluation_runs(tmp_path_factory, built_dataset):
     return out["a"], out["b"], folder
 
 
+
+
+@pytest.fixture(scope="session")
+def rich_site(tmp_path_factory, render_cache):
+    """``reachqa build --config qa charts`` of :data:`RICH` (two charts with layout flags) and its site:
+    ``(site, built folder)``."""
+    import contextlib
+    import io
+
+    from reachqa_builder.cli import main
+    from tests.viewer.viewer_fixtures import write_rich_source
+
+    root = write_rich_source(tmp_path_factory.mktemp("rich") / "data")
+    built = tmp_path_factory.mktemp("rich-built") / "reachqa"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["build", "--config", "qa", "charts", "--data-dir", str(root), "--out", str(built),
+                     "--render-env", "current", "--render-cache-dir", render_cache,
+                     "--cache-dir", str(tmp_path_factory.mktemp("hf-cache")), "--no-progress"]) == 0
+    site = tmp_path_factory.mktemp("rich-site") / "site"
+    assert view(built, "--out", site, "--thumb-cache", tmp_path_factory.mktemp("thumbs")) == 0
+    return site, built

@@ -68,7 +68,7 @@ def test_keyboard_filter_then_enter_opens_the_chart_page(page, dataset_site, tmp
     assert page.evaluate("document.activeElement.dataset.chart") == chart_id("test", "t1")
     page.keyboard.press("Enter")
     page.wait_for_selector("#code")
-    assert re.search(r"/chart\.html#\d+$", page.url)
+    assert re.search(r"/chart\.html#\d+&q=chart\+t1$", page.url)  # the filter travels with the chart
     assert page.locator("h1").text_content() == chart_id("test", "t1")
     assert page.locator("#code").text_content() == SCRIPTS["t1"]
     assert page.locator("#qa-list > li").count() == 2
@@ -190,6 +190,7 @@ def test_synthesis_report_counts_and_examples(page, tmp_path, monkeypatch):
     drops = [d for d in drops if d["status"] == "dropped"]
     text = section.text_content()
     assert all(d["id"] in text and d["detail"] in text for d in drops[:3]) and "< 3.75" in text
+    assert section.locator("details table.data").count() > 0  # provenance as a table, not JSON
     assert all(w > 0 for w in images_loaded(page))
     assert f"rejected by the raters (check stage): {summary['qa_pairs_dropped']['check:rejected']}" in \
         page.locator("#pairs").text_content()

@@ -1,4 +1,6 @@
-/* The chart page: chart.html#<n> loads data/chart/<n>.js, which calls reachqaChart(detail). */
+/* The chart page: chart.html#<n>&<filters> loads data/chart/<n>.js, which calls reachqaChart(detail).
+   <filters> is the data page's URL state: previous / next walk that filtered, sorted list (RQL in
+   listing.js) and "back to the list" returns to it. */
 "use strict";
 (function () {
   var el = RQ.el, C = (window.REACHQA_INDEX || {}).charts;
@@ -9,8 +11,7 @@
       var v = obj[k];
       if (v === "" || v === null || v === undefined) return;
       dl.appendChild(el("dt", { text: k }));
-      var flat = Array.isArray(v) && v.every(function (x) { return x === null || typeof x !== "object"; });
-      dl.appendChild(el("dd", null, flat ? v.join(", ") : typeof v === "object" ? el("pre", { text: RQ.json(v) }) : String(v)));
+      dl.appendChild(el("dd", null, RQ.table(v)));
     });
     return dl;
   }
@@ -59,14 +60,38 @@
     box.appendChild(list);
     box.appendChild(el("h2", { text: "Code" }));
     box.appendChild(el("pre", null, el("code", { id: "code", text: d.code })));
-    var pn = document.getElementById("prevnext");
-    pn.textContent = "";
-    var total = C ? C.id.length : 0;
-    if (d.n > 0) pn.appendChild(el("a", { href: "#" + (d.n - 1), rel: "prev" }, "\u2190 previous"));
-    if (d.n + 1 < total) pn.appendChild(el("a", { href: "#" + (d.n + 1), rel: "next", style: "margin-left:1rem" }, "next \u2192"));
+    walk(d.n);
   };
+  var PAGE = 48;  /* the data page's cards per page, to come back to the page that holds this chart */
+  function where() {
+    var h = location.hash.slice(1), cut = h.indexOf("&");
+    var params = new URLSearchParams(cut < 0 ? "" : h.slice(cut + 1));
+    params.delete("page");
+    return { n: parseInt(cut < 0 ? h : h.slice(0, cut), 10), params: params };
+  }
+  /* back link, position and previous / next within the filtered list of the URL */
+  function walk(n) {
+    var w = where(), state = w.params.toString(), pn = document.getElementById("prevnext"), back = document.getElementById("back");
+    var r = RQL.run(function (k) { return w.params.get(k) || ""; }), pos = r.shown.indexOf(n), desc = RQL.describe(w.params);
+    var listed = new URLSearchParams(state);
+    if (pos >= PAGE) listed.set("page", String(Math.floor(pos / PAGE) + 1));
+    back.href = "data.html" + (listed.toString() ? "#" + listed.toString() : "");
+    back.textContent = desc.length ? "\u2190 back to the filtered list (" + desc.join(", ") + ")" : "\u2190 all charts";
+    pn.textContent = "";
+    if (desc.length) pn.appendChild(el("a", { id: "clear", href: "data.html" }, "all charts, filters cleared"));
+    var link = function (i, rel, text) {
+      return el("a", { href: "#" + i + (state ? "&" + state : ""), rel: rel, class: "step" }, text);
+    };
+    if (pos < 0) {
+      pn.appendChild(el("span", { id: "position", class: "muted", text: "this chart is not in the filtered list" }));
+      return;
+    }
+    if (pos > 0) pn.appendChild(link(r.shown[pos - 1], "prev", "\u2190 previous"));
+    pn.appendChild(el("span", { id: "position", text: "chart " + (pos + 1) + " of " + r.shown.length + (desc.length ? " (filtered)" : "") }));
+    if (pos + 1 < r.shown.length) pn.appendChild(link(r.shown[pos + 1], "next", "next \u2192"));
+  }
   function load() {
-    var n = parseInt(location.hash.slice(1), 10);
+    var n = where().n;
     var box = document.getElementById("chart");
     if (isNaN(n) || n < 0 || (C && n >= C.id.length)) { box.textContent = "No such chart: " + location.hash; return; }
     var old = document.getElementById("chart-data");

@@ -1,5 +1,6 @@
-/* The evaluation page: accuracy per benchmark and subset (judge and rule), and a filterable item list.
-   With two runs (reachqa view A --compare B) both are shown side by side, and "changed" lists the
+/* The evaluation page: accuracy per benchmark, subset and category with 95% intervals (report.json;
+   computed from the items where a run has no report), accuracy by chart type and level, and a
+   filterable item list whose filters are in the URL. With two runs (reachqa view A --compare B) both are shown side by side, and "changed" lists the
    items whose outcome differs between them. */
 "use strict";
 (function () {
@@ -62,14 +63,83 @@
     });
     return t;
   }
+  /* a score with its 95% interval, from report.json (through the foundation's reader) */
+  function ci(sc) { return sc && sc.ci95 ? "[" + RQ.pct(sc.ci95[0]) + ", " + RQ.pct(sc.ci95[1]) + "]" : "\u2013"; }
+  function reportTable(run, idx) {
+    var R = run.report, official = R.benchmarks.some(function (b) { return b.rows.some(function (r) { return r.scores.official; }); });
+    var heads = ["benchmark", "slice", "n", "charts", "judge acc. %", "95% interval", "invalid", "over scored %", "rule acc. %",
+                 "95% interval", "agreement %"];
+    if (official) heads.push("own grading %", "95% interval");
+    var t = el("table", { class: "accuracy report", "data-run": idx },
+      el("caption", { text: run.label + " (report.json; intervals clustered by chart)" }),
+      el("tr", null, heads.map(function (h, i) { return el("th", { scope: "col", class: i >= 2 ? "num" : null, text: h }); })));
+    R.benchmarks.forEach(function (b) {
+      b.rows.forEach(function (r) {
+        var s = r.scores, attrs = { "data-benchmark": b.name, "data-group": r.group };
+        attrs[r.group === "category" ? "data-category" : "data-subset"] = r.name;
+        var cells = [el("td", { text: b.name }), el("td", { text: r.group === "all" ? "all" : r.group + ": " + r.name }),
+          el("td", { class: "num", text: String(r.n) }),
+          el("td", { class: "num clusters", text: r.clustered_by === "chart" ? String(r.clusters) : "\u2013 (" + r.clustered_by + ")" }),
+          el("td", { class: "num judge-acc", text: RQ.pct(s.judge && s.judge.accuracy) }), el("td", { class: "num judge-ci", text: ci(s.judge) }),
+          el("td", { class: "num", text: String(r.judge_invalid) }), el("td", { class: "num judge-acc-scored", text: RQ.pct(r.judge_accuracy_scored) }),
+          el("td", { class: "num rule-acc", text: RQ.pct(s.relaxed && s.relaxed.accuracy) }), el("td", { class: "num rule-ci", text: ci(s.relaxed) }),
+          el("td", { class: "num", text: RQ.pct(r.agreement) })];
+        if (official) cells.push(el("td", { class: "num official-acc", text: RQ.pct(s.official && s.official.accuracy) }),
+          el("td", { class: "num official-ci", text: ci(s.official) }));
+        t.appendChild(el("tr", attrs, cells));
+      });
+    });
+    return t;
+  }
+  function reportNotes(run) {
+    var R = run.report, box = el("div", { class: "report-notes" });
+    R.benchmarks.forEach(function (b) {
+      if (!b.acc_plus) return;
+      var parts = Object.keys(b.acc_plus.scores).map(function (m) {
+        var sc = b.acc_plus.scores[m];
+        return m + " " + RQ.pct(sc.accuracy) + " % " + ci(sc) + " (n=" + sc.n + ")";
+      });
+      box.appendChild(el("p", { class: "acc-plus", "data-benchmark": b.name,
+        text: b.name + " Acc+ (both statements of a pair right), " + b.acc_plus.pairs + " pairs: " + parts.join("; ") }));
+    });
+    var u = R.usage;
+    if (u) box.appendChild(el("p", { class: "usage muted", text: "Judge usage: " + u.requests + " requests, " + u.cache_hits +
+      " from cache, " + u.prompt_tokens + " prompt and " + u.completion_tokens + " completion tokens" +
+      (u.cost === null || u.cost === undefined ? " (no price given)" : ", cost " + u.cost.toFixed(4)) + "." }));
+    return box;
+  }
   var acc = document.getElementById("accuracy"), box = el("div", { class: "compare" });
-  runs.forEach(function (r, i) { box.appendChild(accuracyTable(r, i)); });
+  runs.forEach(function (r, i) {
+    box.appendChild(el("div", null, r.report ? reportTable(r, i) : accuracyTable(r, i), r.report ? reportNotes(r) : null));
+  });
   acc.appendChild(box);
   if (runs[0].report && runs[0].report.judge) {
     var fp = runs[0].report.judge;
     acc.appendChild(el("p", { class: "muted", text: "Judge: " + fp.judge_model + ", prompt " + fp.prompt_sha256 +
       ", temperature " + fp.temperature + ". Judge accuracy counts invalid verdicts as not correct (the paper's rule); \"over scored\" leaves them out." }));
   }
+
+  /* accuracy by chart type and by level, computed from the items (the report has no such slices) */
+  var DIMS = [["chart_type", "chart type"], ["level", "level"]];
+  function sliceTable(run, idx) {
+    var t = el("table", { class: "slices", "data-run": idx }, el("caption", { text: run.label }),
+      el("tr", null, ["slice", "value", "n", "judge acc. %", "invalid", "rule acc. %"].map(function (h, i) {
+        return el("th", { scope: "col", class: i >= 2 ? "num" : null, text: h }); })));
+    DIMS.forEach(function (d) {
+      var by = {};
+      run.items.forEach(function (it) { (by[it[d[0]] || "(unknown)"] = by[it[d[0]] || "(unknown)"] || []).push(it); });
+      Object.keys(by).sort().forEach(function (v) {
+        var c = cell(by[v]);
+        t.appendChild(el("tr", { "data-dim": d[0], "data-value": v }, el("td", { text: d[1] }), el("td", { text: v }),
+          el("td", { class: "num", text: String(c.n) }), el("td", { class: "num judge-acc", text: RQ.pct(c.judge) }),
+          el("td", { class: "num", text: String(c.invalid) }), el("td", { class: "num rule-acc", text: RQ.pct(c.rule) })));
+      });
+    });
+    return t;
+  }
+  var sl = document.getElementById("slices"), sbox = el("div", { class: "compare" });
+  runs.forEach(function (r, i) { sbox.appendChild(sliceTable(r, i)); });
+  sl.appendChild(sbox);
 
   /* items: run A's items, each with its partner in run B (same benchmark and id) */
   var key = function (it) { return it.benchmark + "\u0000" + it.id; };
@@ -81,34 +151,55 @@
   });
   var nChanged = items.filter(function (x) { return x.changed; }).length;
 
-  var form = document.getElementById("filters"), all = runs[0].items;
-  form.appendChild(el("label", { for: "q" }, "Search", el("input", { type: "search", id: "q", placeholder: "question or prediction" })));
-  form.appendChild(RQ.select("Benchmark", "f-bench", RQ.uniq(all.map(function (i) { return i.benchmark; }))));
-  form.appendChild(RQ.select("Subset", "f-subset", RQ.uniq(all.map(function (i) { return i.subset; }))));
-  var shows = [["disagree", "judge and rule disagree"], ["invalid", "invalid (no judge verdict)"], ["wrong", "wrong"], ["right", "right"]];
-  if (runs.length > 1) shows.push(["changed", "changed between runs (" + nChanged + ")"], ["fixed", "wrong in A, right in B"],
+  /* filters: each select narrows by the values an item has under it; counts per option are items
+     that would show with that option and the other filters as they are */
+  function shows(x) {
+    var it = x.a, o = outcome(it), out = [];
+    if (disagree(it)) out.push("disagree");
+    if (it.judge === "invalid") out.push("invalid");
+    if (o === "wrong" || o === "right") out.push(o);
+    if (x.changed) {
+      out.push("changed");
+      if (o === "wrong" && outcome(x.b) === "right") out.push("fixed");
+      if (o === "right" && outcome(x.b) === "wrong") out.push("broke");
+    }
+    return out;
+  }
+  var all = runs[0].items, uniqOf = function (k) { return RQ.uniq(all.map(function (i) { return i[k] || ""; })); };
+  var showOpts = [["disagree", "judge and rule disagree"], ["invalid", "invalid (no judge verdict)"], ["wrong", "wrong"], ["right", "right"]];
+  if (runs.length > 1) showOpts.push(["changed", "changed between runs (" + nChanged + ")"], ["fixed", "wrong in A, right in B"],
     ["broke", "right in A, wrong in B"]);
-  form.appendChild(RQ.select("Show", "f-show", shows, "all items"));
-  form.appendChild(el("button", { type: "reset" }, "Clear filters"));
+  var FILTERS = [
+    { key: "bench", id: "f-bench", label: "Benchmark", opts: uniqOf("benchmark"), of: function (x) { return [x.a.benchmark]; } },
+    { key: "subset", id: "f-subset", label: "Subset", opts: uniqOf("subset"), of: function (x) { return [x.a.subset]; } },
+    { key: "type", id: "f-type", label: "Chart type", opts: uniqOf("chart_type"), of: function (x) { return [x.a.chart_type || ""]; } },
+    { key: "level", id: "f-level", label: "Level", opts: uniqOf("level"), of: function (x) { return [x.a.level || ""]; } },
+    { key: "show", id: "f-show", label: "Show", opts: showOpts, all: "all items", of: shows }];
+  var form = document.getElementById("filters");
+  form.appendChild(el("label", { for: "q" }, "Search", el("input", { type: "search", id: "q", name: "q", placeholder: "question or prediction" })));
+  FILTERS.forEach(function (f) {
+    var lab = RQ.select(f.label, f.id, f.opts, f.all, f.key);
+    f.select = lab.querySelector("select");
+    form.appendChild(lab);
+  });
+  form.appendChild(el("button", { type: "reset", id: "reset" }, "Clear filters"));
 
-  function val(id) { return document.getElementById(id).value; }
   function filter() {
-    var q = val("q").trim().toLowerCase(), bench = val("f-bench"), sub = val("f-subset"), show = val("f-show");
-    return items.filter(function (x) {
-      var it = x.a, o = outcome(it);
-      if (bench && it.benchmark !== bench || sub && it.subset !== sub) return false;
-      if (q && x.text.indexOf(q) < 0) return false;
-      switch (show) {
-        case "disagree": return disagree(it);
-        case "invalid": return it.judge === "invalid";
-        case "wrong": return o === "wrong";
-        case "right": return o === "right";
-        case "changed": return x.changed;
-        case "fixed": return x.changed && o === "wrong" && outcome(x.b) === "right";
-        case "broke": return x.changed && o === "right" && outcome(x.b) === "wrong";
-      }
-      return true;
+    var q = form.elements.q.value.trim().toLowerCase(), shown = [], counts = FILTERS.map(function () { return {}; });
+    var wanted = FILTERS.map(function (f) { return f.select.value; });
+    items.forEach(function (x) {
+      if (q && x.text.indexOf(q) < 0) return;
+      var vals = FILTERS.map(function (f) { return f.of(x); }), fails = 0, which = -1;
+      wanted.forEach(function (w, i) { if (w !== "" && vals[i].indexOf(w) < 0) { fails++; which = i; } });
+      if (!fails) shown.push(x);
+      if (fails > 1) return;
+      vals.forEach(function (vs, i) {
+        if (fails && which !== i) return;
+        vs.forEach(function (v) { counts[i][v] = (counts[i][v] || 0) + 1; });
+      });
     });
+    FILTERS.forEach(function (f, i) { RQ.counts(f.select, counts[i]); });
+    return shown;
   }
   function badge(label, v) {
     var cls = v === "correct" || v === true ? "ok" : v === "incorrect" || v === false ? "bad" : "warn";
@@ -129,7 +220,8 @@
       el("div", null, it.thumb ? el("a", { href: it.image }, el("img", { src: it.thumb, alt: alt, loading: "lazy" }))
                                : el("div", { class: "noimg", role: "img", "aria-label": alt }, "no image")),
       el("div", null,
-        el("p", { class: "muted", text: it.benchmark + " \u00b7 " + it.subset + " \u00b7 " + it.id + (x.changed ? " \u00b7 changed" : "") }),
+        el("p", { class: "muted", text: [it.benchmark, it.subset, it.chart_type, it.level, it.id].filter(Boolean).join(" \u00b7 ") +
+          (x.changed ? " \u00b7 changed" : "") }),
         el("p", null, el("strong", { text: "Question: " }), it.question),
         el("p", null, el("strong", { text: "Reference: " }), it.answer),
         el("div", { class: "cols" }, side(it, runs.length > 1 ? "A" : "Prediction"),
@@ -139,5 +231,6 @@
     box.appendChild(el("span", { id: "count-items", text: String(shown.length) }));
     box.appendChild(document.createTextNode(" of " + items.length + " items" + RQ.filtered(ms)));
   }
-  RQ.pagedList({ list: document.getElementById("items"), size: PAGE, filter: filter, draw: item, status: status });
+  RQ.pagedList({ list: document.getElementById("items"), size: PAGE, filter: filter, draw: item, status: status,
+                 keys: ["q"].concat(FILTERS.map(function (f) { return f.key; })) });
 })();

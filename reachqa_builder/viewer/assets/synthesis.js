@@ -45,7 +45,7 @@
           el("div", null, el("p", null, el("strong", { text: ex.id }), " \u00b7 " + [ex.level, kind].filter(Boolean).join(" \u00b7 ")),
             el("p", null, el("strong", { text: "Why: " }), ex.detail || ex.reason),
             ex.code ? el("details", null, el("summary", { text: "Code" }), el("pre", { text: ex.code })) : null,
-            ex.provenance ? el("details", null, el("summary", { text: "Provenance" }), el("pre", { text: RQ.json(ex.provenance) })) : null)));
+            ex.provenance ? el("details", null, el("summary", { text: "Provenance" }), RQ.table(ex.provenance)) : null)));
       });
       box.appendChild(sec);
     });
