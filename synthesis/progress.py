@@ -13,6 +13,7 @@ class ProgressDisplay:
 
     def __init__(self, stages: list[str], usage=None, enabled: bool = True) -> None:
         self.usage = usage
+        self.kept = 0
         self.counts = {s: collections.Counter() for s in stages}
         self.bars = {s: tqdm(desc=f"{s:>13}", total=None, position=i, unit="item", leave=True,
                              disable=not enabled, file=sys.stderr, dynamic_ncols=True)
