@@ -13,7 +13,7 @@ STAGES = ("self-instruct", "evol-instruct", "execute", "rate", "qa", "check", "o
 # the settings a --protocol stands for; an explicit flag overrides its entry
 PROTOCOLS: dict[str, dict] = {
     "paper": {"replies": "text", "failed_rater": "zero", "unextracted": "drop", "reject_rule": "at-least",
-              "structured": "json_object", "schema_retries": 0, "rater_temperature": 1.0},
+              "structured": "json_object", "schema_retries": 0, "rater_temperature": 0.0},
     "reachqa": {"replies": "json_schema", "failed_rater": "omit", "unextracted": "fix", "reject_rule": "capped",
                 "structured": "json_schema", "schema_retries": 2, "rater_temperature": 0.0},
 }
@@ -78,7 +78,7 @@ class SynthesisConfig:
     temperature: float = field(default=1.0, metadata={"help": "generation temperature"})
     top_p: float = field(default=0.95, metadata={"help": "generation top-p"})
     max_tokens: int = field(default=8192, metadata={"help": "max tokens of a generation reply"})
-    rater_temperature: float | None = field(default=None, metadata={"help": "rater temperature (paper 1.0, reachqa 0.0)"})
+    rater_temperature: float | None = field(default=None, metadata={"help": "rater temperature (0, as the authors' run_rating_*.sh scripts pass to their rating scripts)"})
     max_fixes: int = field(default=2, metadata={"help": "LLM fix attempts for code that fails to run"})
     render_env: str = field(default="faithful", metadata={"help": "render environment: faithful | current",
                                                           "choices": ENV_NAMES})

@@ -68,14 +68,14 @@ def _clients(cfg: SynthesisConfig, work: Path, usage: Usage) -> tuple[APIClient 
 class _Run:
     """Shared set-up of full and single-stage runs."""
 
-    def __init__(self, cfg: SynthesisConfig, stage_names: list[str]) -> None:
+    def __init__(self, cfg: SynthesisConfig, stage_names: list[str], target: int | None = None) -> None:
         self.cfg = cfg
         self.out = Path(cfg.out)
         self.work = self.out / "work"
         self.work.mkdir(parents=True, exist_ok=True)
         self.usage = Usage()
         self.gen, self.qa, self.raters, self.limiter = _clients(cfg, self.work, self.usage)
-        self.progress = ProgressDisplay(stage_names, self.usage, enabled=cfg.progress)
+        self.progress = ProgressDisplay(stage_names, self.usage, enabled=cfg.progress, target=target)
         self.render = RenderService(self.work / "renders", env=cfg.render_env, workers=cfg.render_workers,
                                     timeout=cfg.render_timeout)
         self.stages = Stages(cfg, self.work, self.gen, self.raters, render=self.render,
@@ -102,19 +102,24 @@ class _Run:
         atomic_write_text(self.work / f"run-{mode}.json", json.dumps(info, indent=1, default=str) + "\n")
 
 
-def _require(cfg: SynthesisConfig, generator: bool, raters: bool) -> None:
+def _require(cfg: SynthesisConfig, generator: bool, raters: bool, check: bool = False) -> None:
     if generator and not cfg.model:
         raise ValueError("this stage needs a generator model: pass --model (and --base-url)")
     if raters and not cfg.rater_model:
         raise ValueError("this stage needs at least one MLLM rater: pass --rater-model (and --rater-base-url)")
+    if check and cfg.reject_rule == "at-least" and len(cfg.rater_model) < cfg.reject_threshold:
+        raise ValueError(
+            f"the Q&A check drops a pair only when {cfg.reject_threshold} raters reject it (the paper's rule), so with "
+            f"{len(cfg.rater_model)} rater(s) it could never drop one: give {cfg.reject_threshold} or more "
+            f"--rater-model, or --reject-rule capped (a pair goes when every rater that answered rejects it)")
 
 
 async def run_pipeline(cfg: SynthesisConfig) -> dict[str, Any]:
     """The full run (see module docstring); returns the summary."""
-    _require(cfg, generator=True, raters=True)
-    run = _Run(cfg, list(STAGES[:-1]))
+    _require(cfg, generator=True, raters=True, check=True)
+    run = _Run(cfg, list(STAGES[:-1]), target=cfg.num_charts)
     run.save_run_info("full")
-    run.stages.pool = _demo_pool(cfg, run.stages)
+    run.stages.pool_factory = lambda: _demo_pool(cfg, run.stages)
     lineages = _Lineages(run)
     await lineages.run_until_target()
     counts = write_layout(run.out, run.work / JOURNAL_NAMES["check"], cfg.id_prefix, limit=cfg.num_charts)
@@ -177,9 +182,8 @@ class _Lineages:
                     break
                 done, _ = await asyncio.wait(active, timeout=0.5, return_when=asyncio.FIRST_COMPLETED)
                 for t in done:
-                    i = active.pop(t)
-                    t.result()
-                    self._settle(i)
+                    self._settle(active.pop(t))
+                _raise_first(done)
                 self.run.progress.kept = min(self.prefix_kept, self.target)
         finally:
             for t in active:
@@ -214,7 +218,7 @@ class _Lineages:
     async def executed(self, item: ChartItem) -> ChartItem | None:
         item = await self.st.execute(item)
         if item is not None:
-            self.st.pool.add(accepted_demo(item))
+            self.st.accept_demo(item)
         return item
 
     async def evolved(self, source: ChartItem) -> None:
@@ -222,7 +226,7 @@ class _Lineages:
         if item is not None:
             item = await self.st.execute(item)
         if item is not None:
-            self.st.pool.add(accepted_demo(item))
+            self.st.accept_demo(item)
             await self.tail(item)
 
     async def tail(self, item: ChartItem) -> None:
@@ -316,14 +320,15 @@ async def run_stage(stage: str, cfg: SynthesisConfig) -> dict[str, Any]:
         summary = summarize(out / "work", None, counts)
         atomic_write_text(out / "summary.json", json.dumps(summary, indent=1) + "\n")
         return summary
-    _require(cfg, generator=stage in ("self-instruct", "evol-instruct", "qa"), raters=stage in ("rate", "check"))
+    _require(cfg, generator=stage in ("self-instruct", "evol-instruct", "qa"), raters=stage in ("rate", "check"),
+             check=stage == "check")
     src = Path(cfg.data_dir or cfg.out)
     inputs = [] if stage == "self-instruct" else load_inputs(stage, src)
     run = _Run(cfg, [stage])
     run.save_run_info(stage)
     st = run.stages
     if stage == "self-instruct":
-        st.pool = _demo_pool(cfg, st)
+        st.pool_factory = lambda: _demo_pool(cfg, st)
 
     async def one(x) -> None:
         if stage == "self-instruct":
@@ -351,6 +356,15 @@ async def run_stage(stage: str, cfg: SynthesisConfig) -> dict[str, Any]:
     return summary
 
 
+def _raise_first(done) -> None:
+    """Raise the first failure among finished tasks, after every one's exception was retrieved (two
+    lineages stopped by the same rejected key must not leave "Task exception was never retrieved")."""
+    errors = [t.exception() for t in done if not t.cancelled()]
+    errors = [e for e in errors if e is not None]
+    if errors:
+        raise errors[0]
+
+
 async def _bounded(jobs, fn, width: int) -> None:
     """Run ``fn(job)`` for every job with at most ``width`` tasks alive (no batch barriers)."""
     it = iter(jobs)
@@ -365,8 +379,7 @@ async def _bounded(jobs, fn, width: int) -> None:
             if not active:
                 return
             done, active = await asyncio.wait(active, return_when=asyncio.FIRST_COMPLETED)
-            for t in done:
-                t.result()
+            _raise_first(done)
     finally:
         for t in active:
             t.cancel()

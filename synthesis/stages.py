@@ -87,6 +87,8 @@ class Stages:
         self.raters = raters
         self.render_service = render
         self.pool = pool
+        self.pool_factory: Callable[[], DemoPool] | None = None  # builds ``pool`` when first needed
+        self._pool_lock: asyncio.Lock | None = None
         self.on_event = on_event or (lambda *a: None)
         self.journals = {s: Journal(self.work_dir / n) for s, n in JOURNAL_NAMES.items()}
         self.qa_client = qa_client or generator
@@ -204,6 +206,21 @@ class Stages:
             record = dict(record, code=self.absolute(record["code_file"]).read_text(encoding="utf-8"))
         return ChartItem.from_record(record)
 
+    async def demo_pool(self) -> DemoPool:
+        """The demo pool, built (seeds resolved, maybe downloaded) by the first self-instruct call
+        that needs one: a resume whose self-instruct steps are all journaled never fetches seeds."""
+        if self.pool is None and self.pool_factory is not None:
+            self._pool_lock = self._pool_lock or asyncio.Lock()
+            async with self._pool_lock:
+                if self.pool is None:
+                    self.pool = await asyncio.to_thread(self.pool_factory)
+        return self.pool
+
+    def accept_demo(self, item: ChartItem) -> None:
+        """Executed code joins the demo pool (a pool built later reads it from the execute journal)."""
+        if self.pool is not None:
+            self.pool.add(accepted_demo(item))
+
     # -- 1. self-instruct -----------------------------------------------------------------
 
     def _extracted(self, reply: str) -> dict:
@@ -228,7 +245,7 @@ class Stages:
             major = rng.choice(MAJOR_TYPES)
             minor = rng.choice(MINORS_BY_MAJOR[major])
             topics = rng.sample(list(TOPICS), 2)
-            demos = self.pool.sample(c.num_demos, rng)
+            demos = (await self.demo_pool()).sample(c.num_demos, rng)
             demo_text = "\n\n".join(f"```python\n{d.code.strip()}\n```" for d in demos)
             seed = seed_of(c.seed, item_id)
             messages = [
