@@ -105,6 +105,14 @@ class SynthesisConfig:
     id_prefix: str = field(default="reachqa-synthetic", metadata={"help": "prefix of chart and Q&A ids in the output"})
     seed: int = field(default=0, metadata={"help": "random seed (chart types, topics, demos, directions)"})
     progress: bool = field(default=True, metadata={"help": "live progress display"})
+    batch: bool = field(default=False, metadata={
+        "help": "send every stage's requests through the OpenAI Batch API (files + batches endpoints; half the price "
+                "on OpenAI, replies within 24 h); a request whose batch line fails is sent directly"})
+    batch_window: float = field(default=5.0, metadata={
+        "help": "--batch: submit the queued requests after this many seconds without a new one"})
+    batch_max_requests: int = field(default=1000, metadata={
+        "help": "--batch: requests per batch at most (also how many requests may wait for batches at once)"})
+    batch_poll: float = field(default=30.0, metadata={"help": "--batch: seconds between status polls of a batch"})
 
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:

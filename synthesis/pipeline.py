@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import hashlib
 import json
 import math
 import os
@@ -62,7 +63,23 @@ def _clients(cfg: SynthesisConfig, work: Path, usage: Usage) -> tuple[APIClient 
             by_url[url] = APIClient(cfg.api_config(url, rater_key),
                                     limiter=limiter, cache=cache, usage=usage)
         raters.append((model, by_url[url]))
+    if cfg.batch:  # one batch client per server (its own journal in work/), shared like the clients
+        batched: dict[int, Any] = {}
+        gen, qa = (_batched(c, cfg, work, batched) for c in (gen, qa))
+        raters = [(m, _batched(c, cfg, work, batched)) for m, c in raters]
     return gen, qa, raters, limiter
+
+
+def _batched(client: APIClient | None, cfg: SynthesisConfig, work: Path, made: dict):
+    from evaluation.inference.batch import BatchClient
+
+    if client is None:
+        return None
+    if id(client) not in made:
+        digest = hashlib.sha256(client.endpoint.encode()).hexdigest()[:10]
+        made[id(client)] = BatchClient(client, work / f"batches-{digest}.jsonl", window=cfg.batch_window,
+                                       max_requests=cfg.batch_max_requests, poll_interval=cfg.batch_poll)
+    return made[id(client)]
 
 
 class _Run:
@@ -92,6 +109,22 @@ class _Run:
         clients = [self.gen, self.qa] + [c for _, c in self.raters]
         for c in {id(c): c for c in clients if c is not None}.values():
             await c.close()
+
+    def batch_stats(self) -> dict | None:
+        """What the Batch API clients did (``--batch``), summed over servers."""
+        clients = {id(c): c for c in [self.gen, self.qa] + [c for _, c in self.raters] if hasattr(c, "stats")}
+        if not clients:
+            return None
+        total: dict = {}
+        for c in clients.values():
+            for k, v in c.stats.summary().items():
+                if isinstance(v, dict):
+                    total.setdefault(k, {})
+                    for reason, n in v.items():
+                        total.setdefault(k, {})[reason] = total.get(k, {}).get(reason, 0) + n
+                else:
+                    total[k] = total.get(k, 0) + v
+        return total
 
     def save_run_info(self, mode: str) -> None:
         info = self.cfg.settings_record()
@@ -126,6 +159,8 @@ async def run_pipeline(cfg: SynthesisConfig) -> dict[str, Any]:
     summary = summarize(run.work, run.usage, counts, target=cfg.num_charts, stages_state=run.stages)
     summary["lineages"] = {"started": lineages.started, "budget": lineages.budget}
     summary["reserve"] = reserve(run.work, counts["charts"])
+    if cfg.batch:
+        summary["batch"] = run.batch_stats()
     summary["seeds"] = getattr(run.stages, "seed_source", None)
     atomic_write_text(run.out / "summary.json", json.dumps(summary, indent=1) + "\n")
     return summary
@@ -145,7 +180,7 @@ class _Lineages:
         self.run, self.cfg, self.st = run, run.cfg, run.stages
         self.target = self.cfg.num_charts
         self.budget = max(1, math.ceil(self.target * self.cfg.max_attempts_factor))
-        self.max_active = max(4, 2 * self.cfg.concurrency)
+        self.max_active = max(4, 2 * (self.cfg.batch_max_requests if self.cfg.batch else self.cfg.concurrency))
         self.kept_by: collections.Counter = collections.Counter()  # lineage -> charts kept (this folder)
         self.settled: set[int] = set()
         self.prefix = 0       # lineages 0 .. prefix-1 have all settled
@@ -353,6 +388,8 @@ async def run_stage(stage: str, cfg: SynthesisConfig) -> dict[str, Any]:
         ticker.cancel()
         await run.close()
     summary = summarize(run.work, run.usage, None, stages=[stage], stages_state=st)
+    if cfg.batch:
+        summary["batch"] = run.batch_stats()
     return summary
 
 
@@ -459,6 +496,11 @@ def format_summary(summary: dict[str, Any]) -> str:
     if summary.get("pending"):
         lines.append("pending (not dropped, retried by the next run): "
                      + ", ".join(f"{k}={v}" for k, v in summary["pending"].items()))
+    if summary.get("batch"):
+        b = summary["batch"]
+        lines.append(f"batch API: {b['batches']} batches ({b['resumed']} resumed), {b['requests']} requests, "
+                     f"{b['replies']} replies, fallbacks to direct calls: "
+                     + (", ".join(f"{k}={v}" for k, v in sorted(b["fallbacks"].items())) or "none"))
     if "api" in summary:
         a = summary["api"]
         lines.append(f"api: {a['requests']} requests, {a['cache_hits']} cache hits, {a['failures']} failed calls, "

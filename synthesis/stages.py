@@ -139,8 +139,9 @@ class Stages:
         At most ``concurrency`` calls are inside the client at once: the client serializes a
         request (image included) before it waits for a slot, so without this bound thousands of
         waiting rater requests would each hold a copy of their chart."""
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.config.concurrency)
+        if self._slots is None:  # with --batch, requests wait for batches, not for the server
+            c = self.config
+            self._slots = asyncio.Semaphore(max(c.concurrency, c.batch_max_requests) if c.batch else c.concurrency)
         try:
             async with self._slots:
                 return await client.chat(req)
