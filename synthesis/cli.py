@@ -54,6 +54,11 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         cfg = config_from_args(args)
+        if cfg.estimate:
+            from .estimate import estimate, format_estimate
+
+            print(format_estimate(estimate(cfg)))
+            return 0
         coro = run_pipeline(cfg) if args.stage == "all" else run_stage(args.stage, cfg)
         summary = asyncio.run(coro)
     except StopRun as exc:

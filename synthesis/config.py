@@ -105,6 +105,12 @@ class SynthesisConfig:
     id_prefix: str = field(default="reachqa-synthetic", metadata={"help": "prefix of chart and Q&A ids in the output"})
     seed: int = field(default=0, metadata={"help": "random seed (chart types, topics, demos, directions)"})
     progress: bool = field(default=True, metadata={"help": "live progress display"})
+    estimate: bool = field(default=False, metadata={
+        "help": "print the requests, tokens and cost per kept chart and for --num-charts (protocol + pilot), send nothing"})
+    pilot: str | None = field(default=None, metadata={
+        "help": "--estimate: folder of an earlier run whose logged usage is the pilot (default: --out)"})
+    price: list[str] = field(default_factory=list, metadata={
+        "help": "--estimate: MODEL=IN,OUT, US$ per million prompt and completion tokens; repeat per model"})
     batch: bool = field(default=False, metadata={
         "help": "send every stage's requests through the OpenAI Batch API (files + batches endpoints; half the price "
                 "on OpenAI, replies within 24 h); a request whose batch line fails is sent directly"})

@@ -14,6 +14,7 @@ Chart code is stored once, in ``work/code/<sha256>.py``; journal records name th
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
 import random
 from pathlib import Path
@@ -29,6 +30,7 @@ from .items import ChartItem
 from reachqa_builder.fileio import atomic_write_text
 
 from .journal import Journal
+from .usage_log import USAGE_FILE, UsageLog
 from .rouge import rouge_l_f
 from .seeds import Demo, DemoPool
 
@@ -40,6 +42,9 @@ JOURNAL_NAMES = {
     "qa": "qa.jsonl",
     "check": "check.jsonl",
 }
+
+
+_STAGE: contextvars.ContextVar[str] = contextvars.ContextVar("synthesis_stage", default="?")
 
 
 class StopRun(Exception):
@@ -91,6 +96,7 @@ class Stages:
         self._pool_lock: asyncio.Lock | None = None
         self.on_event = on_event or (lambda *a: None)
         self.journals = {s: Journal(self.work_dir / n) for s, n in JOURNAL_NAMES.items()}
+        self._usage_log = UsageLog(self.work_dir / USAGE_FILE)
         self.qa_client = qa_client or generator
         self._slots: asyncio.Semaphore | None = None
         self.seed_source: dict | None = None  # which seed charts the demo pool started from
@@ -119,6 +125,7 @@ class Stages:
     def close(self) -> None:
         for j in self.journals.values():
             j.close()
+        self._usage_log.close()
 
     # -- common ---------------------------------------------------------------------------
 
@@ -144,10 +151,13 @@ class Stages:
             self._slots = asyncio.Semaphore(max(c.concurrency, c.batch_max_requests) if c.batch else c.concurrency)
         try:
             async with self._slots:
-                return await client.chat(req)
+                resp = await client.chat(req)
         except APIError as e:
             e.server, e.model = client.config.base_url, req.model
             raise
+        if not resp.cached:
+            self._usage_log.record(_STAGE.get(), req.model, resp)
+        return resp
 
     def _raise_if_unusable(self, e: APIError) -> None:
         """Stop the run on a fatal error; re-raise an outage (the item stays pending)."""
@@ -165,6 +175,7 @@ class Stages:
         if done is not None:
             self.on_event(stage, done["status"], done.get("reason"))
             return self.loaded(done) if done["status"] == "ok" else None
+        _STAGE.set(stage)  # this task's calls (and its children's) are the stage's, in work/usage.jsonl
         try:
             result = await work()
         except Dropped as d:

@@ -177,3 +177,35 @@ def test_seeds_are_not_fetched_again_by_a_resume_with_nothing_to_do(synth_server
     n = len(synth_server.requests)
     assert main(args) == 0
     assert "seeds: fetching" not in capsys.readouterr().err and len(synth_server.requests) == n
+
+
+@pytest.mark.slow
+def test_estimate_from_the_protocol_and_a_pilot(synth_server, tmp_path, capsys):
+    pilot = tmp_path / "pilot"
+    prices = ["--price", "gen-model=2.5,10", "--price", "rater-a=0.5,1.5"]
+    assert main(synth_args(synth_server, tmp_path / "none", "--estimate", *prices)) == 0
+    text = capsys.readouterr().out
+    assert "self-instruct 1, evol-instruct 1, rate 2, qa 10, check 16; 30 in all" in text and "no pilot" in text
+    assert not synth_server.requests  # an estimate sends nothing
+    assert main(synth_args(synth_server, pilot, "--num-charts", "4")) == 0
+    sent = len(synth_server.requests)
+    capsys.readouterr()
+    from synthesis.config import SynthesisConfig
+    from synthesis.estimate import estimate
+
+    assert main(synth_args(synth_server, tmp_path / "new", "--num-charts", "1000", "--estimate", "--pilot",
+                           str(pilot), *prices)) == 0
+    text = capsys.readouterr().out
+    assert len(synth_server.requests) == sent
+    kept = sum(1 for l in (pilot / "work" / "check.jsonl").read_text().splitlines() if '"ok"' in l)
+    e = estimate(SynthesisConfig(model="gen-model", rater_model=["rater-a", "rater-b"], pilot=str(pilot),
+                                 num_charts=1000, price=["gen-model=2.5,10", "rater-a=0.5,1.5"]))
+    assert e["pilot_charts"] == kept
+    assert e["per_chart"]["requests"] * kept == pytest.approx(sent)  # every call of the pilot, none twice
+    assert e["unpriced"] == ["rater-b"] and "no --price for rater-b" in text
+    assert f"for 1000 charts: {e['total']['requests']:.0f} requests" in text
+    half = estimate(SynthesisConfig(model="gen-model", rater_model=["rater-a", "rater-b"], pilot=str(pilot),
+                                    num_charts=1000, price=["gen-model=2.5,10", "rater-a=0.5,1.5"], batch=True))
+    assert half["total"]["cost"] == pytest.approx(e["total"]["cost"] / 2) and e["total"]["cost"] > 0
+    with pytest.raises(ValueError, match="MODEL=IN,OUT"):
+        estimate(SynthesisConfig(model="m", rater_model=["r", "s"], price=["gen-model:2.5"]))
