@@ -263,7 +263,8 @@ class Stages:
             messages = [
                 {"role": "system", "content": prompts.render("system_coder")},
                 {"role": "user", "content": prompts.render(
-                    "self_instruct_data", demos=demo_text, chart_type=minor, topic_a=topics[0], topic_b=topics[1])},
+                    "self_instruct_data", demos=demo_text, demo_heading=prompts.demo_heading(len(demos)),
+                    chart_type=minor, topic_a=topics[0], topic_b=topics[1])},
             ]
             first = await self._chat(self.generator, self._gen_request(messages, seed))
             messages += [{"role": "assistant", "content": first.text},
