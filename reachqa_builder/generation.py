@@ -148,8 +148,8 @@ def generate_rows(config_name: str, split: LoadedSplit, render_kwargs: dict,
             for chart in split.charts:
                 if chart.id in images:
                     report.rows += 1
-                    yield chart.id, chart_row(config_name, chart, images[chart.id].read_bytes(),
-                                              report.records[chart.id].lint)
+                    rec = report.records[chart.id]
+                    yield chart.id, chart_row(config_name, chart, images[chart.id].read_bytes(), rec.lint, rec.plotted)
             return
         jpeg_cache: tuple[str, bytes] | None = None
         for qa in split.qas:

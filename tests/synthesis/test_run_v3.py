@@ -209,3 +209,4 @@ def test_estimate_from_the_protocol_and_a_pilot(synth_server, tmp_path, capsys):
     assert half["total"]["cost"] == pytest.approx(e["total"]["cost"] / 2) and e["total"]["cost"] > 0
     with pytest.raises(ValueError, match="MODEL=IN,OUT"):
         estimate(SynthesisConfig(model="m", rater_model=["r", "s"], price=["gen-model:2.5"]))
+
