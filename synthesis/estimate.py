@@ -6,7 +6,7 @@ Two sources, both per *kept* chart:
   self-instruct, evol-instruct for ``--evolve-ratio`` of them, one rating per rater, one question
   call per Q&A type and one answer call per question, one check per rater and question);
 * **a pilot**: a folder of an earlier run (``--pilot``, default ``--out`` when it holds one), whose
-  ``work/usage.jsonl`` logs every call it really made (stage, model, tokens); its totals divided by
+  ``work/api/usage.jsonl`` logs every call it really made (stage, model, tokens); its totals divided by
   the charts it kept count the drops, fixes and re-asks of real models.
 
 Costs are the pilot's tokens times ``--price MODEL=IN,OUT`` (US$ per million prompt / completion

@@ -77,7 +77,7 @@ def _batched(client: APIClient | None, cfg: SynthesisConfig, work: Path, made: d
         return None
     if id(client) not in made:
         digest = hashlib.sha256(client.endpoint.encode()).hexdigest()[:10]
-        made[id(client)] = BatchClient(client, work / f"batches-{digest}.jsonl", window=cfg.batch_window,
+        made[id(client)] = BatchClient(client, work / "api" / f"batches-{digest}.jsonl", window=cfg.batch_window,
                                        max_requests=cfg.batch_max_requests, poll_interval=cfg.batch_poll)
     return made[id(client)]
 

@@ -175,7 +175,7 @@ class Stages:
         if done is not None:
             self.on_event(stage, done["status"], done.get("reason"))
             return self.loaded(done) if done["status"] == "ok" else None
-        _STAGE.set(stage)  # this task's calls (and its children's) are the stage's, in work/usage.jsonl
+        _STAGE.set(stage)  # this task's calls (and its children's) are the stage's, in work/api/usage.jsonl
         try:
             result = await work()
         except Dropped as d:

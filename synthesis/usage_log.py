@@ -1,4 +1,4 @@
-"""``work/usage.jsonl``: one line per model call a run really made (cached replies are free and not
+"""``work/api/usage.jsonl``: one line per model call a run really made (cached replies are free and not
 logged): stage, model, prompt and completion tokens. Summed over every run of a folder, it gives the
 requests and tokens each kept chart cost, which ``reachqa synthesize --estimate`` scales to a target."""
 
@@ -9,7 +9,7 @@ import json
 import os
 from pathlib import Path
 
-USAGE_FILE = "usage.jsonl"
+USAGE_FILE = "api/usage.jsonl"  # under work/, beside the batch journals (not an id-keyed journal)
 
 
 class UsageLog:

@@ -91,7 +91,7 @@ def test_batch_run_resumes_a_submitted_batch_after_a_crash(batch_server, tmp_pat
     proc.kill()  # SIGKILL: no clean-up of any kind
     proc.wait(30)
     assert len(batch_server.batches) == 1
-    journal = next((out / "work").glob("batches-*.jsonl"))
+    journal = next((out / "work").glob("api/batches-*.jsonl"))
     assert '"keys"' in journal.read_text() and '"done"' not in journal.read_text()
     first_ids = {l["custom_id"] for l in _batched_lines(batch_server)}
     batch_server.hold_batches.set()
