@@ -66,7 +66,8 @@ class ReachQA(datasets.GeneratorBasedBuilder):
             self.source_info = {"kind": "release", "url": url, "commit": release.REACHQA_COMMIT}
         splits = generation.load_sources(cfg.name, root, cfg.split)
         self.split_roots = {s.name: s.root for s in splits}
-        render_kwargs = dict(env=cfg.render_env, dpi=cfg.dpi, workers=cfg.render_workers, timeout=cfg.render_timeout,
+        self.render_env = generation.resolve_render_env(cfg.render_env, splits)
+        render_kwargs = dict(env=self.render_env, dpi=cfg.dpi, workers=cfg.render_workers, timeout=cfg.render_timeout,
                              cache_dir=cfg.render_cache_dir, progress=cfg.progress)
         self.render_reports = {}
         return [datasets.SplitGenerator(name=s.name, gen_kwargs={"split": s, "render_kwargs": render_kwargs})

@@ -5,7 +5,8 @@
 ``extra`` holds any further ``plot_info`` fields (provenance written by synthesis) as JSON.
 ``data_verdict`` / ``data_evidence`` (``qa``) say whether the answer's numbers are plotted
 (:mod:`reachqa_builder.checks.answers`); ``layout_flags`` (``charts``) are the render-time
-layout lint (:mod:`reachqa_builder.render._inspect`). Both are null when not measured.
+layout lint and ``data_table`` (``charts``) what the figure plots, both from the in-sandbox
+inspection (:mod:`reachqa_builder.render._inspect`). All are null when not measured.
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ FEATURES = {
             "extra": datasets.Value("string"),
             "layout_flags": _list_of({"kind": datasets.Value("string"), "severity": datasets.Value("string"),
                                       "detail": datasets.Value("string")}),
+            "data_table": {
+                "series": _list_of({"kind": datasets.Value("string"), "label": datasets.Value("string"),
+                                    "values": _list_of(datasets.Value("float64"))}),
+                "texts": _list_of({"kind": datasets.Value("string"), "text": datasets.Value("string")}),
+            },
         }
     ),
     "seed": datasets.Features(
@@ -104,6 +110,10 @@ COLUMN_DESCRIPTIONS = {
         "data_verdict": "`supported`, `contradicted` or `not_checkable`: the answer's numbers against the values "
                          "the chart plots (`reachqa verify`); null when not measured",
         "data_evidence": "why: where each stated number is plotted, or the nearest plotted values",
+        "data_table": "what the rendered figure plots, read inside the render sandbox (the values the answer checks "
+                      "use): `series` `{kind, label, values}` (bar heights, line and scatter points, pie shares in "
+                      "percent, heat-map cells, 3-D bar heights ...) and `texts` `{kind, text}` (ticks, labels, "
+                      "titles, legend entries, annotations); a chart-to-table target; null when not measured",
         "layout_flags": "render-time layout lint: `{kind, severity, detail}` per problem (overlapping or clipped "
                         "text, tiny fonts, empty axes, legends over data); null when not measured",
     },
@@ -114,8 +124,10 @@ def _image(jpeg: bytes) -> dict:
     return {"bytes": jpeg, "path": None}
 
 
-def chart_row(config: str, chart: Chart, jpeg: bytes, layout_flags: list[dict] | None = None) -> dict:
-    """A row of ``charts`` or ``seed`` for one rendered chart."""
+def chart_row(config: str, chart: Chart, jpeg: bytes, layout_flags: list[dict] | None = None,
+              plotted: dict | None = None) -> dict:
+    """A row of ``charts`` or ``seed`` for one rendered chart (``plotted``: the render record's
+    :attr:`~reachqa_builder.render.RenderRecord.plotted`)."""
     row = {
         "chart_id": chart.id,
         "image": _image(jpeg),
@@ -126,6 +138,7 @@ def chart_row(config: str, chart: Chart, jpeg: bytes, layout_flags: list[dict] |
         "code": chart.code,
         "extra": json.dumps(chart.extra, ensure_ascii=False, sort_keys=True) if chart.extra else "",
         "layout_flags": layout_flags,
+        "data_table": plotted,
     }
     return {k: row[k] for k in FEATURES[config]}
 

@@ -77,6 +77,30 @@ def load_sources(config_name: str, data_root: str | Path, split: str | None = No
     return loaded
 
 
+def resolve_render_env(requested: str | None, splits: list[LoadedSplit]) -> str:
+    """The render environment of a build: the one the charts' provenance records (a ``reachqa
+    synthesize`` folder: the images its raters judged), else ``requested``, else ``faithful``.
+    Asking for another environment than the recorded one is refused: its images would differ
+    from the rated ones."""
+    recorded: dict[str, str] = {}
+    for s in splits:
+        for c in s.charts:
+            env = (c.extra.get("provenance") or {}).get("render_env")
+            if env:
+                recorded.setdefault(env, c.where)
+    if len(recorded) > 1:
+        raise LayoutError("the charts record several render environments (" + ", ".join(
+            f"{env} at {where}" for env, where in recorded.items()) + "); build each folder on its own")
+    if not recorded:
+        return requested or "faithful"
+    env = next(iter(recorded))
+    if requested is not None and requested != env:
+        root = splits[0].root if splits else "the data"
+        raise LayoutError(f"{root}: its charts were rated as rendered with --render-env {env}; build with "
+                          f"--render-env {env} (or leave it out) so the images are the ones the raters judged")
+    return env
+
+
 def _used_charts(split: LoadedSplit) -> list[Chart]:
     if split.qas is None:
         return list(split.charts)
@@ -124,8 +148,8 @@ def generate_rows(config_name: str, split: LoadedSplit, render_kwargs: dict,
             for chart in split.charts:
                 if chart.id in images:
                     report.rows += 1
-                    yield chart.id, chart_row(config_name, chart, images[chart.id].read_bytes(),
-                                              report.records[chart.id].lint)
+                    rec = report.records[chart.id]
+                    yield chart.id, chart_row(config_name, chart, images[chart.id].read_bytes(), rec.lint, rec.plotted)
             return
         jpeg_cache: tuple[str, bytes] | None = None
         for qa in split.qas:

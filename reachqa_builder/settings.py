@@ -29,6 +29,8 @@ class BuildSettings:
     Args:
         render_env: Render environment: "faithful" (pinned matplotlib 3.9.2 virtualenv, byte-faithful
             to the release) or "current" (the installed matplotlib with a compatibility layer).
+            Default: the environment a ``reachqa synthesize`` folder records (the images its raters
+            judged), else "faithful"; naming another one than the folder records is refused.
         render_cache_dir: Render cache folder (default: the renderer's own, shared by all configs).
         render_workers: Number of render workers (default: the renderer's choice).
         render_timeout: Seconds one script may run before it counts as failed.
@@ -41,8 +43,9 @@ class BuildSettings:
         progress: Show render progress bars.
     """
 
-    render_env: str = field(default="faithful", metadata={
-        "help": "render environment: faithful (the pinned matplotlib of the release) or current",
+    render_env: Optional[str] = field(default=None, metadata={
+        "help": "render environment: faithful (the pinned matplotlib of the release) or current (default: the one "
+                "a synthesized folder records, else faithful)",
         "choices": ENV_NAMES})
     render_cache_dir: Optional[str] = field(default=None, metadata={
         "help": "render cache folder (default: the renderer's own)"})
@@ -58,5 +61,5 @@ class BuildSettings:
     progress: bool = field(default=True, metadata={"help": "progress bars"})
 
     def check(self) -> None:
-        if self.render_env not in ENV_NAMES:
+        if self.render_env is not None and self.render_env not in ENV_NAMES:
             raise ValueError(f"render_env must be one of {', '.join(ENV_NAMES)}, got {self.render_env!r}")

@@ -3,7 +3,7 @@
 Full run (resumable: run the same command again after a crash, SIGKILL or Ctrl-C)::
 
     reachqa synthesize --base-url http://localhost:8000/v1 --model Qwen2.5-72B-Instruct \\
-        --rater-model InternVL2-40B [--rater-base-url URL] --num-charts 1000 --out my-charts --concurrency 64
+        --rater-model InternVL2-40B --rater-model MiniCPM-V-2_6 [--rater-base-url URL] --num-charts 1000 --out my-charts --concurrency 64
     reachqa build --config qa --data-dir my-charts
 
 One stage on an existing folder (a synthesis output, or a ReachQA split such as reachqa_train)::
@@ -30,8 +30,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     Full run (run the same command again to resume after a crash, SIGKILL or Ctrl-C):
       reachqa synthesize --base-url http://localhost:8000/v1 --model Qwen2.5-72B-Instruct \\
-          --rater-model InternVL2-40B --num-charts 1000 --out my-charts --concurrency 64
+          --rater-model InternVL2-40B --rater-model MiniCPM-V-2_6 --num-charts 1000 --out my-charts
       reachqa build --config qa --data-dir my-charts
+    The paper's Q&A check drops a pair when 2 raters reject it: give two --rater-model (or
+    --reject-rule capped). Estimate the cost first: add --estimate (nothing is sent).
     One stage on an existing folder (a synthesis output or a ReachQA split):
       reachqa synthesize rate --data-dir reachqa_train --out rerated --rater-model M --base-url URL
     Keys: --api-key or $OPENAI_API_KEY; raters: --rater-api-key or $RATER_API_KEY.
@@ -52,6 +54,11 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         cfg = config_from_args(args)
+        if cfg.estimate:
+            from .estimate import estimate, format_estimate
+
+            print(format_estimate(estimate(cfg)))
+            return 0
         coro = run_pipeline(cfg) if args.stage == "all" else run_stage(args.stage, cfg)
         summary = asyncio.run(coro)
     except StopRun as exc:
@@ -60,6 +67,10 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         print(f"reachqa synthesize: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"reachqa synthesize: interrupted; every finished step is saved in {getattr(args, 'out', '--out')}/work, so running "
+              f"the same command again resumes where this run stopped", file=sys.stderr)
+        return 130
     print(format_summary(summary))
     for line in closing_hints(summary, cfg, args.stage):
         print(line, file=sys.stderr)

@@ -14,7 +14,7 @@ STAGES = ("self-instruct", "evol-instruct", "execute", "rate", "qa", "check", "o
 # the settings a --protocol stands for; an explicit flag overrides its entry
 PROTOCOLS: dict[str, dict] = {
     "paper": {"replies": "text", "failed_rater": "zero", "unextracted": "drop", "reject_rule": "at-least",
-              "structured": "json_object", "schema_retries": 0, "rater_temperature": 1.0},
+              "structured": "json_object", "schema_retries": 0, "rater_temperature": 0.0},
     "reachqa": {"replies": "json_schema", "failed_rater": "omit", "unextracted": "fix", "reject_rule": "capped",
                 "structured": "json_schema", "schema_retries": 2, "rater_temperature": 0.0},
 }
@@ -79,7 +79,7 @@ class SynthesisConfig:
     temperature: float = field(default=1.0, metadata={"help": "generation temperature"})
     top_p: float = field(default=0.95, metadata={"help": "generation top-p"})
     max_tokens: int = field(default=8192, metadata={"help": "max tokens of a generation reply"})
-    rater_temperature: float | None = field(default=None, metadata={"help": "rater temperature (paper 1.0, reachqa 0.0)"})
+    rater_temperature: float | None = field(default=None, metadata={"help": "rater temperature (0, as the authors' run_rating_*.sh scripts pass to their rating scripts)"})
     max_fixes: int = field(default=2, metadata={"help": "LLM fix attempts for code that fails to run"})
     render_env: str = field(default="faithful", metadata={"help": "render environment: faithful | current",
                                                           "choices": ENV_NAMES})
@@ -106,6 +106,20 @@ class SynthesisConfig:
     id_prefix: str = field(default="reachqa-synthetic", metadata={"help": "prefix of chart and Q&A ids in the output"})
     seed: int = field(default=0, metadata={"help": "random seed (chart types, topics, demos, directions)"})
     progress: bool = field(default=True, metadata={"help": "live progress display"})
+    estimate: bool = field(default=False, metadata={
+        "help": "print the requests, tokens and cost per kept chart and for --num-charts (protocol + pilot), send nothing"})
+    pilot: str | None = field(default=None, metadata={
+        "help": "--estimate: folder of an earlier run whose logged usage is the pilot (default: --out)"})
+    price: list[str] = field(default_factory=list, metadata={
+        "help": "--estimate: MODEL=IN,OUT, US$ per million prompt and completion tokens; repeat per model"})
+    batch: bool = field(default=False, metadata={
+        "help": "send every stage's requests through the OpenAI Batch API (files + batches endpoints; half the price "
+                "on OpenAI, replies within 24 h); a request whose batch line fails is sent directly"})
+    batch_window: float = field(default=5.0, metadata={
+        "help": "--batch: submit the queued requests after this many seconds without a new one"})
+    batch_max_requests: int = field(default=1000, metadata={
+        "help": "--batch: requests per batch at most (also how many requests may wait for batches at once)"})
+    batch_poll: float = field(default=30.0, metadata={"help": "--batch: seconds between status polls of a batch"})
 
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:

@@ -2,8 +2,10 @@
 
 Writes ``code/NNNNN.py``, ``images/NNNNN.jpg``, ``plot_info.jsonl`` and one Q&A file
 ``instruction_data.json`` (records with ``data_id``, ``plot_id``, ``question``, ``answer``,
-``QA_type`` ...), each file atomically. Charts are numbered in the order of their pipeline ids,
-so the same journals always give the same folder.
+``QA_type`` ...), each file atomically. A chart's number (its file names, its plot id and the ids
+of its Q&A pairs) is given once, the first time the chart is written, and kept in
+``work/output_ids.jsonl``: extending or resuming a run never renumbers a chart or a pair. New
+charts are numbered in the order of their pipeline ids after every number given before.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from reachqa_builder.fileio import atomic_write, atomic_write_text
 
-from .journal import scan_index
+from .journal import Journal, scan_index
 
 QA_FILE = "instruction_data.json"
 
@@ -31,15 +33,14 @@ def write_layout(out_dir: str | Path, check_journal: str | Path, id_prefix: str,
     out = Path(out_dir)
     with open(check_journal, "rb") if Path(check_journal).exists() else open(os.devnull, "rb") as fh:
         index, _ = scan_index(fh)
-        ids = sorted((i for i, e in index.items() if e[2] == "ok"), key=_natural)
-        if limit is not None:
-            ids = ids[:limit]
+        ids = _numbered(out / "work" / ID_FILE, [i for i, e in index.items() if e[2] == "ok"], limit)
         (out / "code").mkdir(parents=True, exist_ok=True)
         (out / "images").mkdir(parents=True, exist_ok=True)
         plot_lines, qa_lines = [], []
         names = set()
-        plot_ids = {item_id: f"{id_prefix}-plot-{n:05d}" for n, item_id in enumerate(ids, start=1)}
-        for n, item_id in enumerate(ids, start=1):
+        plot_ids = {item_id: f"{id_prefix}-plot-{n:05d}" for item_id, n in ids.items()}
+        levels: dict[str, int] = {}
+        for item_id, n in ids.items():
             fh.seek(index[item_id][0])
             item = json.loads(fh.read(index[item_id][1]))
             name = f"{n:05d}"
@@ -52,6 +53,7 @@ def write_layout(out_dir: str | Path, check_journal: str | Path, id_prefix: str,
             if prov.get("evolved_from"):  # the Easy parent: its plot id when kept, its code in work/ always
                 prov["parent_plot_id"] = plot_ids.get(prov["evolved_from"])
             plot_model = prov.get("plot_model", "")
+            levels[item.get("level", "")] = levels.get(item.get("level", ""), 0) + 1
             plot_lines.append(json.dumps({
                 "id": plot_id, "code": f"code/{name}.py", "image": f"images/{name}.jpg", "level": item.get("level", ""),
                 "plot_model": plot_model, "major_chart_type": item.get("major_chart_type", ""),
@@ -75,4 +77,27 @@ def write_layout(out_dir: str | Path, check_journal: str | Path, id_prefix: str,
                 p.unlink()
     atomic_write_text(out / QA_FILE, "[\n" + ",\n".join(qa_lines) + ("\n]\n" if qa_lines else "]\n"))
     atomic_write_text(out / "plot_info.jsonl", "".join(l + "\n" for l in plot_lines))
-    return {"charts": len(items), "qa_pairs": len(qa_lines)}
+    return {"charts": len(items), "qa_pairs": len(qa_lines), "levels": levels}
+
+
+ID_FILE = "output_ids.jsonl"
+
+
+def _numbered(id_file: Path, kept: list[str], limit: int | None) -> dict[str, int]:
+    """``{pipeline id: number}`` of the charts to write: those numbered by an earlier output first
+    (by number), then new ones in pipeline-id order, which get the next free numbers (recorded)."""
+    numbers = Journal(id_file)
+    try:
+        given = {r["id"]: int(r["number"]) for r in numbers}
+        old = sorted((i for i in kept if i in given), key=given.get)
+        new = sorted((i for i in kept if i not in given), key=_natural)
+        chosen = (old + new)[:limit] if limit is not None else old + new
+        nxt = max(given.values(), default=0) + 1
+        for item_id in chosen:
+            if item_id not in given:
+                given[item_id] = nxt
+                numbers.append({"id": item_id, "number": nxt})
+                nxt += 1
+    finally:
+        numbers.close()
+    return {i: given[i] for i in sorted(chosen, key=given.get)}

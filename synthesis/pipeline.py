@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import hashlib
 import json
 import math
 import os
@@ -62,20 +63,36 @@ def _clients(cfg: SynthesisConfig, work: Path, usage: Usage) -> tuple[APIClient 
             by_url[url] = APIClient(cfg.api_config(url, rater_key),
                                     limiter=limiter, cache=cache, usage=usage)
         raters.append((model, by_url[url]))
+    if cfg.batch:  # one batch client per server (its own journal in work/), shared like the clients
+        batched: dict[int, Any] = {}
+        gen, qa = (_batched(c, cfg, work, batched) for c in (gen, qa))
+        raters = [(m, _batched(c, cfg, work, batched)) for m, c in raters]
     return gen, qa, raters, limiter
+
+
+def _batched(client: APIClient | None, cfg: SynthesisConfig, work: Path, made: dict):
+    from evaluation.inference.batch import BatchClient
+
+    if client is None:
+        return None
+    if id(client) not in made:
+        digest = hashlib.sha256(client.endpoint.encode()).hexdigest()[:10]
+        made[id(client)] = BatchClient(client, work / "api" / f"batches-{digest}.jsonl", window=cfg.batch_window,
+                                       max_requests=cfg.batch_max_requests, poll_interval=cfg.batch_poll)
+    return made[id(client)]
 
 
 class _Run:
     """Shared set-up of full and single-stage runs."""
 
-    def __init__(self, cfg: SynthesisConfig, stage_names: list[str]) -> None:
+    def __init__(self, cfg: SynthesisConfig, stage_names: list[str], target: int | None = None) -> None:
         self.cfg = cfg
         self.out = Path(cfg.out)
         self.work = self.out / "work"
         self.work.mkdir(parents=True, exist_ok=True)
         self.usage = Usage()
         self.gen, self.qa, self.raters, self.limiter = _clients(cfg, self.work, self.usage)
-        self.progress = ProgressDisplay(stage_names, self.usage, enabled=cfg.progress)
+        self.progress = ProgressDisplay(stage_names, self.usage, enabled=cfg.progress, target=target)
         self.render = RenderService(self.work / "renders", env=cfg.render_env, workers=cfg.render_workers,
                                     timeout=cfg.render_timeout)
         self.stages = Stages(cfg, self.work, self.gen, self.raters, render=self.render,
@@ -93,6 +110,22 @@ class _Run:
         for c in {id(c): c for c in clients if c is not None}.values():
             await c.close()
 
+    def batch_stats(self) -> dict | None:
+        """What the Batch API clients did (``--batch``), summed over servers."""
+        clients = {id(c): c for c in [self.gen, self.qa] + [c for _, c in self.raters] if hasattr(c, "stats")}
+        if not clients:
+            return None
+        total: dict = {}
+        for c in clients.values():
+            for k, v in c.stats.summary().items():
+                if isinstance(v, dict):
+                    total.setdefault(k, {})
+                    for reason, n in v.items():
+                        total.setdefault(k, {})[reason] = total.get(k, {}).get(reason, 0) + n
+                else:
+                    total[k] = total.get(k, 0) + v
+        return total
+
     def save_run_info(self, mode: str) -> None:
         info = self.cfg.settings_record()
         info["mode"] = mode
@@ -102,24 +135,32 @@ class _Run:
         atomic_write_text(self.work / f"run-{mode}.json", json.dumps(info, indent=1, default=str) + "\n")
 
 
-def _require(cfg: SynthesisConfig, generator: bool, raters: bool) -> None:
+def _require(cfg: SynthesisConfig, generator: bool, raters: bool, check: bool = False) -> None:
     if generator and not cfg.model:
         raise ValueError("this stage needs a generator model: pass --model (and --base-url)")
     if raters and not cfg.rater_model:
         raise ValueError("this stage needs at least one MLLM rater: pass --rater-model (and --rater-base-url)")
+    if check and cfg.reject_rule == "at-least" and len(cfg.rater_model) < cfg.reject_threshold:
+        raise ValueError(
+            f"the Q&A check drops a pair only when {cfg.reject_threshold} raters reject it (the paper's rule), so with "
+            f"{len(cfg.rater_model)} rater(s) it could never drop one: give {cfg.reject_threshold} or more "
+            f"--rater-model, or --reject-rule capped (a pair goes when every rater that answered rejects it)")
 
 
 async def run_pipeline(cfg: SynthesisConfig) -> dict[str, Any]:
     """The full run (see module docstring); returns the summary."""
-    _require(cfg, generator=True, raters=True)
-    run = _Run(cfg, list(STAGES[:-1]))
+    _require(cfg, generator=True, raters=True, check=True)
+    run = _Run(cfg, list(STAGES[:-1]), target=cfg.num_charts)
     run.save_run_info("full")
-    run.stages.pool = _demo_pool(cfg, run.stages)
+    run.stages.pool_factory = lambda: _demo_pool(cfg, run.stages)
     lineages = _Lineages(run)
     await lineages.run_until_target()
     counts = write_layout(run.out, run.work / JOURNAL_NAMES["check"], cfg.id_prefix, limit=cfg.num_charts)
     summary = summarize(run.work, run.usage, counts, target=cfg.num_charts, stages_state=run.stages)
     summary["lineages"] = {"started": lineages.started, "budget": lineages.budget}
+    summary["reserve"] = reserve(run.work, counts["charts"])
+    if cfg.batch:
+        summary["batch"] = run.batch_stats()
     summary["seeds"] = getattr(run.stages, "seed_source", None)
     atomic_write_text(run.out / "summary.json", json.dumps(summary, indent=1) + "\n")
     return summary
@@ -127,36 +168,58 @@ async def run_pipeline(cfg: SynthesisConfig) -> dict[str, Any]:
 
 class _Lineages:
     """The full run's scheduling: self-instruct lineages (an easy chart and, maybe, its evolved hard
-    version, each through execute, rate, Q&A and check) started until enough charts are kept."""
+    version, each through execute, rate, Q&A and check) started until enough charts are kept.
+
+    The output is the first ``num_charts`` kept charts in lineage order, and the run stops once the
+    lineages up to them have all settled: which charts a run keeps never depends on which finished
+    first (an Easy chart needs fewer calls than its Hard twin), so the Easy/Hard mix is the rate at
+    which each level passes the filters, whatever the run size. A rerun walks the lineages again;
+    finished steps are journal hits and cost nothing."""
 
     def __init__(self, run: _Run) -> None:
         self.run, self.cfg, self.st = run, run.cfg, run.stages
         self.target = self.cfg.num_charts
         self.budget = max(1, math.ceil(self.target * self.cfg.max_attempts_factor))
-        self.max_active = max(4, 2 * self.cfg.concurrency)
-        # charts already kept by an earlier run of this folder count at once (a finished run costs nothing)
-        self.kept = self.st.journals["check"].count("ok")
+        self.max_active = max(4, 2 * (self.cfg.batch_max_requests if self.cfg.batch else self.cfg.concurrency))
+        self.kept_by: collections.Counter = collections.Counter()  # lineage -> charts kept (this folder)
+        self.settled: set[int] = set()
+        self.prefix = 0       # lineages 0 .. prefix-1 have all settled
+        self.prefix_kept = 0  # charts they kept
         self.finished = 0
         self.started = 0
+
+    @property
+    def kept(self) -> int:
+        return sum(self.kept_by.values())
+
+    def _settle(self, i: int) -> None:
+        self.settled.add(i)
+        self.finished += 1
+        while self.prefix in self.settled:
+            self.prefix_kept += self.kept_by[self.prefix]
+            self.prefix += 1
 
     async def run_until_target(self) -> None:
         """Keep lineages in flight while the expected yield falls short of the target; a failed task
         (a bug or an infrastructure failure) stops the run, which can be resumed."""
-        active: set[asyncio.Task] = set()
+        active: dict[asyncio.Task, int] = {}
         ticker = asyncio.create_task(self.run.ticker())
         try:
-            while self.kept < self.target:
-                est = max(0.05, (self.kept + 1) / (self.finished + 1))  # charts per lineage, with a prior of 1
+            while self.prefix_kept < self.target:
+                # charts per lineage, with the prior that both charts of a lineage pass
+                est = max(0.05, (self.kept + 1 + self.cfg.evolve_ratio) / (self.finished + 1))
                 while (self.started < self.budget and len(active) < self.max_active and self.st.outage is None
                        and self.kept + len(active) * est < self.target):
-                    active.add(asyncio.create_task(self.lineage(self.started), name=f"lineage-{self.started}"))
+                    task = asyncio.create_task(self.lineage(self.started), name=f"lineage-{self.started}")
+                    active[task] = self.started
                     self.started += 1
                 if not active:
                     break
-                done, active = await asyncio.wait(active, timeout=0.5, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait(active, timeout=0.5, return_when=asyncio.FIRST_COMPLETED)
                 for t in done:
-                    t.result()
-                    self.finished += 1
+                    self._settle(active.pop(t))
+                _raise_first(done)
+                self.run.progress.kept = min(self.prefix_kept, self.target)
         finally:
             for t in active:
                 t.cancel()
@@ -165,6 +228,9 @@ class _Lineages:
             await self.run.close()
 
     async def lineage(self, i: int) -> None:
+        """The Easy chart and (for ``evolve_ratio`` of lineages) its evolved Hard twin advance
+        independently: each is kept as soon as its own stages pass, so a run that stops at the
+        target keeps both levels in the proportion they pass the filters (the paper's mix)."""
         st = self.st
         item = await st.self_instruct(i)
         if item is None:
@@ -172,19 +238,22 @@ class _Lineages:
         evolve = random.Random(seed_of(self.cfg.seed, item.id, "evolve?")).random() < self.cfg.evolve_ratio
         if item.code is not None:
             # the paper evolves every extracted self-instruct script, whether or not it runs
-            jobs = [self.easy(item)] + ([self.evolved(item)] if evolve else [])
-            done = await asyncio.gather(*jobs)
-            if done[0] is not None:
-                await self.tail(done[0])
+            await asyncio.gather(self.easy(item), *([self.evolved(item)] if evolve else []))
             return
-        item = await self.easy(item)  # no usable code block: dropped, or fixed first (--unextracted fix)
-        if item is not None:
-            await asyncio.gather(self.tail(item), *([self.evolved(item)] if evolve else []))
+        # no usable code block: dropped, or fixed first (--unextracted fix) and evolved from the fix
+        executed = await self.executed(item)
+        if executed is not None:
+            await asyncio.gather(self.tail(executed), *([self.evolved(executed)] if evolve else []))
 
-    async def easy(self, item: ChartItem) -> ChartItem | None:
+    async def easy(self, item: ChartItem) -> None:
+        item = await self.executed(item)
+        if item is not None:
+            await self.tail(item)
+
+    async def executed(self, item: ChartItem) -> ChartItem | None:
         item = await self.st.execute(item)
         if item is not None:
-            self.st.pool.add(accepted_demo(item))
+            self.st.accept_demo(item)
         return item
 
     async def evolved(self, source: ChartItem) -> None:
@@ -192,17 +261,16 @@ class _Lineages:
         if item is not None:
             item = await self.st.execute(item)
         if item is not None:
-            self.st.pool.add(accepted_demo(item))
+            self.st.accept_demo(item)
             await self.tail(item)
 
     async def tail(self, item: ChartItem) -> None:
-        """Rate, Q&A and check; a newly kept chart counts toward the target."""
-        known = item.id in self.st.journals["check"]
+        """Rate, Q&A and check; a kept chart counts toward the target."""
         for step in (self.st.rate, self.st.qa, self.st.check):
             item = await step(item)
             if item is None:
                 return
-        self.kept += not known
+        self.kept_by[int(item.id[1:].rstrip("e"))] += 1  # c00012 / c00012e: lineage 12
 
 
 def _demo_pool(cfg: SynthesisConfig, st: Stages) -> DemoPool:
@@ -291,14 +359,15 @@ async def run_stage(stage: str, cfg: SynthesisConfig) -> dict[str, Any]:
         summary = summarize(out / "work", None, counts)
         atomic_write_text(out / "summary.json", json.dumps(summary, indent=1) + "\n")
         return summary
-    _require(cfg, generator=stage in ("self-instruct", "evol-instruct", "qa"), raters=stage in ("rate", "check"))
+    _require(cfg, generator=stage in ("self-instruct", "evol-instruct", "qa"), raters=stage in ("rate", "check"),
+             check=stage == "check")
     src = Path(cfg.data_dir or cfg.out)
     inputs = [] if stage == "self-instruct" else load_inputs(stage, src)
     run = _Run(cfg, [stage])
     run.save_run_info(stage)
     st = run.stages
     if stage == "self-instruct":
-        st.pool = _demo_pool(cfg, st)
+        st.pool_factory = lambda: _demo_pool(cfg, st)
 
     async def one(x) -> None:
         if stage == "self-instruct":
@@ -323,7 +392,18 @@ async def run_stage(stage: str, cfg: SynthesisConfig) -> dict[str, Any]:
         ticker.cancel()
         await run.close()
     summary = summarize(run.work, run.usage, None, stages=[stage], stages_state=st)
+    if cfg.batch:
+        summary["batch"] = run.batch_stats()
     return summary
+
+
+def _raise_first(done) -> None:
+    """Raise the first failure among finished tasks, after every one's exception was retrieved (two
+    lineages stopped by the same rejected key must not leave "Task exception was never retrieved")."""
+    errors = [t.exception() for t in done if not t.cancelled()]
+    errors = [e for e in errors if e is not None]
+    if errors:
+        raise errors[0]
 
 
 async def _bounded(jobs, fn, width: int) -> None:
@@ -340,8 +420,7 @@ async def _bounded(jobs, fn, width: int) -> None:
             if not active:
                 return
             done, active = await asyncio.wait(active, return_when=asyncio.FIRST_COMPLETED)
-            for t in done:
-                t.result()
+            _raise_first(done)
     finally:
         for t in active:
             t.cancel()
@@ -383,6 +462,24 @@ def summarize(work: Path, usage: Usage | None, counts: dict | None, target: int 
     return out
 
 
+def reserve(work: Path, written: int) -> dict[str, int]:
+    """Charts that passed rating (or every stage) past what the output holds: their paid work stays
+    in the journals, and a rerun with a larger ``--num-charts`` finishes them before any new chart."""
+    checked = {r["id"] for r in iter_records(work / JOURNAL_NAMES["check"])}
+    checked_ok = sum(1 for _ in iter_records(work / JOURNAL_NAMES["check"], "ok"))
+    rated = sum(1 for r in iter_records(work / JOURNAL_NAMES["rate"], "ok") if r["id"] not in checked)
+    return {"kept": max(0, checked_ok - written), "rated": rated}
+
+
+def mix_line(levels: dict[str, int]) -> str:
+    total = sum(levels.values())
+    if not total:
+        return "mix: no charts"
+    easy = levels.get("Easy", 0)
+    rest = ", ".join(f"{n} {lvl}" for lvl, n in sorted(levels.items()) if lvl != "Easy")
+    return f"mix: {easy} Easy, {rest or '0 Hard'} ({100 * easy / total:.0f}% Easy; released data: about 60%)"
+
+
 def format_summary(summary: dict[str, Any]) -> str:
     lines = ["stage          kept  dropped  reasons"]
     for stage, s in summary["stages"].items():
@@ -394,9 +491,20 @@ def format_summary(summary: dict[str, Any]) -> str:
         o = summary["output"]
         tgt = f" of {summary['target_charts']} wanted" if "target_charts" in summary else ""
         lines.append(f"output: {o['charts']} charts{tgt}, {o['qa_pairs']} Q&A pairs")
+        if "levels" in o:
+            lines.append(mix_line(o["levels"]))
+    res = summary.get("reserve") or {}
+    if res.get("kept") or res.get("rated"):
+        lines.append(f"reserve: {res['kept']} kept and {res['rated']} rated charts past the target stay in work/; "
+                     f"a rerun with a larger --num-charts finishes them first")
     if summary.get("pending"):
         lines.append("pending (not dropped, retried by the next run): "
                      + ", ".join(f"{k}={v}" for k, v in summary["pending"].items()))
+    if summary.get("batch"):
+        b = summary["batch"]
+        lines.append(f"batch API: {b['batches']} batches ({b['resumed']} resumed), {b['requests']} requests, "
+                     f"{b['replies']} replies, fallbacks to direct calls: "
+                     + (", ".join(f"{k}={v}" for k, v in sorted(b["fallbacks"].items())) or "none"))
     if "api" in summary:
         a = summary["api"]
         lines.append(f"api: {a['requests']} requests, {a['cache_hits']} cache hits, {a['failures']} failed calls, "

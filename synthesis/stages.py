@@ -14,6 +14,7 @@ Chart code is stored once, in ``work/code/<sha256>.py``; journal records name th
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
 import random
 from pathlib import Path
@@ -29,6 +30,7 @@ from .items import ChartItem
 from reachqa_builder.fileio import atomic_write_text
 
 from .journal import Journal
+from .usage_log import USAGE_FILE, UsageLog
 from .rouge import rouge_l_f
 from .seeds import Demo, DemoPool
 
@@ -40,6 +42,9 @@ JOURNAL_NAMES = {
     "qa": "qa.jsonl",
     "check": "check.jsonl",
 }
+
+
+_STAGE: contextvars.ContextVar[str] = contextvars.ContextVar("synthesis_stage", default="?")
 
 
 class StopRun(Exception):
@@ -87,8 +92,11 @@ class Stages:
         self.raters = raters
         self.render_service = render
         self.pool = pool
+        self.pool_factory: Callable[[], DemoPool] | None = None  # builds ``pool`` when first needed
+        self._pool_lock: asyncio.Lock | None = None
         self.on_event = on_event or (lambda *a: None)
         self.journals = {s: Journal(self.work_dir / n) for s, n in JOURNAL_NAMES.items()}
+        self._usage_log = UsageLog(self.work_dir / USAGE_FILE)
         self.qa_client = qa_client or generator
         self._slots: asyncio.Semaphore | None = None
         self.seed_source: dict | None = None  # which seed charts the demo pool started from
@@ -117,6 +125,7 @@ class Stages:
     def close(self) -> None:
         for j in self.journals.values():
             j.close()
+        self._usage_log.close()
 
     # -- common ---------------------------------------------------------------------------
 
@@ -137,14 +146,18 @@ class Stages:
         At most ``concurrency`` calls are inside the client at once: the client serializes a
         request (image included) before it waits for a slot, so without this bound thousands of
         waiting rater requests would each hold a copy of their chart."""
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.config.concurrency)
+        if self._slots is None:  # with --batch, requests wait for batches, not for the server
+            c = self.config
+            self._slots = asyncio.Semaphore(max(c.concurrency, c.batch_max_requests) if c.batch else c.concurrency)
         try:
             async with self._slots:
-                return await client.chat(req)
+                resp = await client.chat(req)
         except APIError as e:
             e.server, e.model = client.config.display_url, req.model
             raise
+        if not resp.cached:
+            self._usage_log.record(_STAGE.get(), req.model, resp)
+        return resp
 
     def _raise_if_unusable(self, e: APIError) -> None:
         """Stop the run on a fatal error; re-raise an outage (the item stays pending)."""
@@ -162,6 +175,7 @@ class Stages:
         if done is not None:
             self.on_event(stage, done["status"], done.get("reason"))
             return self.loaded(done) if done["status"] == "ok" else None
+        _STAGE.set(stage)  # this task's calls (and its children's) are the stage's, in work/api/usage.jsonl
         try:
             result = await work()
         except Dropped as d:
@@ -206,6 +220,21 @@ class Stages:
             record = dict(record, code=self.absolute(record["code_file"]).read_text(encoding="utf-8"))
         return ChartItem.from_record(record)
 
+    async def demo_pool(self) -> DemoPool:
+        """The demo pool, built (seeds resolved, maybe downloaded) by the first self-instruct call
+        that needs one: a resume whose self-instruct steps are all journaled never fetches seeds."""
+        if self.pool is None and self.pool_factory is not None:
+            self._pool_lock = self._pool_lock or asyncio.Lock()
+            async with self._pool_lock:
+                if self.pool is None:
+                    self.pool = await asyncio.to_thread(self.pool_factory)
+        return self.pool
+
+    def accept_demo(self, item: ChartItem) -> None:
+        """Executed code joins the demo pool (a pool built later reads it from the execute journal)."""
+        if self.pool is not None:
+            self.pool.add(accepted_demo(item))
+
     # -- 1. self-instruct -----------------------------------------------------------------
 
     def _extracted(self, reply: str) -> dict:
@@ -230,13 +259,14 @@ class Stages:
             major = rng.choice(MAJOR_TYPES)
             minor = rng.choice(MINORS_BY_MAJOR[major])
             topics = rng.sample(list(TOPICS), 2)
-            demos = self.pool.sample(c.num_demos, rng)
+            demos = (await self.demo_pool()).sample(c.num_demos, rng)
             demo_text = "\n\n".join(f"```python\n{d.code.strip()}\n```" for d in demos)
             seed = seed_of(c.seed, item_id)
             messages = [
                 {"role": "system", "content": prompts.render("system_coder")},
                 {"role": "user", "content": prompts.render(
-                    "self_instruct_data", demos=demo_text, chart_type=minor, topic_a=topics[0], topic_b=topics[1])},
+                    "self_instruct_data", demos=demo_text, demo_heading=prompts.demo_heading(len(demos)),
+                    chart_type=minor, topic_a=topics[0], topic_b=topics[1])},
             ]
             first = await self._chat(self.generator, self._gen_request(messages, seed))
             messages += [{"role": "assistant", "content": first.text},

@@ -3,7 +3,7 @@ so ``reachqa demo-server`` runs it from any folder). ``python -m tests.openai_se
 
 import sys
 
-from reachqa_builder.demo.server import FAULT_KINDS, Fault, OpenAIServer, Received, Reply, main  # noqa: F401
+from reachqa_builder.demo.server import FAULT_KINDS, BatchAPIServer, Fault, OpenAIServer, Received, Reply, main  # noqa: F401
 
 if __name__ == "__main__":
     sys.exit(main())

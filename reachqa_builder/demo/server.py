@@ -364,7 +364,7 @@ def run(args: argparse.Namespace) -> int:
 
         reply = DemoModels()
     try:
-        server = OpenAIServer(reply, api_key=args.api_key, latency=args.latency, port=args.port).start()
+        server = BatchAPIServer(reply, api_key=args.api_key, latency=args.latency, port=args.port).start()
     except OSError as exc:
         print(f"reachqa demo-server: cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc} "
               f"(--port 0 picks a free one)", file=sys.stderr)
@@ -376,6 +376,166 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         server.stop()
     return 0
+
+
+class _LineRequest:
+    """One line of a batch input file, shaped like the ``web.Request`` that :meth:`OpenAIServer._chat`
+    reads, so a batched request gets exactly the reply (and the faults) of a direct one."""
+
+    def __init__(self, body: Any, authorization: str | None) -> None:
+        self._body = body
+        self.headers = {"Authorization": authorization} if authorization else {}
+        self.transport = self  # a "reset" fault closes it: the line fails with a 500
+
+    def close(self) -> None:
+        pass
+
+    async def json(self) -> Any:
+        return self._body
+
+
+class BatchAPIServer(OpenAIServer):
+    """:class:`OpenAIServer` plus the OpenAI Files and Batch endpoints, as ``openai`` speaks them:
+    ``POST /v1/files`` (multipart ``file`` + ``purpose``), ``GET /v1/files/{id}``,
+    ``GET /v1/files/{id}/content``, ``POST /v1/batches`` (``input_file_id``, ``endpoint``,
+    ``completion_window``, ``metadata``), ``GET /v1/batches/{id}``, ``POST /v1/batches/{id}/cancel``.
+
+    A batch goes ``validating`` -> ``in_progress`` -> ``finalizing`` -> ``completed``; each input
+    line is answered by the chat handler (same replies, same scripted faults), successes go to the
+    output file and failures (status >= 400) to the error file, as ``{"id", "custom_id",
+    "response": {"status_code", "request_id", "body"}, "error"}`` lines. Test knobs:
+    ``batch_delay`` (seconds before a batch is processed), ``hold_batches`` (a
+    ``threading.Event``: batches wait until it is set), ``batch_outcome`` (``"expired"`` or
+    ``"failed"``: the next batches end so, without output), ``batches`` and ``files`` (by id),
+    ``batch_inputs`` (each created batch's input lines).
+    """
+
+    def __init__(self, *args: Any, batch_delay: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.batch_delay = batch_delay
+        self.hold_batches: threading.Event | None = None
+        self.batch_outcome: str | None = None
+        self.files: dict[str, dict[str, Any]] = {}
+        self.file_data: dict[str, bytes] = {}
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.batch_inputs: dict[str, list[dict[str, Any]]] = {}
+        self._tasks: set[asyncio.Task] = set()
+
+    def _add_routes(self, app: web.Application) -> None:
+        app.router.add_post("/v1/files", self._upload)
+        app.router.add_get("/v1/files/{file_id}", self._file)
+        app.router.add_get("/v1/files/{file_id}/content", self._file_content)
+        app.router.add_post("/v1/batches", self._create_batch)
+        app.router.add_get("/v1/batches/{batch_id}", self._batch)
+        app.router.add_post("/v1/batches/{batch_id}/cancel", self._cancel_batch)
+
+    @staticmethod
+    def _refused() -> web.Response:
+        return _error(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
+
+    def _new_file(self, data: bytes, filename: str, purpose: str) -> dict[str, Any]:
+        with self._lock:
+            file_id = f"file-{len(self.files) + 1:06d}"
+            self.files[file_id] = {"id": file_id, "object": "file", "bytes": len(data), "created_at": int(time.time()),
+                                   "filename": filename, "purpose": purpose, "status": "processed"}
+            self.file_data[file_id] = data
+        return self.files[file_id]
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return self._refused()
+        form = await request.post()
+        upload, purpose = form.get("file"), form.get("purpose")
+        if upload is None or not hasattr(upload, "file") or purpose not in ("batch", "fine-tune", "assistants"):
+            return _error(400, "'file' and a valid 'purpose' are required.", "invalid_request_error", None)
+        return web.json_response(self._new_file(upload.file.read(), upload.filename, purpose))
+
+    async def _file(self, request: web.Request) -> web.Response:
+        return self._stored_file(request, lambda file_id: web.json_response(self.files[file_id]))
+
+    async def _file_content(self, request: web.Request) -> web.Response:
+        return self._stored_file(request, lambda file_id: web.Response(
+            body=self.file_data[file_id], content_type="application/octet-stream"))
+
+    def _stored_file(self, request: web.Request, respond: Callable[[str], web.Response]) -> web.Response:
+        if not self._authorized(request):
+            return self._refused()
+        file_id = request.match_info["file_id"]
+        if file_id not in self.files:
+            return _error(404, "No such File object.", "invalid_request_error", None)
+        return respond(file_id)
+
+    async def _create_batch(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return self._refused()
+        body = await request.json()
+        file_id = body.get("input_file_id")
+        if file_id not in self.file_data or body.get("endpoint") != "/v1/chat/completions" \
+                or body.get("completion_window") != "24h":
+            return _error(400, "Invalid batch request.", "invalid_request_error", None)
+        lines = [json.loads(l) for l in self.file_data[file_id].decode("utf-8").splitlines() if l.strip()]
+        now = int(time.time())
+        with self._lock:
+            batch_id = f"batch_{len(self.batches) + 1:06d}"
+            batch = {"id": batch_id, "object": "batch", "endpoint": body["endpoint"], "errors": None,
+                     "input_file_id": file_id, "completion_window": "24h", "status": "validating",
+                     "output_file_id": None, "error_file_id": None, "created_at": now, "in_progress_at": None,
+                     "expires_at": now + 86400, "finalizing_at": None, "completed_at": None, "failed_at": None,
+                     "expired_at": None, "cancelling_at": None, "cancelled_at": None,
+                     "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
+                     "metadata": body.get("metadata")}
+            self.batches[batch_id] = batch
+            self.batch_inputs[batch_id] = lines
+        task = asyncio.create_task(self._process(batch, lines, request.headers.get("Authorization")))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return web.json_response(batch)
+
+    async def _batch(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return self._refused()
+        batch = self.batches.get(request.match_info["batch_id"])
+        if batch is None:
+            return _error(404, "No such Batch object.", "invalid_request_error", None)
+        return web.json_response(batch)
+
+    async def _cancel_batch(self, request: web.Request) -> web.Response:
+        batch = self.batches.get(request.match_info["batch_id"])
+        if batch is None:
+            return _error(404, "No such Batch object.", "invalid_request_error", None)
+        if batch["status"] not in ("completed", "failed", "expired", "cancelled"):
+            batch.update(status="cancelled", cancelled_at=int(time.time()))
+        return web.json_response(batch)
+
+    async def _process(self, batch: dict[str, Any], lines: list[dict[str, Any]], authorization: str | None) -> None:
+        await asyncio.sleep(self.batch_delay)
+        batch.update(status="in_progress", in_progress_at=int(time.time()))
+        while self.hold_batches is not None and not self.hold_batches.is_set():
+            await asyncio.sleep(0.05)
+        if batch["status"] == "cancelled":
+            return
+        if self.batch_outcome in ("expired", "failed"):
+            batch.update(status=self.batch_outcome, **{f"{self.batch_outcome}_at": int(time.time())})
+            return
+        out, err = [], []
+        for n, line in enumerate(lines, start=1):
+            try:
+                resp = await self._chat(_LineRequest(line.get("body"), authorization))
+                status, body = resp.status, json.loads(resp.body)
+            except (ConnectionResetError, ValueError):  # an injected reset or a non-JSON ("garbage") reply
+                status, body = 500, {"error": {"message": "The server had an error.", "type": "server_error"}}
+            rec = {"id": f"batch_req_{batch['id']}_{n}", "custom_id": line.get("custom_id"),
+                   "response": {"status_code": status, "request_id": f"req_{n}", "body": body}, "error": None}
+            (out if status == 200 else err).append(json.dumps(rec))
+        batch.update(status="finalizing", finalizing_at=int(time.time()))
+        if out:
+            batch["output_file_id"] = self._new_file(("\n".join(out) + "\n").encode(), "output.jsonl",
+                                                     "batch_output")["id"]
+        if err:
+            batch["error_file_id"] = self._new_file(("\n".join(err) + "\n").encode(), "errors.jsonl",
+                                                    "batch_output")["id"]
+        batch["request_counts"].update(completed=len(out), failed=len(err))
+        batch.update(status="completed", completed_at=int(time.time()))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -59,6 +59,13 @@ QA_TYPES = {
 }
 
 
+def demo_heading(n: int) -> str:
+    """``Three example scripts`` for 3 demos: the heading says how many the prompt really holds."""
+    words = ["No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten"]
+    count = words[n] if n < len(words) else str(n)
+    return f"{count} example script{'' if n == 1 else 's'}"
+
+
 def chart_note(minor_type: str) -> str:
     """The numbered drawing tips for ``minor_type`` (6-9 per type)."""
     tips = CHART_NOTES.get(minor_type)

@@ -22,8 +22,10 @@ FLAGS = ['--api-key', '--backoff-base', '--backoff-max', '--base-url', '--concur
          '--rater-model', '--rater-temperature', '--reject-rule', '--reject-threshold', '--render-env',
          '--render-timeout', '--render-workers', '--replies', '--rpm', '--schema-retries', '--seed', '--seed-dir',
          '--structured', '--temperature', '--timeout', '--top-p', '--tpm', '--unextracted']
-ADDED_SINCE = ['--drop-near-duplicate-questions', '--drop-near-duplicates', '--near-duplicate-question-scope']  # issue 17, item 4
-ADDED_SINCE += ['--notice-after', '--timeout-retries']  # issue 25, item 1
+ADDED_SINCE = ['--drop-near-duplicate-questions', '--drop-near-duplicates', '--near-duplicate-question-scope',
+               '--notice-after', '--timeout-retries',  # client: a waiting line, timeout retries capped
+               '--batch', '--batch-window', '--batch-max-requests', '--batch-poll', '--estimate', '--pilot',
+               '--price']  # Batch API and cost estimate
 CLIENT_FLAGS = ("timeout", "max_retries", "backoff_base", "backoff_max", "rpm", "tpm", "no_cache")
 
 

@@ -37,14 +37,14 @@ def test_unparsed_rating_counts_zero_or_is_left_out(synth_server, scripted, tmp_
     assert rec["status"] == "ok" and rec["provenance"]["rater_scores"] == {"rater-a": 4}
 
 
-def test_one_rater_rejects_only_with_the_capped_rule(synth_server, scripted, tmp_path):
+def test_one_rater_rejects_only_with_the_capped_rule(synth_server, scripted, tmp_path, capsys):
     scripted.reject_all = True
     args = ["--num-charts", "1", "--max-attempts-factor", "1", "--evolve-ratio", "0"]
     base = synth_args(synth_server, tmp_path / "paper", *args)
     one_rater = base[:base.index("rater-b") - 1] + base[base.index("rater-b") + 1:]
-    assert main(one_rater) == 0  # paper: a pair goes only when 2 raters reject it
-    plot = json.loads((tmp_path / "paper" / "plot_info.jsonl").read_text().splitlines()[0])
-    assert plot["provenance"]["qa_rejected"] == 0
+    # paper: a pair goes only when 2 raters reject it, so one rater could never drop one: refused
+    assert main(one_rater) == 2 and not synth_server.requests
+    assert "only when 2 raters reject it" in capsys.readouterr().err
     capped = [a if a != str(tmp_path / "paper") else str(tmp_path / "capped") for a in one_rater]
     assert main(capped + ["--reject-rule", "capped"]) == 1
     rec = _journal(tmp_path / "capped", "check")[0]
