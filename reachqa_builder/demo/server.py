@@ -191,11 +191,15 @@ class OpenAIServer:
         app = web.Application(client_max_size=256 * 1024 * 1024)
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
+        self._add_routes(app)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         self.port = self._runner.addresses[0][1]
+
+    def _add_routes(self, app: web.Application) -> None:
+        """More endpoints of a subclass (:class:`BatchAPIServer`)."""
 
     def stop(self) -> None:
         if self._loop is None:
