@@ -154,11 +154,11 @@ def _infer(args: argparse.Namespace) -> int:
 # -- judge ----------------------------------------------------------------------------------------
 
 def _add_judge_args(p: argparse.ArgumentParser, short_server_flags: bool) -> None:
-    """Judge options, generated from :class:`~evaluation.judge.JudgeConfig` as ``--judge-*`` flags;
+    """Judge options, generated from :class:`~reachqa_builder.scoring.judge.JudgeConfig` as ``--judge-*`` flags;
     ``reachqa judge`` also takes --base-url / --api-key / --concurrency / --cache for the judge's
     server, ``reachqa evaluate`` only the --judge-* spellings (its --base-url is the model server's).
     Both keep the older --max-retries, --timeout and --judge-cache spellings."""
-    from .judge import JudgeConfig
+    from reachqa_builder.scoring.judge import JudgeConfig
 
     aliases = {"max_retries": ["--max-retries"], "timeout": ["--timeout"], "cache_path": ["--judge-cache"]}
     if short_server_flags:
@@ -268,8 +268,8 @@ def run_judge(args: argparse.Namespace) -> int:
 
 def _judge_and_report(args: argparse.Namespace, records: list[dict], command: str) -> int:
     from reachqa_builder.fileio import atomic_write_text
-    from .judge import JudgeConfig, JudgeUnavailable, judge_items
-    from .relaxed import extract_final_answer, relaxed_match
+    from reachqa_builder.scoring.judge import JudgeConfig, JudgeUnavailable, judge_items
+    from reachqa_builder.scoring.relaxed import extract_final_answer, relaxed_match
     from .report import collect_meta, markdown_report, write_report
 
     if not args.no_judge and not args.judge_model:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from evaluation.inference import APIConfig
+from reachqa_builder.llm import APIConfig
 from reachqa_builder.redact import redact_value
 from reachqa_builder.render.envs import ENV_NAMES
 

@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from evaluation.inference import APIClient, ReplyCache, RequestLimiter, Usage
+from reachqa_builder.llm import APIClient, ReplyCache, RequestLimiter, Usage
 
 from .config import STAGES, SynthesisConfig
 from reachqa_builder.fileio import atomic_write_text

@@ -28,7 +28,7 @@ from typing import Iterator
 
 from reachqa_builder.layout import Chart, SourceSplit, qa_file_in, read_qa_folder
 from reachqa_builder.render.cache import RenderCache
-from reachqa_builder.render.envs import reachqa_home
+from reachqa_builder.paths import reachqa_home
 
 from ._io import image_bytes, iter_data_json, load_hub_rows, resolve_source
 from .spec import Sample, register

@@ -7,7 +7,7 @@ import dataclasses
 import json
 
 import synthesis.config
-from evaluation.inference import APIConfig
+from reachqa_builder.llm import APIConfig
 from reachqa_builder.cli import main
 from synthesis.cli import config_from_args, configure
 from synthesis.config import SynthesisConfig
