@@ -9,6 +9,8 @@ from reachqa_builder.llm import APIConfig
 from reachqa_builder.redact import redact_value
 from reachqa_builder.render.envs import ENV_NAMES
 
+LINT_ACTIONS = ("off", "fix", "skip-rating")  # what synthesis does with a chart whose layout is flagged
+
 STAGES = ("self-instruct", "evol-instruct", "execute", "rate", "qa", "check", "output")
 
 # the settings a --protocol stands for; an explicit flag overrides its entry
@@ -90,7 +92,7 @@ class SynthesisConfig:
     dedup_threshold: float = field(default=0.7, metadata={"help": "drop a question whose ROUGE-L F with a kept one exceeds this"})
     reject_threshold: int = field(default=2, metadata={
         "help": "drop a Q&A pair when this many raters reject it (capped at the number of raters)"})
-    lint_action: str = field(default="off", metadata={
+    lint_action: str = field(default="off", metadata={"choices": LINT_ACTIONS,
         "help": "charts with severe layout flags: off | fix (back to the fix stage, problem named) | skip-rating (drop)"})
     drop_contradicted: bool = field(default=False, metadata={
         "help": "drop recognition pairs whose answer states a number the chart plots nowhere (before the MLLM check)"})
@@ -125,7 +127,7 @@ class SynthesisConfig:
             raise ValueError(f"--concurrency must be >= 1, got {self.concurrency}")
         if not 0.0 <= self.evolve_ratio <= 1.0:
             raise ValueError(f"--evolve-ratio must be within [0, 1], got {self.evolve_ratio}")
-        if self.lint_action not in ("off", "fix", "skip-rating"):
+        if self.lint_action not in LINT_ACTIONS:
             raise ValueError(f"--lint-action must be off, fix or skip-rating, got {self.lint_action!r}")
         for name in ("drop_near_duplicates", "drop_near_duplicate_questions"):
             value = getattr(self, name)

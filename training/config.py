@@ -18,6 +18,7 @@ import yaml
 
 from reachqa_builder.render.envs import ENV_NAMES
 from reachqa_builder.settings import PROMPT_SUFFIX
+from training.budget import DEFAULT_MAX_PIXELS
 
 PRESETS_DIR = Path(__file__).resolve().parent / "configs"
 BASE_CONFIG = PRESETS_DIR / "paper.yaml"
@@ -124,7 +125,7 @@ class DataArguments:
                           "anyres grid. Default: the processor's own (InternVL2: 12)."},
     )
     max_pixels: int | None = field(
-        default=1280 * 28 * 28,
+        default=DEFAULT_MAX_PIXELS,
         metadata={"help": "Qwen2-VL-style processors: most pixels per image (1280 x 28 x 28 = 1,280 image tokens keeps "
                           "a 2480x1571 chart within max_length). Lower caps of the processor are kept."},
     )
