@@ -43,6 +43,8 @@ def _subset(qa_type: str) -> str:
 
 
 @register("reachqa", subsets=("recognition", "reasoning"), relaxed=False,
+          subset_words=("reasoning", "recognition"),
+          subset_aliases={"recognizing": "recognition", "reco": "recognition", "reas": "reasoning"},
           description="ReachQA test: recognition and reasoning questions on synthetic charts")
 def load_reachqa(source: str | None, *, render_env: str = "current", image_cache: str | None = None,
                  split: str = "test", progress: bool = False, **_) -> Iterator[Sample]:
