@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from reachqa_builder.llm import APIConfig
 from reachqa_builder.redact import redact_value
 from reachqa_builder.render.envs import ENV_NAMES
+from reachqa_builder.render.settings import DEFAULT_ENV, DEFAULT_TIMEOUT
 
 LINT_ACTIONS = ("off", "fix", "skip-rating")  # what synthesis does with a chart whose layout is flagged
 
@@ -83,10 +84,10 @@ class SynthesisConfig:
     max_tokens: int = field(default=8192, metadata={"help": "max tokens of a generation reply"})
     rater_temperature: float | None = field(default=None, metadata={"help": "rater temperature (paper 1.0, reachqa 0.0)"})
     max_fixes: int = field(default=2, metadata={"help": "LLM fix attempts for code that fails to run"})
-    render_env: str = field(default="faithful", metadata={"help": "render environment: faithful | current",
+    render_env: str = field(default=DEFAULT_ENV, metadata={"help": "render environment: faithful | current",
                                                           "choices": ENV_NAMES})
     render_workers: int | None = field(default=None, metadata={"help": "render workers (default: CPU count)"})
-    render_timeout: float = field(default=60.0, metadata={"help": "seconds per chart render"})
+    render_timeout: float = field(default=DEFAULT_TIMEOUT, metadata={"help": "seconds per chart render"})
     min_rating: float = field(default=3.75, metadata={"help": "keep charts whose mean rating is at least this"})
     qa_per_type: int = field(default=4, metadata={"help": "questions per chart per type (recognition, reasoning)"})
     dedup_threshold: float = field(default=0.7, metadata={"help": "drop a question whose ROUGE-L F with a kept one exceeds this"})

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from reachqa_builder.render.envs import ENV_NAMES
+from reachqa_builder.render.settings import DEFAULT_ENV
 from reachqa_builder.settings import PROMPT_SUFFIX
 from training.budget import DEFAULT_MAX_PIXELS
 
@@ -78,7 +79,7 @@ class DataArguments:
                           "these probabilities until every file is used up). Default: plain concatenation."},
     )
     render_env: str = field(
-        default="faithful",
+        default=DEFAULT_ENV,
         metadata={"help": "Render environment for released ReachQA Q&A files whose chart images do not exist yet "
                           "(their code/*.py is rendered through the builder): 'faithful' (the paper's pinned "
                           "matplotlib) or 'current'.", "choices": list(ENV_NAMES)},
