@@ -1,5 +1,5 @@
 """``reachqa lint``, and the model-free part of ``reachqa verify`` (whose command lives in
-``evaluation.verify``, beside the API client its program check needs).
+``evaluation.verify``).
 
 Examples::
 

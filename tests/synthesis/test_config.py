@@ -13,7 +13,7 @@ from synthesis.cli import config_from_args, configure
 from synthesis.config import SynthesisConfig
 from tests.synthesis.synthesis_fixtures import synth_args
 
-# the flags of `reachqa synthesize` before the client settings were embedded (item 1 of issue 16)
+# every flag of `reachqa synthesize` (a user's scripts rely on each one): the settings' own, and the client's
 FLAGS = ['--api-key', '--backoff-base', '--backoff-max', '--base-url', '--concurrency', '--data-dir',
          '--dedup-threshold', '--drop-contradicted', '--evolve-ratio', '--failed-rater', '--id-prefix',
          '--lint-action', '--max-attempts-factor', '--max-fixes', '--max-retries', '--max-tokens', '--min-rating',
@@ -22,8 +22,9 @@ FLAGS = ['--api-key', '--backoff-base', '--backoff-max', '--base-url', '--concur
          '--rater-model', '--rater-temperature', '--reject-rule', '--reject-threshold', '--render-env',
          '--render-timeout', '--render-workers', '--replies', '--rpm', '--schema-retries', '--seed', '--seed-dir',
          '--structured', '--temperature', '--timeout', '--top-p', '--tpm', '--unextracted']
-ADDED_SINCE = ['--drop-near-duplicate-questions', '--drop-near-duplicates', '--near-duplicate-question-scope']  # issue 17, item 4
-ADDED_SINCE += ['--notice-after', '--timeout-retries']  # issue 25, item 1
+# near-duplicate filtering, and the client's patience with a silent server
+ADDED_SINCE = ['--drop-near-duplicate-questions', '--drop-near-duplicates', '--near-duplicate-question-scope']
+ADDED_SINCE += ['--notice-after', '--timeout-retries']
 CLIENT_FLAGS = ("timeout", "max_retries", "backoff_base", "backoff_max", "rpm", "tpm", "no_cache")
 
 
