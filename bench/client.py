@@ -43,7 +43,7 @@ async def bare(url: str, n: int, concurrency: int) -> tuple[float, float]:
 
 
 async def project(url: str, n: int, concurrency: int) -> tuple[float, float]:
-    from evaluation.inference import APIClient, APIConfig, ChatRequest
+    from reachqa_builder.llm import APIClient, APIConfig, ChatRequest
 
     config = APIConfig(base_url=url, api_key="k", concurrency=concurrency, no_cache=True)
     async with APIClient(config) as client:

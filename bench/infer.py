@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evaluation.inference.transformers_engine import TransformersEngine, TransformersEngineConfig  # noqa: E402
-from evaluation.inference.types import ChatRequest, user_message  # noqa: E402
+from reachqa_builder.llm.types import ChatRequest, user_message  # noqa: E402
 
 QUESTIONS = ["What is the value of the second bar?", "How many bars are in the chart?",
              "Which color is the highest bar?", "What is the total of all bars?",

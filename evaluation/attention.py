@@ -57,7 +57,7 @@ def attention_maps(model, processor, image, question: str, steps: Sequence[int] 
     import torch
 
     from .inference.transformers_engine import to_processor_messages
-    from .inference.types import user_message
+    from reachqa_builder.llm.types import user_message
 
     if not steps or min(steps) < 0:
         raise ValueError(f"steps must be non-negative generation steps, got {list(steps)}")
@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"--steps must be integers, got {args.steps!r}", file=sys.stderr)
         return 2
-    from training.native import load_processor  # converted InternVL2 checkpoints ask for PIL resizing
+    from reachqa_builder.processors import load_processor  # converted InternVL2 checkpoints ask for PIL resizing
 
     processor = load_processor(args.model)
     model = AutoModelForImageTextToText.from_pretrained(args.model, attn_implementation="eager").to(args.device).eval()

@@ -24,10 +24,10 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from .benchmarks.charxiv import official
-from .inference.types import ChatRequest
+from reachqa_builder.llm.types import ChatRequest
 
 if TYPE_CHECKING:
-    from .judge import JudgeConfig
+    from reachqa_builder.scoring.judge import JudgeConfig
 
 __all__ = ["grading_batches", "parse_reasoning", "parse_descriptive", "grade_charxiv"]
 
@@ -125,7 +125,7 @@ def parse_descriptive(text: str | None, k: int) -> list[tuple[str, str | None]]:
 def grade_charxiv(records: list[dict[str, Any]], config: "JudgeConfig") -> dict[str, Any]:
     """Set ``official`` / ``official_extracted`` on every gradable CharXiv record; returns the usage
     (``requests``, tokens) and ``graded`` / ``ungradable`` counts. Replies are cached like the judge's."""
-    from .inference.api import APIClient, APIError
+    from reachqa_builder.llm.api import APIClient, APIError
 
     batches, ungradable = grading_batches(records, config.judge_model)
     if not batches:

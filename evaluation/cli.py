@@ -24,6 +24,10 @@ INVALID_WARN_SHARE = 0.05
 OUTPUT_FILES = ("judged.jsonl",)  # what `reachqa judge --out DIR` writes: never read back as input from DIR  # warn when more than this share of judged items has no verdict
 
 # errors a user can cause and fix: reported as one line
+# the render environment of benchmark charts that have no image file: ``current`` (this interpreter's
+# matplotlib), a named choice of infer / evaluate; building, checks and synthesis default to
+# reachqa_builder.render.settings.DEFAULT_ENV (``faithful``)
+BENCHMARK_RENDER_ENV = "current"
 USER_ERRORS = (FileNotFoundError, ValueError, KeyError, RuntimeError, ImportError, OSError)
 
 
@@ -47,8 +51,9 @@ def _add_infer_args(p: argparse.ArgumentParser, with_out: bool = True) -> None:
     p.add_argument("--limit", type=int, default=None, help="at most this many questions per benchmark")
     p.add_argument("--subsets", default=None, help="comma-separated subsets to keep (e.g. reasoning)")
     p.add_argument("--split", default=None, help="benchmark split when it has several (e.g. testmini)")
-    p.add_argument("--render-env", default="current", choices=ENV_NAMES,
-                   help="renderer environment for ReachQA charts that have no image file")
+    p.add_argument("--render-env", default=BENCHMARK_RENDER_ENV, choices=ENV_NAMES,
+                   help="renderer environment for ReachQA charts that have no image file "
+                        f"(default {BENCHMARK_RENDER_ENV})")
     p.add_argument("--image-cache", default=None, help="folder for rendered benchmark charts")
     g = p.add_argument_group("local engines")
     g.add_argument("--batch-size", type=int, default=8, help="requests per generate call (transformers)")
@@ -154,11 +159,11 @@ def _infer(args: argparse.Namespace) -> int:
 # -- judge ----------------------------------------------------------------------------------------
 
 def _add_judge_args(p: argparse.ArgumentParser, short_server_flags: bool) -> None:
-    """Judge options, generated from :class:`~evaluation.judge.JudgeConfig` as ``--judge-*`` flags;
+    """Judge options, generated from :class:`~reachqa_builder.scoring.judge.JudgeConfig` as ``--judge-*`` flags;
     ``reachqa judge`` also takes --base-url / --api-key / --concurrency / --cache for the judge's
     server, ``reachqa evaluate`` only the --judge-* spellings (its --base-url is the model server's).
     Both keep the older --max-retries, --timeout and --judge-cache spellings."""
-    from .judge import JudgeConfig
+    from reachqa_builder.scoring.judge import JudgeConfig
 
     aliases = {"max_retries": ["--max-retries"], "timeout": ["--timeout"], "cache_path": ["--judge-cache"]}
     if short_server_flags:
@@ -268,8 +273,8 @@ def run_judge(args: argparse.Namespace) -> int:
 
 def _judge_and_report(args: argparse.Namespace, records: list[dict], command: str) -> int:
     from reachqa_builder.fileio import atomic_write_text
-    from .judge import JudgeConfig, JudgeUnavailable, judge_items
-    from .relaxed import extract_final_answer, relaxed_match
+    from reachqa_builder.scoring.judge import JudgeConfig, JudgeUnavailable, judge_items
+    from reachqa_builder.scoring.relaxed import extract_final_answer, relaxed_match
     from .report import collect_meta, markdown_report, write_report
 
     if not args.no_judge and not args.judge_model:

@@ -19,7 +19,7 @@ import json
 import sys
 from pathlib import Path
 
-from reachqa_builder.render.envs import ENV_NAMES
+from reachqa_builder.render.settings import add_render_flags
 
 
 def benchmark_corpus(name: str, source: str | None, *, images: bool, limit: int | None = None):
@@ -48,7 +48,7 @@ def benchmark_corpus(name: str, source: str | None, *, images: bool, limit: int 
 def run(args) -> int:
     from reachqa_builder.checks.contamination import OverlapSettings, compare, format_overlap, within
     from reachqa_builder.checks.corpus import load_corpus, write_filtered
-    from reachqa_builder.checks.rendered import RenderSettings
+    from reachqa_builder.render.settings import render_settings_from_args
     from reachqa_builder.layout import LayoutError
 
     from .benchmarks import UnknownBenchmarkError, parse_benchmark_list
@@ -60,8 +60,7 @@ def run(args) -> int:
         print("reachqa decontaminate: name something to compare with: --benchmark, --against-data or --within",
               file=sys.stderr)
         return 2
-    settings = RenderSettings(env=args.render_env, workers=args.workers, cache_dir=args.render_cache_dir,
-                              progress=not args.no_progress)
+    settings = render_settings_from_args(args)
     thresholds = OverlapSettings(code_threshold=args.code_threshold, question_threshold=args.question_threshold,
                                  ngram=args.ngram, image_max_distance=args.image_distance)
     try:
@@ -127,9 +126,5 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--examples", type=int, default=5, help="example pairs per check in the summary")
     parser.add_argument("--out", help="write the full report (every pair) as JSON")
     parser.add_argument("--drop-to", help="write a copy of the dataset without the matched charts and questions")
-    g = parser.add_argument_group("rendering (for image hashes; from the render cache when present)")
-    g.add_argument("--render-env", choices=ENV_NAMES, default="faithful")
-    g.add_argument("--render-cache-dir", help="render cache folder (default: the renderer's own)")
-    g.add_argument("--workers", type=int, help="render workers (default: CPU count)")
-    g.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_render_flags(parser, "rendering (for image hashes; from the render cache when present)", timeout=False)
     parser.set_defaults(run=run)

@@ -1,12 +1,5 @@
-"""The ChartQA relaxed-accuracy rule and final-answer extraction, for ``reachqa judge``.
+"""Moved to :mod:`reachqa_builder.scoring.relaxed` (answer scoring is part of the foundation, shared with training); this alias goes in the next release."""
 
-Both live with the ``relaxed_accuracy`` metric (so the metric folder loads on its own): see
-:mod:`evaluation.metrics.relaxed_accuracy.relaxed_rule` for the rule and every documented
-difference from pix2struct's reference implementation, and
-:mod:`evaluation.metrics.relaxed_accuracy.answer_extraction` for the extraction rules.
-"""
+from reachqa_builder.moved import alias
 
-from .metrics.relaxed_accuracy.answer_extraction import EXTRACTION_RULES, extract_final_answer, option_text
-from .metrics.relaxed_accuracy.relaxed_rule import RULE_DIFFERENCES, relaxed_match, to_number
-
-__all__ = ["RULE_DIFFERENCES", "EXTRACTION_RULES", "to_number", "relaxed_match", "extract_final_answer", "option_text"]
+alias(__name__, "reachqa_builder.scoring.relaxed")

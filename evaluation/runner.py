@@ -16,7 +16,7 @@ from reachqa_builder.settings import PROMPT_SUFFIX
 
 from .benchmarks import Sample
 from .inference.engines import Engine
-from .inference.types import ChatRequest, user_message
+from reachqa_builder.llm.types import ChatRequest, user_message
 from .predictions import PredictionWriter
 
 __all__ = ["GenerationSettings", "build_request", "run_benchmark"]

@@ -24,10 +24,10 @@ from pathlib import Path
 def program_verdicts(items: list[tuple[str, str, str, str]], args) -> dict:
     """``{qa_id: Verdict}`` for ``(qa_id, question, answer, code)`` items, via model-written programs."""
     from reachqa_builder.checks.program import compare_answer, extract_program, program_prompt, run_programs
-    from reachqa_builder.render.envs import reachqa_home
+    from reachqa_builder.paths import reachqa_home
 
-    from .inference.api import APIClient, APIConfig, APIError
-    from .inference.types import ChatRequest
+    from reachqa_builder.llm.api import APIClient, APIConfig, APIError
+    from reachqa_builder.llm.types import ChatRequest
 
     cache = args.program_cache or str(reachqa_home() / "checks" / "program-replies.sqlite")
     Path(cache).parent.mkdir(parents=True, exist_ok=True)

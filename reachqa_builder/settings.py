@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .render.envs import ENV_NAMES
+from .render.settings import DEFAULT_DPI, DEFAULT_ENV, DEFAULT_TIMEOUT
 
 __all__ = ["CONFIG_NAMES", "PROMPT_SUFFIX", "BuildSettings"]
 
@@ -51,8 +52,8 @@ class BuildSettings:
         "help": "render cache folder (default: the renderer's own)"})
     render_workers: Optional[int] = field(default=None, metadata={
         "help": "render workers (default: the renderer's choice)", "flags": ("--workers",)})
-    render_timeout: float = field(default=60.0, metadata={"help": "seconds per script", "flags": ("--timeout",)})
-    dpi: int = field(default=200, metadata={"help": "JPEG resolution"})
+    render_timeout: float = field(default=DEFAULT_TIMEOUT, metadata={"help": "seconds per script", "flags": ("--timeout",)})
+    dpi: int = field(default=DEFAULT_DPI, metadata={"help": "JPEG resolution"})
     split: Optional[str] = field(default=None, metadata={
         "help": "name of a single split folder, or the one split of a data root to build"})
     archive_url: Optional[str] = field(default=None, metadata={

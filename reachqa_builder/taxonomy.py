@@ -1,4 +1,4 @@
-"""The ReachQA chart taxonomy: 10 major and 32 minor chart types, 38 topics, plotting notes.
+"""The ReachQA chart taxonomy: 10 major and 32 minor chart types, 38 topics, the chart notes.
 
 The names are spelled exactly as the released ReachQA data spells them in the
 ``major_chart_type`` / ``minor_chart_type`` fields of ``plot_info.jsonl`` (e.g. ``"Bar Charts"``,
@@ -10,8 +10,9 @@ newly synthesized charts share one vocabulary.
 - :data:`MINORS_BY_MAJOR`: ``{major: (minor, ...)}``.
 - :data:`TOPICS`: the paper's 38 broad domains that synthesized charts are about (two are
   offered to the code-writing model per chart).
-- :data:`PLOTTING_NOTES`: a one-line hint per minor type on how to draw it with matplotlib
-  (synthesis gives the model the longer per-type tips of ``synthesis/prompts/chart_notes.json``).
+- :data:`CHART_NOTES`: per minor type, the drawing tips synthesis sends the code-writing model
+  (``chart_notes.json`` beside this module). A new chart type is one entry in :data:`MINORS_BY_MAJOR`,
+  its notes here, and a seed script in ``seed_charts/`` (listed in ``seed_charts/plot_info.jsonl``).
 - :func:`normalize_minor_type` / :func:`normalize_major_type`: map loose spellings ("Heatmap",
   "donut_chart", "3d bubble") to the canonical names; unknown names raise :class:`ValueError`
   listing the valid ones.
@@ -27,14 +28,17 @@ Example::
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 __all__ = [
     "MAJOR_TYPES",
     "MINOR_TYPES",
     "MINORS_BY_MAJOR",
     "TOPICS",
-    "PLOTTING_NOTES",
+    "CHART_NOTES",
+    "CHART_NOTES_FILE",
     "normalize_minor_type",
     "normalize_major_type",
     "major_of",
@@ -143,137 +147,9 @@ TOPICS: tuple[str, ...] = (
     "Artificial Intelligence and Robotics",
 )
 
-PLOTTING_NOTES: dict[str, str] = {
-    "line chart": (
-        "Draw one or more series with ax.plot over an ordered x axis (years, months, steps); "
-        "give each series a marker, a distinct colour and a legend label; add a grid."
-    ),
-    "line chart with data annotation": (
-        "Plot the series with markers and write the value of each point (or of the notable "
-        "points) next to it with ax.annotate or ax.text, offset so labels do not cover the line."
-    ),
-    "line chart with error bar": (
-        "Use ax.errorbar with yerr (and capsize) so every point shows its uncertainty; the "
-        "error values should be plausible fractions of the measurement."
-    ),
-    "pie chart": (
-        "Use ax.pie with labels and autopct percentages; keep it to 3-8 slices, optionally "
-        "explode the largest one, and call ax.axis('equal') so the pie is round."
-    ),
-    "donut pie chart": (
-        "Draw ax.pie with wedgeprops=dict(width=...) (or a white circle on top) so the centre "
-        "is hollow; a total or a title can sit in the hole."
-    ),
-    "sector pie chart": (
-        "A pie where one or more sectors are pulled out with explode and highlighted, or that "
-        "covers only part of the circle via startangle/counterclock; label the sectors."
-    ),
-    "ring chart": (
-        "Nest two or more rings with ax.pie and wedgeprops width (outer ring for the totals, "
-        "inner ring for the breakdown) so categories and sub-categories share the centre."
-    ),
-    "bar chart": (
-        "Vertical bars with ax.bar over categories, or grouped bars side by side with offset x "
-        "positions and a legend; label the axes and rotate long tick labels."
-    ),
-    "bar chart with data annotation": (
-        "Bars whose heights are written on or above each bar (ax.bar_label or ax.text) so the "
-        "exact values can be read from the image."
-    ),
-    "stacked bar chart": (
-        "Stack series with the bottom= argument of ax.bar (cumulative sums); each segment gets "
-        "its own colour and legend entry; totals may be written on top."
-    ),
-    "percentage bar chart": (
-        "Normalize each category to 100% and stack the shares with bottom=; the y axis runs "
-        "from 0 to 100 and segments may carry their percentage."
-    ),
-    "horizontal bar chart": (
-        "Use ax.barh with the categories on the y axis, usually sorted by value; long category "
-        "names fit better here; values can be written at the bar ends."
-    ),
-    "3D bar chart": (
-        "Create a 3D axes (projection='3d') and draw bars with ax.bar3d over an x-y grid of "
-        "two categorical dimensions; set tick labels for both and label the z axis."
-    ),
-    "stacked 3D bar chart": (
-        "Use ax.bar3d on a 3D axes, stacking several series on top of each other by passing "
-        "the running total as the z start; give each layer a colour and a legend proxy."
-    ),
-    "percentage 3D bar chart": (
-        "Convert each group to percentages that sum to 100 and stack them with ax.bar3d on a "
-        "3D axes; the z axis runs from 0 to 100%."
-    ),
-    "directed node chart": (
-        "Build a networkx.DiGraph, place nodes with a layout (spring, circular, shell) and draw "
-        "arrows with nx.draw_networkx_edges(arrows=True); label nodes and, where useful, edges."
-    ),
-    "undirected node chart": (
-        "Build a networkx.Graph, lay it out, scale node size or colour by a property (degree, "
-        "volume) and edge width by weight; label the nodes."
-    ),
-    "radar chart": (
-        "Use a polar axes: spread N angles over 2*pi, close each series by repeating its first "
-        "value, draw with ax.plot and set the category names with set_thetagrids or xticks."
-    ),
-    "radar chart with area filling": (
-        "A radar chart whose polygons are also filled with ax.fill at low alpha so overlapping "
-        "profiles stay visible; one legend entry per series."
-    ),
-    "area chart": (
-        "Draw a series with ax.fill_between (down to zero or a baseline) and its outline with "
-        "ax.plot; several overlapping areas need transparency."
-    ),
-    "stacked area chart": (
-        "Use ax.stackplot with one array per component over a shared x axis, with labels and "
-        "a legend; the top edge shows the total."
-    ),
-    "vertical box chart": (
-        "Use ax.boxplot on a list of samples (vert=True by default), set category names with "
-        "ax.set_xticks/ax.set_xticklabels; patch_artist=True allows coloured boxes."
-    ),
-    "horizontal box chart": (
-        "Use ax.boxplot(..., vert=False) (orientation='horizontal' from matplotlib 3.10) so the "
-        "boxes lie horizontally; put the category names on the y axis with ax.set_yticks/"
-        "ax.set_yticklabels."
-    ),
-    "scatter chart": (
-        "Use ax.scatter with x and y measurements of many items; colour or size may encode a "
-        "third variable (add a colorbar or legend for it)."
-    ),
-    "scatter chart with smooth fitting": (
-        "Scatter the observations and overlay a fitted curve (np.polyfit/np.poly1d, a moving "
-        "average or an exponential fit) drawn as a smooth line over a dense x grid."
-    ),
-    "3D scatter chart (bubble chart)": (
-        "Either a 3D axes with ax.scatter(x, y, z) or a 2D bubble chart whose marker size s "
-        "encodes a third variable; explain the size/colour encoding in a legend or colorbar."
-    ),
-    "heat map": (
-        "Show a 2D matrix with ax.imshow or ax.pcolormesh, add a colorbar, label rows and "
-        "columns with tick labels, and optionally write each cell's value inside it."
-    ),
-    "rose chart": (
-        "A polar bar chart (Nightingale rose): ax.bar on a polar axes with one wedge per "
-        "category or direction, the radius giving the value."
-    ),
-    "funnel chart": (
-        "Centered horizontal bars (ax.barh with left=-width/2) shrinking from the top stage to "
-        "the bottom one; write the count and conversion rate on each stage."
-    ),
-    "waterfall chart": (
-        "Bars that start where the previous cumulative total ended (bottom= running sum), "
-        "green for increases and red for decreases, with the start and final totals as full bars."
-    ),
-    "histogram": (
-        "Use ax.hist on raw samples with a chosen number of bins (optionally several "
-        "overlapping distributions with alpha, or density=True); label the value axis."
-    ),
-    "tree map": (
-        "Split a rectangle into tiles whose areas are proportional to the values "
-        "(squarify.plot or computed rectangles), label each tile with name and value, axis off."
-    ),
-}
+CHART_NOTES_FILE = Path(__file__).resolve().parent / "chart_notes.json"
+# per minor type, the drawing tips synthesis sends the code-writing model (part of its prompt version)
+CHART_NOTES: dict[str, list[str]] = json.loads(CHART_NOTES_FILE.read_text(encoding="utf-8"))
 
 
 def _key(name: str) -> str:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from evaluation.inference import APIConfig
+from reachqa_builder.llm import APIConfig
 from reachqa_builder.redact import redact_value
 from reachqa_builder.render.envs import ENV_NAMES
+from reachqa_builder.render.settings import DEFAULT_ENV, DEFAULT_TIMEOUT
+
+LINT_ACTIONS = ("off", "fix", "skip-rating")  # what synthesis does with a chart whose layout is flagged
 
 STAGES = ("self-instruct", "evol-instruct", "execute", "rate", "qa", "check", "output")
 
@@ -81,16 +84,16 @@ class SynthesisConfig:
     max_tokens: int = field(default=8192, metadata={"help": "max tokens of a generation reply"})
     rater_temperature: float | None = field(default=None, metadata={"help": "rater temperature (0, as the authors' run_rating_*.sh scripts pass to their rating scripts)"})
     max_fixes: int = field(default=2, metadata={"help": "LLM fix attempts for code that fails to run"})
-    render_env: str = field(default="faithful", metadata={"help": "render environment: faithful | current",
+    render_env: str = field(default=DEFAULT_ENV, metadata={"help": "render environment: faithful | current",
                                                           "choices": ENV_NAMES})
     render_workers: int | None = field(default=None, metadata={"help": "render workers (default: CPU count)"})
-    render_timeout: float = field(default=60.0, metadata={"help": "seconds per chart render"})
+    render_timeout: float = field(default=DEFAULT_TIMEOUT, metadata={"help": "seconds per chart render"})
     min_rating: float = field(default=3.75, metadata={"help": "keep charts whose mean rating is at least this"})
     qa_per_type: int = field(default=4, metadata={"help": "questions per chart per type (recognition, reasoning)"})
     dedup_threshold: float = field(default=0.7, metadata={"help": "drop a question whose ROUGE-L F with a kept one exceeds this"})
     reject_threshold: int = field(default=2, metadata={
         "help": "drop a Q&A pair when this many raters reject it (capped at the number of raters)"})
-    lint_action: str = field(default="off", metadata={
+    lint_action: str = field(default="off", metadata={"choices": LINT_ACTIONS,
         "help": "charts with severe layout flags: off | fix (back to the fix stage, problem named) | skip-rating (drop)"})
     drop_contradicted: bool = field(default=False, metadata={
         "help": "drop recognition pairs whose answer states a number the chart plots nowhere (before the MLLM check)"})
@@ -139,7 +142,7 @@ class SynthesisConfig:
             raise ValueError(f"--concurrency must be >= 1, got {self.concurrency}")
         if not 0.0 <= self.evolve_ratio <= 1.0:
             raise ValueError(f"--evolve-ratio must be within [0, 1], got {self.evolve_ratio}")
-        if self.lint_action not in ("off", "fix", "skip-rating"):
+        if self.lint_action not in LINT_ACTIONS:
             raise ValueError(f"--lint-action must be off, fix or skip-rating, got {self.lint_action!r}")
         for name in ("drop_near_duplicates", "drop_near_duplicate_questions"):
             value = getattr(self, name)

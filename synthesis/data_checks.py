@@ -25,9 +25,6 @@ import numpy as np
 
 from reachqa_builder.checks.similarity import code_shingles, question_shingles
 
-LINT_ACTIONS = ("off", "fix", "skip-rating")
-
-
 def layout_problem(record) -> str | None:
     """The severe layout flags of a render record as one line (None when there are none)."""
     return describe(record.lint) if severe_flags(record.lint) else None

@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from evaluation.inference import APIClient, ReplyCache, RequestLimiter, Usage
+from reachqa_builder.llm import APIClient, ReplyCache, RequestLimiter, Usage
 
 from .config import STAGES, SynthesisConfig
 from reachqa_builder.fileio import atomic_write_text
@@ -71,7 +71,7 @@ def _clients(cfg: SynthesisConfig, work: Path, usage: Usage) -> tuple[APIClient 
 
 
 def _batched(client: APIClient | None, cfg: SynthesisConfig, work: Path, made: dict):
-    from evaluation.inference.batch import BatchClient
+    from reachqa_builder.llm.batch import BatchClient
 
     if client is None:
         return None

@@ -13,10 +13,12 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from reachqa_builder.render.settings import DEFAULT_ENV, DEFAULT_TIMEOUT
+
 
 class RenderService:
-    def __init__(self, out_dir: str | Path, env: str = "faithful", workers: int | None = None,
-                 timeout: float = 60.0, max_batch: int = 64) -> None:
+    def __init__(self, out_dir: str | Path, env: str = DEFAULT_ENV, workers: int | None = None,
+                 timeout: float = DEFAULT_TIMEOUT, max_batch: int = 64) -> None:
         self.out_dir = Path(out_dir)
         self.env, self.workers, self.timeout, self.max_batch = env, workers, timeout, max_batch
         self._pending: list[tuple[str, str, asyncio.Future]] = []

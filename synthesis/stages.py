@@ -20,8 +20,8 @@ import random
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from evaluation.inference import APIClient, APIError, ChatRequest
-from evaluation.inference.types import image_part
+from reachqa_builder.llm import APIClient, APIError, ChatRequest
+from reachqa_builder.llm.types import image_part
 
 from . import data_checks, prompts
 from .codeutil import CodeFormatError, extract_code

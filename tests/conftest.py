@@ -32,8 +32,8 @@ def openai_server():
 
 @pytest.fixture
 def api_config(openai_server, tmp_path):
-    """An :class:`evaluation.inference.api.APIConfig` for ``openai_server`` with quick retries."""
-    from evaluation.inference.api import APIConfig
+    """An :class:`reachqa_builder.llm.api.APIConfig` for ``openai_server`` with quick retries."""
+    from reachqa_builder.llm.api import APIConfig
 
     return APIConfig(base_url=openai_server.url, api_key="test-key", concurrency=8, timeout=5.0,
                      max_retries=4, backoff_base=0.01, backoff_max=0.5, schema_retries=2,

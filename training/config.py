@@ -17,7 +17,9 @@ from pathlib import Path
 import yaml
 
 from reachqa_builder.render.envs import ENV_NAMES
+from reachqa_builder.render.settings import DEFAULT_ENV
 from reachqa_builder.settings import PROMPT_SUFFIX
+from training.budget import DEFAULT_MAX_PIXELS
 
 PRESETS_DIR = Path(__file__).resolve().parent / "configs"
 BASE_CONFIG = PRESETS_DIR / "paper.yaml"
@@ -77,7 +79,7 @@ class DataArguments:
                           "these probabilities until every file is used up). Default: plain concatenation."},
     )
     render_env: str = field(
-        default="faithful",
+        default=DEFAULT_ENV,
         metadata={"help": "Render environment for released ReachQA Q&A files whose chart images do not exist yet "
                           "(their code/*.py is rendered through the builder): 'faithful' (the paper's pinned "
                           "matplotlib) or 'current'.", "choices": list(ENV_NAMES)},
@@ -124,7 +126,7 @@ class DataArguments:
                           "anyres grid. Default: the processor's own (InternVL2: 12)."},
     )
     max_pixels: int | None = field(
-        default=1280 * 28 * 28,
+        default=DEFAULT_MAX_PIXELS,
         metadata={"help": "Qwen2-VL-style processors: most pixels per image (1280 x 28 x 28 = 1,280 image tokens keeps "
                           "a 2480x1571 chart within max_length). Lower caps of the processor are kept."},
     )

@@ -391,7 +391,7 @@ def convert(src: str | Path, out: str | Path, *, dtype: str = "auto", revision: 
         (tmp / "reachqa_conversion.json").write_text(json.dumps({
             "source": str(src), "source_path": str(source), "revision": revision, "template": config.get("template"),
             "dtype": dtype, "image_token_id": image_token_id, "end_of_turn_token_id": end_of_turn,
-            # PIL's bicubic resize, as the original preprocessing (see training/native.py)
+            # PIL's bicubic resize, as the original preprocessing (see reachqa_builder/processors.py)
             "image_processor_backend": "pil"}, indent=2))
         if out.exists():
             shutil.rmtree(out)

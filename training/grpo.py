@@ -197,7 +197,7 @@ def run(model_args, data_args, lora_args, training_args, reward_args) -> dict:
     from training.budget import apply_image_budget
     from training.data import load_splits
     from training.model import apply_lora, load_model_and_processor, resolve_dtype
-    from training.native import copy_conversion_record
+    from reachqa_builder.processors import copy_conversion_record
     from training.prepare import LENGTH_COLUMN, LengthMeter, measure_split
     from training.prompts import ChatFormatter
     from training.rewards import build_rewards

@@ -56,7 +56,7 @@ def merge(adapter: str | Path, out: str | Path, base: str | None = None, dtype: 
     from peft import PeftModel
     from transformers import AutoModelForImageTextToText
 
-    from training.native import copy_conversion_record, load_processor
+    from reachqa_builder.processors import copy_conversion_record, load_processor
     torch_dtype = "auto" if dtype == "auto" else getattr(torch, dtype)
     model = AutoModelForImageTextToText.from_pretrained(base, dtype=torch_dtype)
     merged = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload()

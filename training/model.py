@@ -9,7 +9,7 @@ from peft import LoraConfig, get_peft_model
 from transformers import AutoConfig, AutoModelForImageTextToText
 from transformers.models.auto.modeling_auto import MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES
 
-from training.native import load_processor
+from reachqa_builder.processors import load_processor
 
 DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}
 PROJECTOR_NAMES = ("multi_modal_projector", "mm_projector", "mlp1", "connector", "merger", "aligner")

@@ -1,41 +1,5 @@
-"""Loading a processor the way its checkpoint asks: converted InternVL2 checkpoints need PIL resizing.
+"""Moved to :mod:`reachqa_builder.processors` (model/processor loading is part of the foundation); this alias goes in the next release."""
 
-transformers picks the torchvision image-processing backend by default. Its bicubic resize differs
-from PIL's by up to a few grey levels, and InternVL2 was trained on PIL-resized tiles (the model
-card's ``load_image``). `reachqa convert internvl2` records ``"image_processor_backend": "pil"`` in
-``reachqa_conversion.json``; `load_processor` honours it, so training, inference and attention maps
-see the pixels the original preprocessing gives.
-"""
+from reachqa_builder.moved import alias
 
-from __future__ import annotations
-
-import json
-from pathlib import Path
-
-CONVERSION_FILE = "reachqa_conversion.json"
-
-
-def conversion_record(name_or_path: str | Path) -> dict:
-    """The conversion record of a local converted checkpoint, or {} (Hub ids, other checkpoints)."""
-    path = Path(name_or_path) / CONVERSION_FILE
-    if not path.is_file():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def load_processor(name_or_path: str | Path, **kwargs):
-    """``AutoProcessor.from_pretrained`` plus the image-processing backend the checkpoint records."""
-    from transformers import AutoImageProcessor, AutoProcessor
-
-    processor = AutoProcessor.from_pretrained(name_or_path, **kwargs)
-    backend = conversion_record(name_or_path).get("image_processor_backend")
-    if backend and getattr(processor, "image_processor", None) is not None:
-        processor.image_processor = AutoImageProcessor.from_pretrained(name_or_path, backend=backend, **kwargs)
-    return processor
-
-
-def copy_conversion_record(source: str | Path, target: str | Path) -> None:
-    """Carry the conversion record along (training output, merged model), so the backend choice survives."""
-    record = conversion_record(source)
-    if record:
-        (Path(target) / CONVERSION_FILE).write_text(json.dumps(record, indent=2), encoding="utf-8")
+alias(__name__, "reachqa_builder.processors")

@@ -31,7 +31,7 @@ from training.budget import apply_image_budget
 from training.collator import VisionQACollator
 from training.config import ConfigError, parse_args
 from training.data import load_splits
-from training.native import copy_conversion_record
+from reachqa_builder.processors import copy_conversion_record
 from training.methods import split_method
 from training.model import apply_lora, load_model_and_processor, resolve_dtype
 from training.prepare import LENGTH_COLUMN, LengthMeter, measure_split

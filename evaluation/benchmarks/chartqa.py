@@ -21,6 +21,8 @@ HUB_ID = "HuggingFaceM4/ChartQA"
 
 
 @register("chartqa", subsets=("human", "augmented"), hub_id=HUB_ID, relaxed=True,
+          subset_aliases={"human_test": "human", "test_human": "human", "augmented_test": "augmented",
+                          "test_augmented": "augmented", "machine": "augmented", "aug": "augmented"},
           description="ChartQA test: human and augmented questions on real-world charts")
 def load_chartqa(source: str | None, *, split: str = "test", **_) -> Iterator[Sample]:
     if source is None or is_hub_id(source) or Path(source).suffix == ".parquet":

@@ -91,6 +91,7 @@ def _figure_meta(row: dict[str, Any], fig_id: str) -> dict[str, Any]:
 
 
 @register("charxiv", subsets=("reasoning", "descriptive"), hub_id=HUB_ID, relaxed=False,
+          subset_words=("reasoning", "descriptive"),
           description="CharXiv validation: reasoning and descriptive questions on scientific charts")
 def load_charxiv(source: str | None, *, split: str = "validation", **_) -> Iterator[Sample]:
     if source is not None and Path(source).is_dir() and (Path(source) / "data.json").is_file():

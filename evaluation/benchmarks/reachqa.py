@@ -28,7 +28,7 @@ from typing import Iterator
 
 from reachqa_builder.layout import Chart, SourceSplit, qa_file_in, read_qa_folder
 from reachqa_builder.render.cache import RenderCache
-from reachqa_builder.render.envs import reachqa_home
+from reachqa_builder.paths import reachqa_home
 
 from ._io import image_bytes, iter_data_json, load_hub_rows, resolve_source
 from .spec import Sample, register
@@ -43,6 +43,8 @@ def _subset(qa_type: str) -> str:
 
 
 @register("reachqa", subsets=("recognition", "reasoning"), relaxed=False,
+          subset_words=("reasoning", "recognition"),
+          subset_aliases={"recognizing": "recognition", "reco": "recognition", "reas": "reasoning"},
           description="ReachQA test: recognition and reasoning questions on synthetic charts")
 def load_reachqa(source: str | None, *, render_env: str = "current", image_cache: str | None = None,
                  split: str = "test", progress: bool = False, **_) -> Iterator[Sample]:

@@ -1,7 +1,9 @@
 """The benchmark registry: one name -> one loader that maps a benchmark to :class:`Sample` rows.
 
-A benchmark is declared with :func:`~.spec.register` in its own module (listed in
-:data:`BUILTIN_MODULES`, imported on first use); a clash of names fails at import time and an
+A benchmark is declared with :func:`~.spec.register` in its own module: every module of this
+package (except the registry's own) and every module named in ``$REACHQA_BENCHMARK_MODULES``
+(comma-separated import names, for benchmarks kept outside reachqa) is imported on first use, so a
+new benchmark is one new file and nothing else to edit; a clash of names fails at import time and an
 unknown name fails with the list of valid ones (the lm-evaluation-harness registry pattern)::
 
     @register("chartqa", subsets=("human", "augmented"), hub_id="HuggingFaceM4/ChartQA")
@@ -16,6 +18,9 @@ release layout) or ``None`` for the benchmark's default (a Hub id or a known loc
 from __future__ import annotations
 
 import importlib
+import os
+import pkgutil
+from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .spec import REGISTRY, BenchmarkSpec, Sample, UnknownBenchmarkError, register
@@ -24,13 +29,27 @@ __all__ = ["Sample", "BenchmarkSpec", "register", "get_benchmark", "list_benchma
            "parse_benchmark_list", "UnknownBenchmarkError"]
 
 
-# the modules whose ``@register`` declares the built-in benchmarks, imported on first use
-BUILTIN_MODULES = ("chartbench", "chartqa", "chartx", "charxiv", "visual_math", "reachqa")
+EXTRA_MODULES_ENV = "REACHQA_BENCHMARK_MODULES"
+# this package's modules that declare no benchmark
+_NOT_BENCHMARKS = {"registry", "spec", "names"}
+
+
+def benchmark_modules() -> list[str]:
+    """The modules whose ``@register`` calls declare the benchmarks (imported by :func:`_ensure_loaded`)."""
+    here = [f"{__package__}.{m.name}" for m in pkgutil.iter_modules([str(Path(__file__).resolve().parent)])
+            if not m.name.startswith("_") and m.name not in _NOT_BENCHMARKS]
+    extra = [n.strip() for n in os.environ.get(EXTRA_MODULES_ENV, "").split(",") if n.strip()]
+    return sorted(here) + extra
 
 
 def _ensure_loaded() -> None:
-    for name in BUILTIN_MODULES:
-        importlib.import_module(f"{__package__}.{name}")
+    for name in benchmark_modules():
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            if name.startswith(f"{__package__}."):
+                raise
+            raise ImportError(f"${EXTRA_MODULES_ENV} names {name!r}, which cannot be imported: {exc}") from exc
 
 
 def list_benchmarks() -> list[str]:

@@ -48,6 +48,9 @@ class BenchmarkSpec:
         default_path: a local default source, if any.
         relaxed: whether the ChartQA relaxed-accuracy rule applies (short, mostly numeric answers).
         description: one line for listings.
+        aliases: other spellings of the name in other tools' task and file names (``mathv``).
+        subset_words: subsets that other tools' task names spell out (``charxiv_val_reasoning``).
+        subset_aliases: other tools' subset names -> ours (``human_test`` -> ``human``).
     """
 
     name: str
@@ -57,6 +60,9 @@ class BenchmarkSpec:
     default_path: str | None = None
     relaxed: bool = False
     description: str = ""
+    aliases: tuple[str, ...] = ()
+    subset_words: tuple[str, ...] = ()
+    subset_aliases: dict[str, str] = field(default_factory=dict)
 
 
 REGISTRY: dict[str, BenchmarkSpec] = {}
@@ -68,8 +74,9 @@ class UnknownBenchmarkError(KeyError):
 
 
 def register(name: str, *, subsets: tuple[str, ...], hub_id: str | None = None, default_path: str | None = None,
-             relaxed: bool = False, description: str = ""):
-    """Decorator adding a loader to the registry under ``name``."""
+             relaxed: bool = False, description: str = "", aliases: tuple[str, ...] = (),
+             subset_words: tuple[str, ...] = (), subset_aliases: dict[str, str] | None = None):
+    """Decorator adding a loader to the registry under ``name`` (arguments: :class:`BenchmarkSpec`)."""
     key = name.lower()
 
     def deco(fn: Callable[..., Iterable[Sample]]):
@@ -77,7 +84,8 @@ def register(name: str, *, subsets: tuple[str, ...], hub_id: str | None = None, 
             raise ValueError(f"benchmark {key!r} is registered twice ({REGISTRY[key].loader.__module__} "
                              f"and {fn.__module__})")
         REGISTRY[key] = BenchmarkSpec(key, fn, tuple(subsets), hub_id, default_path, relaxed,
-                                       description or (fn.__doc__ or "").strip().splitlines()[0])
+                                       description or (fn.__doc__ or "").strip().splitlines()[0],
+                                       tuple(aliases), tuple(subset_words), dict(subset_aliases or {}))
         return fn
 
     return deco

@@ -42,6 +42,7 @@ def _hub_samples(source: str | None, name: str, hub_id: str, split: str,
 
 
 @register("mathvista", subsets=("multi_choice", "free_form"), hub_id="AI4Math/MathVista", relaxed=True,
+          subset_aliases={"multiple_choice": "multi_choice", "free-form": "free_form"},
           description="MathVista testmini: visual math reasoning (multiple choice and free form)")
 def load_mathvista(source: str | None, *, split: str = "testmini", **_) -> Iterator[Sample]:
     return _hub_samples(source, "mathvista", "AI4Math/MathVista", split, _mathvista_sample)
@@ -56,6 +57,7 @@ def _mathvista_sample(row: dict, image: bytes) -> Sample:
 
 
 @register("mathvision", subsets=("multi_choice", "free_form"), hub_id="MathLLMs/MathVision", relaxed=True,
+          aliases=("mathv",),
           description="MATH-Vision: competition math problems with images")
 def load_mathvision(source: str | None, *, split: str = "test", **_) -> Iterator[Sample]:
     return _hub_samples(source, "mathvision", "MathLLMs/MathVision", split, _mathvision_sample)

@@ -1,39 +1,22 @@
-"""Model inference: the OpenAI-compatible client every remote call goes through, and local engines.
+"""Model inference engines (transformers, vLLM, OpenAI-compatible servers) for ``reachqa infer``.
 
-The public surface of the client (synthesis, the judge and the ``openai`` engine import it)::
-
-    from evaluation.inference import APIClient, APIConfig, APIError, ChatRequest, ChatResponse
-
-``APIClient`` (:mod:`.api`) sends requests through the official ``openai`` package and adds the
-reply cache (:class:`ReplyCache`), JSON-schema checks and re-asks, the shared limiter
-(:class:`RequestLimiter`) and usage counts (:class:`Usage`). Names load on first use, so importing
-this package (or :mod:`.types`) does not import ``openai``.
+The OpenAI-compatible client they and every other remote call use is :mod:`reachqa_builder.llm`;
+its names are still readable from here (``from evaluation.inference import APIClient``) with a
+DeprecationWarning, for one release.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .api import APIClient, APIError, RequestLimiter, Usage
-    from .api_config import APIConfig
-    from .cache import ReplyCache
-    from .types import ChatRequest, ChatResponse
+_MOVED = ("APIClient", "APIConfig", "APIError", "RequestLimiter", "Usage", "ReplyCache", "ChatRequest", "ChatResponse")
 
-_EXPORTS = {
-    "APIClient": ".api", "APIConfig": ".api_config", "APIError": ".api", "RequestLimiter": ".api", "Usage": ".api",
-    "ReplyCache": ".cache", "ChatRequest": ".types", "ChatResponse": ".types",
-}
-
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(_MOVED)
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
+    if name not in _MOVED:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    from reachqa_builder.moved import moved_name
 
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return moved_name(__name__, name, "reachqa_builder.llm")

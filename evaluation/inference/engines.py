@@ -11,8 +11,8 @@ import re
 from typing import TYPE_CHECKING, Any, Protocol, Sequence, runtime_checkable
 
 if TYPE_CHECKING:
-    from .api import APIError
-    from .types import ChatRequest, ChatResponse
+    from reachqa_builder.llm.api import APIError
+    from reachqa_builder.llm.types import ChatRequest, ChatResponse
 
 __all__ = ["ENGINES", "Engine", "make_engine"]
 
@@ -61,7 +61,7 @@ def make_engine(kind: str, *, model: str, adapter: str | None = None, batch_size
         return VLLMEngine(VLLMEngineConfig(model=model, adapter=adapter, tensor_parallel_size=tensor_parallel_size,
                                            progress=progress, **extra))
     if kind == "openai":
-        from .api import APIConfig
+        from reachqa_builder.llm.api import APIConfig
         from .openai_engine import OpenAIEngine
 
         if adapter:

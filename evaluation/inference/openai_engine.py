@@ -1,8 +1,8 @@
 """Inference through any OpenAI-compatible server (vllm serve, SGLang, lmdeploy, hosted APIs).
 
-A thin adapter over the shared :class:`~evaluation.inference.api.APIClient`: requests keep their
+A thin adapter over the shared :class:`~reachqa_builder.llm.api.APIClient`: requests keep their
 images as data URLs, concurrency / retries / caching are the client's. A request that fails for
-good comes back as its :class:`~evaluation.inference.api.APIError` (never as an empty answer),
+good comes back as its :class:`~reachqa_builder.llm.api.APIError` (never as an empty answer),
 so the runner leaves it out of the prediction file and a later run retries it.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Sequence
 
-from .api import APIClient, APIConfig, APIError
-from .types import ChatRequest, ChatResponse
+from reachqa_builder.llm.api import APIClient, APIConfig, APIError
+from reachqa_builder.llm.types import ChatRequest, ChatResponse
 
 __all__ = ["OpenAIEngine"]
 

@@ -1,6 +1,6 @@
 """Local inference with transformers: any ``AutoModelForImageTextToText`` checkpoint, batched.
 
-Requests are the shared :class:`~evaluation.inference.types.ChatRequest`. Image parts (data URLs)
+Requests are the shared :class:`~reachqa_builder.llm.types.ChatRequest`. Image parts (data URLs)
 are decoded back to PIL images, the conversation goes through the processor's chat template, and
 batches are generated with left padding (so every row's new tokens start at the same column).
 Rows are sorted by prompt length before batching to keep padding small; replies come back in
@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from .types import ChatRequest, ChatResponse, decode_image_part
+from reachqa_builder.llm.types import ChatRequest, ChatResponse, decode_image_part
 
 __all__ = ["TransformersEngine", "TransformersEngineConfig", "to_processor_messages"]
 
@@ -84,7 +84,7 @@ class TransformersEngine:
             dtype = torch.bfloat16 if self.device.type == "cuda" else torch.float32
         else:
             dtype = getattr(torch, config.dtype)
-        from training.native import load_processor  # converted InternVL2 checkpoints ask for PIL resizing
+        from reachqa_builder.processors import load_processor  # converted InternVL2 checkpoints ask for PIL resizing
 
         self.processor = load_processor(config.model, trust_remote_code=config.trust_remote_code)
         self.tokenizer = getattr(self.processor, "tokenizer", self.processor)

@@ -2,7 +2,7 @@
 (``pip install reachqa[vllm]``); importing this module works without it, building the engine
 does not.
 
-The shared :class:`~evaluation.inference.types.ChatRequest` messages are already in the OpenAI
+The shared :class:`~reachqa_builder.llm.types.ChatRequest` messages are already in the OpenAI
 format vLLM's ``LLM.chat`` takes (image parts as data URLs), so they are passed through as they
 are; vLLM applies the model's chat template and schedules all conversations of a call together.
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from .types import ChatRequest, ChatResponse
+from reachqa_builder.llm.types import ChatRequest, ChatResponse
 
 __all__ = ["VLLMEngine", "VLLMEngineConfig"]
 

@@ -1,5 +1,5 @@
 """``reachqa lint``, and the model-free part of ``reachqa verify`` (whose command lives in
-``evaluation.verify``, beside the API client its program check needs).
+``evaluation.verify``).
 
 Examples::
 
@@ -14,24 +14,15 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from ..render.envs import ENV_NAMES
+from ..render.settings import add_render_flags, render_settings_from_args
 
 
 def _add_render_args(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("rendering (results come from the render cache when present)")
-    g.add_argument("--render-env", choices=ENV_NAMES, default="faithful",
-                   help="render environment (default: faithful, the pinned matplotlib of the release)")
-    g.add_argument("--render-cache-dir", help="render cache folder (default: the renderer's own)")
-    g.add_argument("--workers", type=int, help="render workers (default: CPU count)")
-    g.add_argument("--timeout", type=float, default=60.0, help="seconds per script (default 60)")
-    g.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_render_flags(parser, "rendering (results come from the render cache when present)")
 
 
 def _settings(args):
-    from .rendered import RenderSettings
-
-    return RenderSettings(env=args.render_env, workers=args.workers, timeout=args.timeout,
-                          cache_dir=args.render_cache_dir, progress=not args.no_progress)
+    return render_settings_from_args(args)
 
 
 def _write_jsonl(path: str, rows) -> None:

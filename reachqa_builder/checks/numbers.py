@@ -1,8 +1,8 @@
 """Numbers written in free text ("$1,200", "45%", "1.2 million", "-3.5"), and the relaxed match.
 
 The tolerance is ChartQA's relaxed accuracy (5%, relative to the reference value), the rule
-``evaluation.relaxed`` applies to model answers; it is restated here because the builder does not
-depend on the evaluation package.
+:mod:`reachqa_builder.scoring.relaxed_rule` applies to model answers, restated here for numbers
+read out of free text.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import tempfile
 
+from ..render.settings import DEFAULT_ENV
 from .answers import CONTRADICTED, NOT_CHECKABLE, SUPPORTED, Verdict
 from .numbers import find_numbers, relaxed_close
 
@@ -71,7 +72,7 @@ def wrap_program(program: str) -> str:
     return program.rstrip() + "\n" + _TAIL
 
 
-def run_programs(programs: dict[str, str], *, env: str = "faithful", workers: int | None = None,
+def run_programs(programs: dict[str, str], *, env: str = DEFAULT_ENV, workers: int | None = None,
                  timeout: float = 30.0, cache_dir: str | None = None,
                  progress: bool = False) -> dict[str, tuple[str | None, str | None]]:
     """``{id: (computed answer text or None, problem or None)}``, every program run in the sandbox."""

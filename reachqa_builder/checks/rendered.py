@@ -8,28 +8,9 @@ from __future__ import annotations
 
 import random
 import tempfile
-from dataclasses import dataclass
 
 from ..layout import Chart
-
-
-@dataclass
-class RenderSettings:
-    """How charts are rendered for the checks.
-
-    Args:
-        env: render environment, ``faithful`` (the release's pinned matplotlib) or ``current``.
-        workers: render workers (default: CPU count).
-        timeout: seconds per script.
-        cache_dir: render cache folder (default: the renderer's own).
-        progress: show a progress bar.
-    """
-
-    env: str = "faithful"
-    workers: int | None = None
-    timeout: float = 60.0
-    cache_dir: str | None = None
-    progress: bool = True
+from ..render.settings import RenderSettings  # noqa: F401 (the checks' settings are the renderer's)
 
 
 def sample_charts(charts: list[Chart], n: int | None, seed: int = 0) -> list[Chart]:
@@ -49,8 +30,7 @@ def render_inspected(charts: list[Chart], settings: RenderSettings, desc: str = 
 
     hashes = {}
     with tempfile.TemporaryDirectory(prefix="reachqa-checks-") as tmp:
-        records = render_scripts({c.id: c.code for c in charts}, tmp, env=settings.env, workers=settings.workers,
-                                 timeout=settings.timeout, cache_dir=settings.cache_dir, progress=settings.progress,
+        records = render_scripts({c.id: c.code for c in charts}, tmp, **settings.render_options(),
                                  desc=desc, report=False, inspect=True)
         if image_hashes:
             for r in records:

@@ -277,7 +277,7 @@ class DemoModels:
         raise ValueError(f"unexpected prompt: {last[:200]!r}")
 
 
-# the judge's prompts (evaluation/metrics/llm_judge/judge_protocol.py): paper and json protocols
+# the judge's prompts (reachqa_builder/scoring/judge_protocol.py): paper and json protocols
 _JUDGE = (re.compile(r"## Ground Truth: (?P<truth>.*?)\n## Prediction: (?P<pred>.*?)\n\nAnalyse", re.S),
           re.compile(r"Ground truth: (?P<truth>.*?)\nModel answer: (?P<pred>.*?)\n\nReply with JSON", re.S))
 _FINAL = re.compile(r"(?:answer is|answer:|Answer:)\s*(?P<a>[^\n]+)", re.I)

@@ -27,13 +27,14 @@ from .cache import RenderCache
 from .envs import ENV_NAMES, RenderEnvironmentError, create_faithful_env, get_environment
 from .inspection import validate_inspection
 from .pool import RenderInfrastructureError
+from .settings import DEFAULT_DPI, DEFAULT_ENV, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, RenderSettings
 from .sandbox import UNSAFE_WARNING, SandboxSettings, SandboxUnavailableError
 from .shared_pools import shared_pool
 from .verify import check_jpeg, confined_output_path
 
 __all__ = ["render_scripts", "RenderRecord", "RenderEnvironmentError", "RenderInfrastructureError",
            "ENV_NAMES", "create_faithful_env", "SandboxSettings", "SandboxUnavailableError", "REPORT_NAME",
-           "get_environment"]
+           "get_environment", "RenderSettings"]
 
 REPORT_NAME = "render_report.jsonl"
 _warned_no_sandbox = False
@@ -131,11 +132,11 @@ def render_scripts(
     scripts: Iterable[str | os.PathLike] | Mapping[str, str | bytes],
     out_dir: str | os.PathLike,
     *,
-    env: str = "faithful",
-    dpi: int = 200,
+    env: str = DEFAULT_ENV,
+    dpi: int = DEFAULT_DPI,
     workers: int | None = None,
-    timeout: float = 60.0,
-    memory_mb: int = 4096,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int = DEFAULT_MEMORY_MB,
     cache_dir: str | os.PathLike | None = None,
     use_cache: bool = True,
     progress: bool = True,

@@ -17,7 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..fileio import atomic_write
-from .envs import HERE, reachqa_home
+from ..paths import render_cache_root
+from .envs import HERE
 
 # Errors that depend on the machine or the moment, not on the script: never cached.
 TRANSIENT_ERRORS = ("Timeout", "Crashed", "InfrastructureError", "MemoryError", "Exited")
@@ -32,7 +33,7 @@ def renderer_fingerprint() -> str:
 
 
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("REACHQA_RENDER_CACHE") or reachqa_home() / "renders")
+    return render_cache_root()
 
 
 class RenderCache:

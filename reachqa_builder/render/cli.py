@@ -7,35 +7,22 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 from ..cli_flags import add_dataclass_flags, dataclass_from_args
+from .settings import RenderSettings
 
 
 @dataclass
-class RenderFlags:
-    """The settings of ``reachqa render``: :func:`reachqa_builder.render.render_scripts`'s options."""
+class RenderFlags(RenderSettings):
+    """The settings of ``reachqa render``: :class:`RenderSettings` plus running without the sandbox."""
 
-    env: str = field(default="faithful", metadata={
-        "help": "faithful (pinned versions of the released data, created on first use) or current (this "
-                "interpreter's matplotlib with a compatibility layer)"})
-    dpi: int = field(default=200, metadata={"help": "resolution of the saved JPEG"})
-    workers: Optional[int] = field(default=None, metadata={"help": "warm render workers (default: CPU count)"})
-    timeout: float = field(default=60.0, metadata={"help": "wall-clock seconds per script"})
-    memory_mb: int = field(default=4096, metadata={"help": "memory per script above the worker baseline"})
-    cache_dir: Optional[str] = field(default=None, metadata={
-        "help": "render cache folder (default $REACHQA_RENDER_CACHE or ~/.cache/reachqa/renders)"})
-    cache: bool = field(default=True, metadata={"help": "read and write the render cache"})
-    progress: bool = field(default=True, metadata={"help": "the progress bar"})
     unsafe_no_sandbox: bool = field(default=False, metadata={
         "help": "render even without bubblewrap: scripts can then read and write your files and use the "
                 "network (only for code you trust)"})
 
     def render_options(self) -> dict:
         """The keyword arguments of ``render_scripts``."""
-        return {"env": self.env, "dpi": self.dpi, "workers": self.workers, "timeout": self.timeout,
-                "memory_mb": self.memory_mb, "cache_dir": self.cache_dir, "use_cache": self.cache,
-                "progress": self.progress, "unsafe_no_sandbox": self.unsafe_no_sandbox}
+        return {**super().render_options(), "unsafe_no_sandbox": self.unsafe_no_sandbox}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -23,13 +23,11 @@ HERE = Path(__file__).resolve().parent
 LOCK_FILE = HERE / "faithful.lock"
 ENV_NAMES = ("faithful", "current")
 
+from ..paths import reachqa_home  # noqa: F401 (also read from here by the render modules)
+
 
 class RenderEnvironmentError(RuntimeError):
     """A render environment cannot be used (unknown name, or creation failed)."""
-
-
-def reachqa_home() -> Path:
-    return Path(os.environ.get("REACHQA_HOME") or Path.home() / ".cache" / "reachqa")
 
 
 @dataclass(frozen=True)

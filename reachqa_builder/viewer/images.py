@@ -29,7 +29,7 @@ def write_file(path: Path, data: bytes) -> None:
 
 
 def default_thumb_cache() -> Path:
-    from ..render.envs import reachqa_home
+    from ..paths import reachqa_home
 
     return reachqa_home() / "viewer-thumbs"
 

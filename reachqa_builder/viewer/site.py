@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 import time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -330,8 +329,3 @@ class SiteWriter:
         self.report.undecodable_by_sha = dict(self.images.bad)
         self.report.seconds = time.perf_counter() - self._started
         return self.report
-
-
-def clear_generated(out: Path) -> None:
-    """Remove data files of an earlier build (images stay: they are content-named and reused)."""
-    shutil.rmtree(out / "data", ignore_errors=True)

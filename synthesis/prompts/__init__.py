@@ -2,7 +2,7 @@
 
 Templates are the ``*.txt`` files beside this module, filled with :class:`string.Template`
 (``$name`` placeholders, so code and JSON braces need no escaping). :data:`PROMPT_VERSION` is a
-short hash of every template and of the evolution directions: it goes into each record's
+short hash of every template, the evolution directions and the chart notes: it goes into each record's
 provenance, so a change to any prompt shows up in the data it produced.
 
 Example::
@@ -20,6 +20,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from string import Template
+
+from reachqa_builder.taxonomy import CHART_NOTES, CHART_NOTES_FILE  # noqa: F401 (CHART_NOTES read from here by the stages)
 
 HERE = Path(__file__).resolve().parent
 
@@ -40,7 +42,8 @@ def render(name: str, **values) -> str:
 
 def _version() -> str:
     h = hashlib.sha256()
-    for path in sorted(list(HERE.glob("*.txt")) + list(HERE.glob("*.json"))):
+    # the chart notes are prompt text too (kept in the foundation's chart-type table), hashed in name order
+    for path in sorted(list(HERE.glob("*.txt")) + list(HERE.glob("*.json")) + [CHART_NOTES_FILE], key=lambda p: p.name):
         h.update(path.name.encode())
         h.update(b"\0")
         h.update(path.read_bytes())
@@ -50,7 +53,6 @@ def _version() -> str:
 
 PROMPT_VERSION = _version()
 EVOL_DIRECTIONS: dict[str, str] = json.loads((HERE / "evol_directions.json").read_text(encoding="utf-8"))
-CHART_NOTES: dict[str, list[str]] = json.loads((HERE / "chart_notes.json").read_text(encoding="utf-8"))
 
 # the Q&A types as the released data labels them, with their question template and exam framing
 QA_TYPES = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from evaluation.metrics.llm_judge.judge_protocol import JSON_SCHEMA
-from evaluation.relaxed import extract_final_answer, relaxed_match
+from reachqa_builder.scoring.judge_protocol import JSON_SCHEMA
+from reachqa_builder.scoring.relaxed import extract_final_answer, relaxed_match
 
 def _fields(req):
     """(ground truth, prediction) from a judge request of either protocol."""

@@ -8,7 +8,7 @@ import collections
 
 import pytest
 
-from evaluation.relaxed import EXTRACTION_RULES, extract_final_answer, relaxed_match
+from reachqa_builder.scoring.relaxed import EXTRACTION_RULES, extract_final_answer, relaxed_match
 
 MC = ["Yes", "No"]
 ABCD = ["12", "15", "red bar", "blue bar"]

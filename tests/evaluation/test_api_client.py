@@ -13,9 +13,9 @@ from dataclasses import replace
 import pytest
 from PIL import Image
 
-from evaluation.inference.api import APIClient, APIConfig, APIError, RequestLimiter, Usage, parse_json_reply
-from evaluation.inference.cache import ReplyCache
-from evaluation.inference.types import ChatRequest, ChatResponse, user_message
+from reachqa_builder.llm.api import APIClient, APIConfig, APIError, RequestLimiter, Usage, parse_json_reply
+from reachqa_builder.llm.cache import ReplyCache
+from reachqa_builder.llm.types import ChatRequest, ChatResponse, user_message
 from tests.openai_server import Fault, Reply
 
 SCHEMA = {"type": "object", "properties": {"score": {"type": "integer", "minimum": 1, "maximum": 5}},

@@ -9,8 +9,8 @@ from dataclasses import replace
 
 import pytest
 
-from evaluation.inference.api import APIClient, APIConfig, APIError
-from evaluation.inference.types import ChatRequest
+from reachqa_builder.llm.api import APIClient, APIConfig, APIError
+from reachqa_builder.llm.types import ChatRequest
 from tests.openai_server import Fault
 
 
@@ -40,7 +40,7 @@ def test_a_hung_server_shows_a_waiting_line_and_gives_up_after_the_timeout_retri
     openai_server.faults.extend([Fault("timeout")] * 10)
     config = replace(api_config, timeout=1.5, max_retries=6, timeout_retries=1, notice_after=0.3)
     t0 = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="evaluation.inference.api"):
+    with caplog.at_level(logging.WARNING, logger="reachqa_builder.llm.api"):
         with pytest.raises(APIError) as ei:
             _call(config, _req())
     elapsed = time.monotonic() - t0

@@ -40,7 +40,7 @@ def test_demo_server_from_another_folder_serves_an_evaluation(tmp_path, charts):
 
 
 def test_demo_judge_reads_the_final_answer():
-    from evaluation.metrics.llm_judge.judge_protocol import PAPER_TEMPLATE
+    from reachqa_builder.scoring.judge_protocol import PAPER_TEMPLATE
 
     class Req:  # what the server hands the reply function
         schema = None

@@ -9,9 +9,9 @@ import re
 import evaluate
 import pytest
 
-from evaluation.judge import JudgeConfig, JudgeUnavailable, judge_fingerprint, judge_items
+from reachqa_builder.scoring.judge import JudgeConfig, JudgeUnavailable, judge_fingerprint, judge_items
 from evaluation.metrics import metric_path
-from evaluation.metrics.llm_judge.judge_protocol import (JSON_SCHEMA, PARSING_DIFFERENCES, get_protocol,
+from reachqa_builder.scoring.judge_protocol import (JSON_SCHEMA, PARSING_DIFFERENCES, get_protocol,
                                                          parse_json_verdict, parse_paper_verdict,
                                                          summarize_verdicts)
 from tests.openai_server import Fault, Reply

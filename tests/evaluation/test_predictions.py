@@ -7,7 +7,7 @@ import json
 import pytest
 
 from evaluation.benchmarks import Sample
-from evaluation.inference.types import ChatResponse
+from reachqa_builder.llm.types import ChatResponse
 from evaluation.predictions import PredictionWriter, read_predictions
 from evaluation.runner import GenerationSettings, build_request, run_benchmark
 

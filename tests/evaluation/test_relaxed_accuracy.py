@@ -10,7 +10,7 @@ import evaluate
 import pytest
 
 from evaluation.metrics import metric_path
-from evaluation.relaxed import RULE_DIFFERENCES, extract_final_answer, relaxed_match, to_number
+from reachqa_builder.scoring.relaxed import RULE_DIFFERENCES, extract_final_answer, relaxed_match, to_number
 
 METRIC = metric_path("relaxed_accuracy")
 

@@ -7,7 +7,7 @@ import torch
 
 from evaluation.inference.transformers_engine import (TransformersEngine, TransformersEngineConfig,
                                                       to_processor_messages)
-from evaluation.inference.types import ChatRequest, user_message
+from reachqa_builder.llm.types import ChatRequest, user_message
 
 QUESTIONS = ["what is the value ?", "how many bars are in the chart ?", "which color is highest",
              "total", "what is the trend of the line in year 2020 ? let's think step by step ."]

@@ -1,4 +1,4 @@
-"""Runs the red-team scripts of issue 11 against the real sandbox and deliberately weakened ones.
+"""Runs the red-team chart scripts against the real sandbox and deliberately weakened ones.
 
     python render_attacks_driver.py WORKDIR      # prints one JSON object (the observations)
 

@@ -10,7 +10,7 @@ from reachqa_builder.taxonomy import (
     MAJOR_TYPES,
     MINOR_TYPES,
     MINORS_BY_MAJOR,
-    PLOTTING_NOTES,
+    CHART_NOTES,
     TOPICS,
     major_of,
     normalize_major_type,
@@ -29,10 +29,20 @@ def test_sizes_match_the_paper():
     assert "Artificial Intelligence and Robotics" in TOPICS and "Futurism and Innovation" in TOPICS  # the paper's list
 
 
-def test_every_minor_type_has_plotting_notes():
-    assert set(PLOTTING_NOTES) == set(MINOR_TYPES)
-    for minor, note in PLOTTING_NOTES.items():
-        assert 40 < len(note) < 400, minor
+def test_every_minor_type_has_chart_notes_and_nothing_else_does():
+    """The notes are keyed by the canonical minor names (a misspelt key would never be sent)."""
+    assert list(CHART_NOTES) == list(MINOR_TYPES)
+    for minor, notes in CHART_NOTES.items():
+        assert notes and all(isinstance(n, str) and 20 < len(n) < 600 for n in notes), minor
+
+
+def test_the_code_prompt_carries_the_notes_of_its_chart_type():
+    """What synthesis sends the code-writing model for a chart type includes that type's notes."""
+    from synthesis.prompts import chart_note
+
+    for minor in MINOR_TYPES:
+        text = chart_note(minor)
+        assert all(note in text for note in CHART_NOTES[minor]), minor
 
 
 def test_canonical_names_are_fixed_points():

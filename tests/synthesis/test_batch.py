@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from evaluation.inference import APIClient, APIConfig, ChatRequest
-from evaluation.inference.batch import BatchClient
+from reachqa_builder.llm.batch import BatchClient
 from reachqa_builder.cli import main
 from tests.openai_server import BatchAPIServer, Fault
 from tests.synthesis.synthesis_fixtures import ScriptedModels, synth_args

@@ -7,13 +7,13 @@ import dataclasses
 import json
 
 import synthesis.config
-from evaluation.inference import APIConfig
+from reachqa_builder.llm import APIConfig
 from reachqa_builder.cli import main
 from synthesis.cli import config_from_args, configure
 from synthesis.config import SynthesisConfig
 from tests.synthesis.synthesis_fixtures import synth_args
 
-# the flags of `reachqa synthesize` before the client settings were embedded (item 1 of issue 16)
+# every flag of `reachqa synthesize` (a user's scripts rely on each one): the settings' own, and the client's
 FLAGS = ['--api-key', '--backoff-base', '--backoff-max', '--base-url', '--concurrency', '--data-dir',
          '--dedup-threshold', '--drop-contradicted', '--evolve-ratio', '--failed-rater', '--id-prefix',
          '--lint-action', '--max-attempts-factor', '--max-fixes', '--max-retries', '--max-tokens', '--min-rating',

@@ -118,7 +118,7 @@ def test_logits_equal_the_original(oracle, key):
 
 @pytest.mark.parametrize("name", list(IMAGES))
 def test_processor_equals_the_model_card_preprocessing(oracle, name):
-    from training.native import load_processor
+    from reachqa_builder.processors import load_processor
 
     ref = oracle["refs"][f"A-{name}"]
     assert ref["num_tiles"] == TILES[name]
@@ -154,7 +154,7 @@ def test_bf16_sharded_source_keeps_its_dtype(oracle, tmp_path):
 def test_infer_engine_and_attention_maps(oracle, capsys):
     from evaluation.attention import attention_maps
     from evaluation.inference.transformers_engine import TransformersEngine, TransformersEngineConfig
-    from evaluation.inference.types import ChatRequest, user_message
+    from reachqa_builder.llm.types import ChatRequest, user_message
 
     ref = oracle["refs"]["A-wide"]
     image = Image.open(oracle["root"] / "A-wide.png").convert("RGB")

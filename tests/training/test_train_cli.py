@@ -140,7 +140,7 @@ def test_foreign_option_names_unknown_preset_and_dashed_flags(tmp_path, capsys):
 
 def test_image_budget_caps_tiles(tiny_models):
     from training.budget import apply_image_budget
-    from training.native import load_processor
+    from reachqa_builder.processors import load_processor
 
     model_config = AutoModelForImageTextToText.from_pretrained(tiny_models["llava_next"]).config
     processor = load_processor(tiny_models["llava_next"])

@@ -16,8 +16,8 @@ the marker ends its line); a marker followed by the template's own "(Yes or No)"
 Where this differs from the authors' reading (first marker, then the substring "yes", else "no",
 anywhere after it) is listed in :data:`PARSING_DIFFERENCES`.
 
-This file is shared by the ``llm_judge`` metric (loaded standalone by ``evaluate.load``) and
-``evaluation.judge`` (the ``reachqa judge`` command), so both ask and read the same way.
+Two identical copies exist, so both ask and read the same way: ``reachqa_builder/scoring/judge_protocol.py``
+(``reachqa judge``, training's rewards) and the ``llm_judge`` metric folder's (loaded standalone by ``evaluate.load``).
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ case. reachqa agrees with it except where a rule in :data:`RULE_DIFFERENCES` say
 Digit groups separated by ", " or a space ("71, 708", "1 2") are never one number, as in the
 reference.
 
-This file is shared by the ``relaxed_accuracy`` metric (loaded standalone by ``evaluate.load``)
-and ``evaluation.relaxed`` (the ``reachqa judge`` command).
+Two identical copies exist: ``reachqa_builder/scoring/relaxed_rule.py`` (``reachqa judge``, training's
+rewards) and the ``relaxed_accuracy`` metric folder's (loaded standalone by ``evaluate.load``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Chat completions through the OpenAI Batch API (half the price of the same requests sent one by one).
 
-:class:`BatchClient` wraps an :class:`~evaluation.inference.api.APIClient` and offers the same
+:class:`BatchClient` wraps an :class:`~reachqa_builder.llm.api.APIClient` and offers the same
 ``await chat(req)``: requests that arrive close together (nothing new for ``window`` seconds, or
 ``max_requests`` queued) become one batch:
 
