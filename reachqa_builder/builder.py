@@ -67,7 +67,7 @@ class ReachQA(datasets.GeneratorBasedBuilder):
         splits = generation.load_sources(cfg.name, root, cfg.split)
         self.split_roots = {s.name: s.root for s in splits}
         render_kwargs = dict(env=cfg.render_env, dpi=cfg.dpi, workers=cfg.render_workers, timeout=cfg.render_timeout,
-                             cache_dir=cfg.render_cache_dir, progress=cfg.progress)
+                             cache_dir=cfg.render_cache_dir, progress=cfg.progress, ray=cfg.ray)
         self.render_reports = {}
         return [datasets.SplitGenerator(name=s.name, gen_kwargs={"split": s, "render_kwargs": render_kwargs})
                 for s in splits]

@@ -167,8 +167,10 @@ class RayRenderer:
         if not alive:
             raise RayUnavailableError(f"the Ray cluster at {self.address!r} has no live node with CPUs")
         remote_cls = ray.remote(RenderNode)
+        # Ray's default actor resources (a CPU to be placed, none held while running): a node's CPUs
+        # stay free for its render workers, and a restarted actor fits on a node that has one already
         actors = [remote_cls.options(
-            num_cpus=0, max_restarts=-1, max_task_retries=-1,
+            max_restarts=-1, max_task_retries=-1,
             scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=True),
         ).remote(self.env, self._options(self.workers or max(1, int(n["Resources"]["CPU"])))) for n in alive]
         try:
