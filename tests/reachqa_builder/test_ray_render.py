@@ -156,17 +156,18 @@ def test_a_killed_driver_resumes_from_the_cache(cluster, scripts, local_shas, tm
 def test_build_on_the_cluster_writes_sharded_parquet_that_loads(cluster, tmp_path):
     import datasets
 
-    src = write_split(tmp_path / "src", SCRIPTS, split="test", qa=False)
+    src = write_split(tmp_path / "reachqa_test", SCRIPTS, split="test", qa=False)
     out = tmp_path / "ds"
     proc = _cli("build", "--config", "charts", "--data-dir", str(src), "--out", str(out), "--ray", cluster.address,
                 "--render-env", "current", "--render-cache-dir", str(tmp_path / "cache"), "--no-progress",
                 "--max-shard-size", "1KB", "--writer-batch-size", "2", "--cache-dir", str(tmp_path / "hf"))
     assert proc.returncode == 0, proc.stderr[-3000:]
     shards = sorted((out / "charts").glob("test-*.parquet"))
-    assert len(shards) == 3 and shards[0].name == "test-00000-of-00003.parquet"  # 6 charts, 2 rows per shard
+    assert len(shards) >= 2 and shards[0].name == f"test-00000-of-{len(shards):05d}.parquet"  # size-bounded shards
     ds = datasets.load_dataset(str(out), "charts", split="test")
     streamed = list(datasets.load_dataset(str(out), "charts", split="test", streaming=True))
-    assert ds.num_rows == len(streamed) == len(SCRIPTS)
+    assert ds.num_rows == len(streamed) == len(SCRIPTS) - 1  # t4 fails on purpose (IndexError) and is left out
+    assert "failed t4" not in proc.stdout and "failed reachqa-test-plot-t4: IndexError" in proc.stdout
     assert [r["chart_id"] for r in streamed] == ds["chart_id"]
     local = render_scripts(SCRIPTS, tmp_path / "local", env="current", workers=2, use_cache=False, progress=False)
     shas = {f"reachqa-test-plot-{r.id}": r.sha256 for r in local}
