@@ -16,8 +16,9 @@ FAST_FAILURE_DETECTION = {"health_check_initial_delay_ms": 1000, "health_check_p
 
 
 @contextlib.contextmanager
-def local_cluster(node_env: dict[str, str] | None = None, cpus_per_node: int = 1):
-    """A started 2-node cluster; ``node_env`` is the environment its processes see (on top of ours)."""
+def local_cluster(node_env: dict[str, str] | None = None, cpus_per_node: int = 1, nodes: int = 2):
+    """A started cluster of ``nodes`` nodes (the head and workers); ``node_env`` is the environment its
+    processes see (on top of ours). ``cluster.worker`` is the first worker node."""
     assert os.environ.get("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER") == "0", "tests/conftest.py sets it"
     import ray
     from ray.cluster_utils import Cluster
@@ -27,7 +28,7 @@ def local_cluster(node_env: dict[str, str] | None = None, cpus_per_node: int = 1
     try:
         cluster = Cluster(initialize_head=True, head_node_args={
             "num_cpus": cpus_per_node, "include_dashboard": False, "_system_config": FAST_FAILURE_DETECTION})
-        worker = cluster.add_node(num_cpus=cpus_per_node)
+        workers = [cluster.add_node(num_cpus=cpus_per_node) for _ in range(nodes - 1)]
         cluster.wait_for_nodes()
     finally:
         for k, v in saved.items():
@@ -35,9 +36,10 @@ def local_cluster(node_env: dict[str, str] | None = None, cpus_per_node: int = 1
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    cluster.worker = worker
+    cluster.worker = workers[0] if workers else None
     ray.init(address=cluster.address, logging_level="WARNING")
-    _wait_until_schedulable(ray, worker.node_id)
+    for worker in workers:
+        _wait_until_schedulable(ray, worker.node_id)
     try:
         yield cluster
     finally:
