@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-ray = pytest.importorskip("ray", reason="reachqa[ray] is installed by .ci/setup")
-
-from evaluation.predictions import read_predictions  # noqa: E402
-from reachqa_builder.cli import main  # noqa: E402
-from tests.evaluation import benchmark_fixtures as fx  # noqa: E402
-from tests.openai_server import Fault  # noqa: E402
-from tests.ray_cluster import local_cluster  # noqa: E402
+from evaluation.predictions import read_predictions
+from reachqa_builder.cli import main
+from tests.evaluation import benchmark_fixtures as fx
+from tests.openai_server import Fault
+from tests.ray_cluster import local_cluster
 
 pytestmark = pytest.mark.slow
 

@@ -18,15 +18,14 @@ import time
 from pathlib import Path
 
 import pytest
+import ray  # reachqa[ray], installed by .ci/setup
 
-ray = pytest.importorskip("ray", reason="reachqa[ray] is installed by .ci/setup")
-
-from reachqa_builder.release import SEED_DIR  # noqa: E402
-from reachqa_builder.render import render_scripts  # noqa: E402
-from reachqa_builder.ray_render import RayRenderer  # noqa: E402
-from tests.ray_cluster import local_cluster  # noqa: E402
-from tests.reachqa_builder.builder_fixtures import SCRIPTS, write_split  # noqa: E402
-from tests.reachqa_builder.test_render_sandbox import GOOD_A, _hostile  # noqa: E402
+from reachqa_builder.release import SEED_DIR
+from reachqa_builder.render import render_scripts
+from reachqa_builder.ray_render import RayRenderer
+from tests.ray_cluster import local_cluster
+from tests.reachqa_builder.builder_fixtures import SCRIPTS, write_split
+from tests.reachqa_builder.test_render_sandbox import GOOD_A, _hostile
 
 pytestmark = pytest.mark.slow
 SECRET = "sk-test-SECRET-ray-0987654321"
