@@ -62,6 +62,10 @@ def _add_infer_args(p: argparse.ArgumentParser, with_out: bool = True) -> None:
     g.add_argument("--trust-remote-code", action="store_true",
                    help="allow the model's own code from its folder / the Hub (transformers, vllm)")
     g.add_argument("--tensor-parallel-size", type=int, default=1, help="GPUs (vllm)")
+    g = p.add_argument_group("ray cluster (needs reachqa[ray])")
+    g.add_argument("--ray", metavar="ADDRESS", default=None,
+                   help="run the vllm or openai engine as one Ray Data job (ray.data.llm) on the cluster at ADDRESS")
+    g.add_argument("--replicas", type=int, default=1, help="vLLM replicas or concurrent HTTP senders on the cluster")
     g = p.add_argument_group("openai engine")
     g.add_argument("--base-url", default=os.environ.get("OPENAI_BASE_URL", "http://localhost:8000/v1"),
                    help="the model server's API root with /v1")
@@ -133,7 +137,8 @@ def _infer(args: argparse.Namespace) -> int:
     engine = make_engine(args.engine, model=args.model, adapter=args.adapter, batch_size=args.batch_size,
                          device=args.device, dtype=args.dtype, base_url=args.base_url, api_key=args.api_key,
                          concurrency=args.concurrency, cache_path=args.cache,
-                         tensor_parallel_size=args.tensor_parallel_size, progress=not args.no_progress, **extra)
+                         tensor_parallel_size=args.tensor_parallel_size, progress=not args.no_progress,
+                         ray=args.ray, replicas=args.replicas, **extra)
     runs = []
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     for name, source in benchmarks:

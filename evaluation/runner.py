@@ -80,30 +80,38 @@ def run_benchmark(engine: Engine, benchmark: str, samples: Iterable[Sample], out
             if not pending:
                 return 0
             replies = engine.generate([build_request(s, model_name, settings) for s in pending])
-            for sample, reply in zip(pending, replies):
-                if isinstance(reply, Exception):  # failed for good: left out, retried on the next run
-                    failures.append(f"{sample.id}: {reply}")
-                    continue
-                writer.write({
-                    "id": sample.id, "benchmark": benchmark, "subset": sample.subset, "question": sample.question,
-                    "answer": sample.answer, "prediction": reply.text, "model": model_name,
-                    "engine": getattr(engine, "name", type(engine).__name__), "finish_reason": reply.finish_reason,
-                    "prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
-                    "prompt_suffix": settings.prompt_suffix, "adapter": adapter, "meta": _json_meta(sample.meta),
-                })
-            n = len(pending) - sum(isinstance(r, Exception) for r in replies)
-            if bar is not None:
-                bar.update(n)
+            n = sum(record(sample, reply) for sample, reply in zip(pending, replies))
             pending.clear()
             return n
 
+        def record(sample: Sample, reply) -> int:
+            if isinstance(reply, Exception):  # failed for good: left out, retried on the next run
+                failures.append(f"{sample.id}: {reply}")
+                return 0
+            writer.write({
+                "id": sample.id, "benchmark": benchmark, "subset": sample.subset, "question": sample.question,
+                "answer": sample.answer, "prediction": reply.text, "model": model_name,
+                "engine": getattr(engine, "name", type(engine).__name__), "finish_reason": reply.finish_reason,
+                "prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
+                "prompt_suffix": settings.prompt_suffix, "adapter": adapter, "meta": _json_meta(sample.meta),
+            })
+            if bar is not None:
+                bar.update(1)
+            return 1
+
+        stream = getattr(engine, "generate_stream", None)  # one job for all, each answer written as it comes
         for sample in samples:
             if sample.id in writer.done:
                 skipped += 1
                 continue
             pending.append(sample)
-            if len(pending) >= chunk_size:
+            if len(pending) >= chunk_size and stream is None:
                 written += flush()
+        if stream is not None and pending:
+            requests = [build_request(s, model_name, settings) for s in pending]
+            for i, reply in stream(requests):
+                written += record(pending[i], reply)
+            pending.clear()
         written += flush()
     if bar is not None:
         bar.close()

@@ -42,6 +42,8 @@ def _add_build_args(parser: argparse.ArgumentParser, *, out_default: str | None 
     add_dataclass_flags(g, BuildSettings)
     g.add_argument("--cache-dir", help="datasets cache folder (downloads)")
     g.add_argument("--max-shard-size", default="500MB", help="Parquet shard size (default 500MB)")
+    g.add_argument("--writer-batch-size", type=int, default=None,
+                   help="rows per Parquet row group, the step in which shards grow (default: datasets' 100 for images)")
 
 
 def _build(args) -> list:
@@ -54,7 +56,8 @@ def _build(args) -> list:
     for config in configs:
         print(f"building config {config!r} into {args.out}", file=sys.stderr)
         results.append(build_config(config, args.out, data_dir=args.data_dir, cache_dir=args.cache_dir,
-                                    max_shard_size=args.max_shard_size, **asdict(settings)))
+                                    max_shard_size=args.max_shard_size, writer_batch_size=args.writer_batch_size,
+                                    **asdict(settings)))
     return results
 
 

@@ -244,6 +244,11 @@ def _build_lines(key: str, build: dict) -> list[str]:
         if charts.get("failed"):
             lines[-1] += (f", {charts['failed']} failed to render and were left out with their "
                           f"{charts.get('dropped_qa', 0)} Q&A")
+    cluster = build.get("cluster")
+    if cluster:
+        per_node = ", ".join(f"`{n.get('node')}` {n.get('charts', 0)} charts ({n.get('workers')} workers, "
+                             f"`{n.get('env')}`)" for n in cluster.get("render") or [])
+        lines[-1] += f"; rendered on a Ray cluster of {cluster.get('nodes', '?')} nodes: {per_node}"
     syn = build.get("synthesis")
     if syn:
         lines += _synthesis_lines(syn)

@@ -50,7 +50,8 @@ class BuildResult:
 
 
 def build_config(config_name: str, out_dir: str | Path, *, data_dir: str | None = None, cache_dir: str | None = None,
-                 max_shard_size: str | int = "500MB", **config_kwargs) -> BuildResult:
+                 max_shard_size: str | int = "500MB", writer_batch_size: int | None = None,
+                 **config_kwargs) -> BuildResult:
     """Build ``config_name`` with :class:`ReachQA` and write it as Parquet under ``out_dir/<config>``.
 
     ``config_kwargs`` are :class:`ReachQAConfig` fields (``render_env``, ``split``, ...). The
@@ -68,7 +69,8 @@ def build_config(config_name: str, out_dir: str | Path, *, data_dir: str | None 
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(out)
     try:
-        return _build_into(config_name, out, data_dir, cache_dir, max_shard_size, config_kwargs)
+        return _build_into(config_name, out, data_dir, cache_dir, max_shard_size,
+                           dict(config_kwargs, writer_batch_size=writer_batch_size))
     except BaseException as exc:
         if created and not any(out.iterdir()):
             out.rmdir()
@@ -210,6 +212,8 @@ def build_record(builder, split: str, report: RenderReport | None) -> dict:
     if report is not None:
         record["charts"] = {"total": report.total, "ok": report.ok, "failed": len(report.failed),
                             "dropped_qa": report.dropped_qa}
+        if report.cluster is not None:
+            record["cluster"] = report.cluster
     syn = synthesis_record(root) if root is not None else None
     if syn is not None:
         record["synthesis"] = syn

@@ -4,8 +4,9 @@ The builder class (``builder.py``) stays a thin ``datasets`` shell over these fu
 
 * :func:`load_sources` reads and checks all splits up front (plot_info, scripts, Q&A), so bad
   input fails with a clear error before anything renders;
-* :func:`render_charts` renders one split's scripts through :func:`reachqa_builder.render.render_scripts`
-  (and its content-keyed cache, shared by all configs), and returns a :class:`RenderReport`;
+* :func:`render_stream` renders one split's scripts through :func:`reachqa_builder.render.render_scripts`
+  (and its content-keyed cache, shared by all configs), or on a Ray cluster, record by record, filling
+  a :class:`RenderReport`;
 * :func:`generate_rows` yields ``(key, row)`` for one split, leaving failed charts out.
 """
 
@@ -47,6 +48,7 @@ class RenderReport:
     rows: int = 0
     dropped_qa: int = 0
     records: dict = field(default_factory=dict, repr=False)  # chart_id -> RenderRecord
+    cluster: dict | None = None  # the Ray cluster that rendered it (RayRenderer.cluster_record), if any
 
     @property
     def ok(self) -> int:
@@ -108,56 +110,98 @@ def _used_charts(split: LoadedSplit) -> list[Chart]:
     return [c for c in split.charts if c.id in used]
 
 
-def render_charts(split: LoadedSplit, out_dir: Path, *, env: str, dpi: int, workers: int | None,
-                  timeout: float, cache_dir: str | None, progress: bool) -> tuple[dict[str, Path], RenderReport]:
-    """Render the charts a split needs; returns ``{chart_id: jpeg_path}`` for those that rendered."""
-    from .render import render_scripts  # imported here to keep `import reachqa_builder` light
+def render_stream(split: LoadedSplit, out_dir: Path, *, env: str, dpi: int, workers: int | None, timeout: float,
+                  cache_dir: str | None, progress: bool, ray: str | None = None) -> tuple[Iterator, RenderReport]:
+    """The render records of the charts a split needs, in order, and its (still filling) report.
 
+    Locally the records come when :func:`reachqa_builder.render.render_scripts` is done; with
+    ``ray`` (a cluster address) each comes as soon as it and those before it are done, so rows are
+    written while the cluster still renders."""
     charts = _used_charts(split)
     report = RenderReport(split=split.name, total=len(charts))
-    records = render_scripts(
-        {c.id: c.code for c in charts}, out_dir, env=env, dpi=dpi, workers=workers, timeout=timeout,
-        cache_dir=cache_dir, use_cache=True, progress=progress, desc=f"rendering {split.name}",
-    )
-    images: dict[str, Path] = {}
-    for rec in records:
+    scripts = {c.id: c.code for c in charts}
+    options = dict(env=env, dpi=dpi, workers=workers, timeout=timeout, cache_dir=cache_dir, use_cache=True,
+                   progress=progress, desc=f"rendering {split.name}")
+    if ray:
+        from .ray_render import RayRenderer
+
+        renderer = RayRenderer(ray, **options)
+
+        def records():
+            yield from renderer.iter_render(scripts, out_dir)
+            report.cluster = renderer.cluster_record()
+
+        return records(), report
+    from .render import render_scripts  # imported here to keep `import reachqa_builder` light
+
+    return iter(render_scripts(scripts, out_dir, **options)), report
+
+
+class _Rendered:
+    """Records of a split pulled from :func:`render_stream` as rows need them, counted in the report."""
+
+    def __init__(self, stream: Iterator, report: RenderReport):
+        self.stream, self.report = stream, report
+
+    def get(self, chart_id: str):
+        while chart_id not in self.report.records:
+            rec = next(self.stream, None)
+            if rec is None:
+                return None
+            self._count(rec)
+        return self.report.records[chart_id]
+
+    def _count(self, rec) -> None:
+        report = self.report
         report.records[rec.id] = rec
         if rec.status == "ok" and rec.image is not None:
-            images[rec.id] = Path(rec.image)
             if rec.cached:
                 report.cached += 1
             else:
                 report.rendered += 1
         else:
             report.failed[rec.id] = rec.error or "unknown error"
-    if report.failed:
-        listed = ", ".join(sorted(report.failed)[:20]) + (" ..." if len(report.failed) > 20 else "")
-        logger.warning("split %r: %d of %d charts failed to render and are left out: %s",
-                       split.name, len(report.failed), report.total, listed)
-    return images, report
+
+    def finish(self) -> None:
+        for rec in self.stream:
+            self._count(rec)
+        report = self.report
+        if report.failed:
+            listed = ", ".join(sorted(report.failed)[:20]) + (" ..." if len(report.failed) > 20 else "")
+            logger.warning("split %r: %d of %d charts failed to render and are left out: %s",
+                           report.split, len(report.failed), report.total, listed)
+
+    def image(self, chart_id: str) -> Path | None:
+        rec = self.get(chart_id)
+        return Path(rec.image) if rec is not None and rec.status == "ok" and rec.image is not None else None
 
 
 def generate_rows(config_name: str, split: LoadedSplit, render_kwargs: dict,
                   reports: dict[str, RenderReport]) -> Iterator[tuple[str, dict]]:
     """Render ``split`` and yield its rows; the report lands in ``reports[split.name]``."""
     with tempfile.TemporaryDirectory(prefix="reachqa-render-") as tmp:
-        images, report = render_charts(split, Path(tmp), **render_kwargs)
+        stream, report = render_stream(split, Path(tmp), **render_kwargs)
         reports[split.name] = report
+        rendered = _Rendered(stream, report)
         by_id = {c.id: c for c in split.charts}
         if split.qas is None:
             for chart in split.charts:
-                if chart.id in images:
+                image = rendered.image(chart.id)
+                if image is not None:
                     report.rows += 1
                     rec = report.records[chart.id]
-                    yield chart.id, chart_row(config_name, chart, images[chart.id].read_bytes(), rec.lint, rec.plotted)
+                    yield chart.id, chart_row(config_name, chart, image.read_bytes(), rec.lint, rec.plotted)
+            rendered.finish()
             return
         jpeg_cache: tuple[str, bytes] | None = None
         for qa in split.qas:
-            if qa.chart_id not in images:
+            image = rendered.image(qa.chart_id)
+            if image is None:
                 report.dropped_qa += 1
                 continue
             if jpeg_cache is None or jpeg_cache[0] != qa.chart_id:
-                jpeg_cache = (qa.chart_id, images[qa.chart_id].read_bytes())
+                jpeg_cache = (qa.chart_id, image.read_bytes())
             report.rows += 1
             verdict = verify_recognition(qa.question, qa.answer, qa.qa_type, report.records[qa.chart_id].plotted)
             yield qa.id, qa_row(qa, by_id[qa.chart_id], jpeg_cache[1], verdict.as_dict())
+        rendered.finish()

@@ -42,6 +42,8 @@ class BuildSettings:
             archive holds both splits: 3,249 train charts with the 20k train Q&A, 500 test charts with
             the 2k test Q&A.
         progress: Show render progress bars.
+        ray: Render on the Ray cluster at this address (``auto``, ``ray://host:port``, ``host:port``;
+            needs ``reachqa[ray]``); rows are written while the cluster renders.
     """
 
     render_env: Optional[str] = field(default=None, metadata={
@@ -60,6 +62,9 @@ class BuildSettings:
         "help": "ReachQA repository archive (zip) to download when no --data-dir is given (default: "
                 "$REACHQA_ARCHIVE_URL, else the GitHub archive at the pinned commit)"})
     progress: bool = field(default=True, metadata={"help": "progress bars"})
+    ray: Optional[str] = field(default=None, metadata={
+        "help": "render on the Ray cluster at this address (auto, ray://host:port, host:port; needs reachqa[ray]); "
+                "--workers is then per node"})
 
     def check(self) -> None:
         if self.render_env is not None and self.render_env not in ENV_NAMES:

@@ -17,6 +17,8 @@ import pytest
 from tests.openai_server import OpenAIServer
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Ray (tests/ray_cluster.py): every node and driver on 127.0.0.1; read when ray is first imported
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 
 
 @pytest.fixture

@@ -46,7 +46,16 @@ def check_model_path(value: str | None, what: str = "model") -> None:
 def make_engine(kind: str, *, model: str, adapter: str | None = None, batch_size: int = 8, device: str = "auto",
                 dtype: str = "auto", base_url: str | None = None, api_key: str | None = None, concurrency: int = 16,
                 cache_path: str | None = None, tensor_parallel_size: int = 1, progress: bool = True,
-                **extra: Any) -> Engine:
+                ray: str | None = None, replicas: int = 1, **extra: Any) -> Engine:
+    if ray:  # the cluster at this address runs the requests as one Ray Data job
+        from .ray_engine import RayDataEngine, RayDataEngineConfig
+
+        if kind not in ("vllm", "openai") or adapter:
+            raise ValueError("--ray runs the vllm or openai engine (no --adapter: merge it first, reachqa merge-lora)")
+        return RayDataEngine(RayDataEngineConfig(
+            address=ray, backend=kind, model=model, base_url=base_url, api_key=api_key, replicas=replicas,
+            batch_size=batch_size, tensor_parallel_size=tensor_parallel_size,
+            engine_kwargs={"trust_remote_code": True} if extra.get("trust_remote_code") else {}))
     if kind in ("transformers", "vllm"):
         check_model_path(model)
         check_model_path(adapter, "adapter")

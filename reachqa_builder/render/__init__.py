@@ -59,6 +59,7 @@ class RenderRecord:
         plotted: what the figure plots: ``{"series": [{"kind", "label", "values"}], "texts":
             [{"kind", "text"}]}`` (``inspect=True`` renders only; not written to the report).
         inspect_problem: what went wrong reading the figure, or what was dropped as malformed.
+        node: the Ray node that rendered it (``reachqa_builder.ray_render``); None for local renders.
     """
 
     id: str
@@ -72,11 +73,14 @@ class RenderRecord:
     lint: list[dict] | None = None
     plotted: dict | None = field(default=None, repr=False)
     inspect_problem: str | None = None
+    node: str | None = None
 
     def report_line(self) -> dict:
         line = {k: v for k, v in asdict(self).items() if k not in ("image", "extra", "plotted")}
         if self.lint is None and self.inspect_problem is None:  # a render without inspection
             del line["lint"], line["inspect_problem"]
+        if self.node is None:  # a local render
+            del line["node"]
         if self.extra:
             line["extra"] = self.extra
         return line

@@ -19,6 +19,9 @@ class RenderFlags(RenderSettings):
     unsafe_no_sandbox: bool = field(default=False, metadata={
         "help": "render even without bubblewrap: scripts can then read and write your files and use the "
                 "network (only for code you trust)"})
+    ray: Optional[str] = field(default=None, metadata={
+        "help": "render on the Ray cluster at ADDRESS (auto, ray://host:port, host:port; needs reachqa[ray]): "
+                "--workers is then per node", "metavar": "ADDRESS"})
 
     def render_options(self) -> dict:
         """The keyword arguments of ``render_scripts``."""
@@ -57,8 +60,18 @@ def run_render(args) -> int:
     if not scripts:
         print(f"reachqa render: {code_dir} holds no chart scripts (*.py)", file=sys.stderr)
         return 2
+    flags = dataclass_from_args(RenderFlags, args)
     try:
-        records = render_scripts(scripts, args.out_dir, **dataclass_from_args(RenderFlags, args).render_options())
+        if flags.ray:
+            from ..ray_render import RayUnavailableError, render_scripts_ray
+
+            try:
+                records = render_scripts_ray(scripts, args.out_dir, address=flags.ray, **flags.render_options())
+            except RayUnavailableError as exc:
+                print(f"reachqa render: {exc}", file=sys.stderr)
+                return 1
+        else:
+            records = render_scripts(scripts, args.out_dir, **flags.render_options())
     except (RenderEnvironmentError, RenderInfrastructureError, SandboxUnavailableError, NotADirectoryError) as exc:
         print(f"reachqa render: {exc}", file=sys.stderr)
         return 1
