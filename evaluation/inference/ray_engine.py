@@ -22,8 +22,8 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Iterator, Sequence
 
-from .api import APIError
-from .types import ChatRequest, ChatResponse
+from reachqa_builder.llm.api import APIError
+from reachqa_builder.llm.types import ChatRequest, ChatResponse
 
 __all__ = ["RayDataEngine", "RayDataEngineConfig"]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.inference import APIClient, APIConfig, ChatRequest
+from reachqa_builder.llm import APIClient, APIConfig, ChatRequest
 from reachqa_builder.llm.batch import BatchClient
 from reachqa_builder.cli import main
 from tests.openai_server import BatchAPIServer, Fault
