@@ -1,5 +1,6 @@
-"""The README's offline demo: `reachqa demo-server` runs from any folder and answers what `reachqa
-evaluate` sends (benchmark questions with a chart, judge prompts with a readable verdict)."""
+"""The offline demo (docs/synthesis.md, docs/evaluation.md): `reachqa demo-server` runs from any
+folder and answers what `reachqa evaluate` sends (benchmark questions with a chart, judge prompts
+with a readable verdict)."""
 
 from __future__ import annotations
 
