@@ -848,14 +848,21 @@ class Templates:
             template = self.variants[libraries] = _Template(mine, pid)
         return template
 
-    def spawn(self, code_fd: int, result_fd: int, code: str) -> int:
-        """Start a job on its two pipe ends from the template its code needs; its pid."""
+    def prepare(self, code: str) -> tuple:
+        """Make ready (before the job's clock starts) the template ``code`` needs; its key."""
         libraries = libraries_for(code)
         if self.in_worker:
             if set(libraries) - self.loaded:
                 self.loaded |= set(libraries)
                 _load_libraries(sorted(self.loaded))
                 _settle()
+        else:
+            self._template(libraries)
+        return libraries
+
+    def spawn(self, code_fd: int, result_fd: int, libraries: tuple) -> int:
+        """Start a job on its two pipe ends from the template ``prepare`` made ready; its pid."""
+        if self.in_worker:
             return _start_job(code_fd, result_fd, self.config, sibling=False)
         return self._template(libraries).request(b"spawn", [code_fd, result_fd])
 
@@ -945,6 +952,10 @@ def _clean_up_job(header: dict, workdir: str | None, root: str, config: dict) ->
     left what cannot be removed or filled the scratch space outside its folder."""
     if workdir is None:
         return  # the job's /tmp was its own tmpfs: gone with its mount namespace
+    try:
+        os.chmod(root, 0o700)  # the job may have changed it
+    except OSError:
+        pass
     shutil.rmtree(workdir, ignore_errors=True)
     if os.path.exists(workdir) or not os.path.isdir(root):
         header["worker_broken"] = True
@@ -958,16 +969,16 @@ def _run_job(job: dict, root: str, templates: Templates, config: dict) -> tuple[
     """One job: its pipes, its process (from a template), its code in, its result out."""
     workdir = None
     if _fresh_job_dir(config) is None:
-        os.chmod(root, 0o700)  # a job of the old layout may have changed it
         workdir = tempfile.mkdtemp(prefix="job-", dir=root)
         os.chmod(workdir, 0o700)
         job = dict(job, workdir=workdir)
     code = json.dumps(job).encode()
+    libraries = templates.prepare(str(job.get("code", "")))
     code_r, code_w = os.pipe()
     res_r, res_w = os.pipe()
     start = time.monotonic()
     try:
-        pid = templates.spawn(code_r, res_w, str(job.get("code", "")))
+        pid = templates.spawn(code_r, res_w, libraries)
     except BaseException:
         os.close(code_w)
         os.close(res_r)

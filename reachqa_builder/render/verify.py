@@ -18,7 +18,7 @@ from pathlib import Path
 
 MAX_PIXELS = 40_000 * 40_000  # far above any chart (a 100 x 100 inch figure at 200 dpi is 20000 x 20000)
 MAX_SCANS = 64  # matplotlib writes one scan; progressive encoders about ten
-HELPER_MEMORY_MB = 1024
+HELPER_MEMORY_MB = 768
 HELPER_SECONDS = 5.0  # plus one second per MiB of JPEG
 
 
@@ -34,7 +34,7 @@ def jpeg_structure_problem(data: bytes) -> str | None:
     pos, scans, n = 2, 0, len(data)
     while pos + 2 <= n:
         if data[pos] != 0xFF:
-            return f"the JPEG has no marker at byte {pos}"
+            return f"the JPEG does not decode (no marker at byte {pos})"
         marker = data[pos + 1]
         if marker == 0xFF:  # fill byte
             pos += 1
@@ -46,7 +46,7 @@ def jpeg_structure_problem(data: bytes) -> str | None:
             continue
         length = int.from_bytes(data[pos + 2:pos + 4], "big")
         if pos + 4 > n or length < 2:
-            return "the JPEG has a malformed segment"
+            return "the JPEG does not decode (a malformed segment)"
         if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF) and pos + 9 <= n:
             height, width = int.from_bytes(data[pos + 5:pos + 7], "big"), int.from_bytes(data[pos + 7:pos + 9], "big")
             if width * height > MAX_PIXELS:
