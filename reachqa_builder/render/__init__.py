@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import stat
 import sys
@@ -328,8 +327,7 @@ class _RenderRun:
         elif status == "ok":
             error = None
         seconds = header.get("seconds")
-        if not (isinstance(seconds, (int, float)) and not isinstance(seconds, bool)
-                and math.isfinite(seconds) and 0 <= seconds < 1e7):
+        if not (isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and 0 <= seconds < 1e7):
             seconds = 0.0
         raw_extra = header.get("extra")
         extra = {k: raw_extra[k] for k in EXTRA_FIELDS if k in raw_extra} if isinstance(raw_extra, dict) else {}

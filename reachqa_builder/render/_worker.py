@@ -685,7 +685,13 @@ def _start_isolated(body, sibling: bool = False) -> int:
             body()
         return pid
 
-    answer = _fork_and_answer(enter_and_fork)
+    return _pid_from_child(enter_and_fork)
+
+
+def _pid_from_child(body) -> int:
+    """Fork; the child runs ``body()``, which starts a process and returns its pid, and exits (so
+    that process is re-parented to the worker, a child subreaper). That pid, or OSError."""
+    answer = _fork_and_answer(body)
     if not answer.isdigit():
         raise OSError(answer.lstrip("!") or "no answer")
     return int(answer)
@@ -705,10 +711,7 @@ def _start_plain(body, sibling: bool) -> int:
             body()
         return pid
 
-    answer = _fork_and_answer(fork_body)
-    if not answer.isdigit():
-        raise OSError(answer.lstrip("!") or "no answer")
-    return int(answer)
+    return _pid_from_child(fork_body)
 
 
 def _start_job(code_fd: int, result_fd: int, config: dict, sibling: bool) -> int:
@@ -776,10 +779,7 @@ def _start_variant(libraries, fd: int, parent_sock, config: dict) -> int:
             _template_loop(sock, config)
         return pid
 
-    answer = _fork_and_answer(fork_variant)
-    if not answer.isdigit():
-        raise OSError(answer.lstrip("!") or "no answer")
-    return int(answer)
+    return _pid_from_child(fork_variant)
 
 
 class _Template:

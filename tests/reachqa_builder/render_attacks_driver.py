@@ -242,9 +242,9 @@ def hostile_replies() -> dict[str, str]:
                                   "'severity': 'severe', 'detail': 'd'}]}}}"),
         "huge_int": _reply("{'status': 'ok', 'error': None, 'extra': {'inspect': {'plotted': {'series': [{'kind': 'bar', "
                            "'label': 'b', 'values': [10**400]}], 'texts': []}}}}"),
-        "deep_extra": _reply("{'status': 'ok', 'error': None, 'extra': {'deep': " + deep + "}}"),
         "forged_extra": _reply("{'status': 'ok', 'error': None, 'extra': {'status': 'ok', 'sha256': '0' * 64, "
                                "'reviewed_by': 'FORGED-REVIEWER', 'pad': 'x' * 900000}}"),
+        "deep_extra": _reply("{'status': 'ok', 'error': None, 'extra': {'deep': " + deep + "}}"),
         "bad_types": _reply("{'status': ['ok'], 'error': {'a': 1}, 'extra': []}"),
         "big_reply": ("import io, json, os, stat\nfrom PIL import Image\n"
                       "buf = io.BytesIO(); Image.new('RGB', (64, 64), 'red').save(buf, 'JPEG'); img = buf.getvalue()\n"

@@ -375,8 +375,9 @@ def test_hostile_results_become_records_and_never_stop_the_run(observations, use
     real = obs["replies_real"]
     assert "raised" not in real, real.get("trace")
     recs = real["records"]
-    # Forged extra fields reach the report when the parent takes replies unchecked; dropped otherwise.
+    # Taken unchecked (the old way), forged extra fields reach the report and a 600-deep one stops the run.
     assert "FORGED-REVIEWER" in obs["replies_weak_report"]
+    assert obs["replies_weak"]["raised"].startswith("RecursionError")
     assert "FORGED-REVIEWER" not in obs["replies_report"] and "deep" not in obs["replies_report"]
     assert len(obs["replies_report"]) < 200_000
     for sid in ("forged_extra", "deep_extra"):
@@ -437,3 +438,45 @@ def test_a_coefficient_bomb_is_decoded_in_a_limited_helper_not_in_the_caller(tmp
         problem = check_jpeg(bytes(data), checker)
     assert problem is not None
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * 1024  # KiB: the caller stayed small
+
+
+def test_every_reply_field_is_checked_and_unknown_extra_fields_dropped(tmp_path):
+    from reachqa_builder.render import _RenderRun
+    from reachqa_builder.render.sandbox import SandboxSettings
+
+    run = _RenderRun(tmp_path, None, False, SandboxSettings())
+    job = {"id": "chart"}
+    deep: object = 1
+    for _ in range(600):
+        deep = {"x": deep}
+    hostile = [
+        {"status": {"ok": 1}, "error": None},
+        {"status": "error", "error": ["not", "text"]},
+        {"status": "error", "error": "E" * 10_000_000, "seconds": 10**400},
+        {"status": "error", "error": "x", "seconds": float("nan"), "extra": {"deep": deep, "status": "ok",
+                                                                              "sha256": "0" * 64}},
+        {"status": "error", "error": "x", "extra": {"inspect": {"lint": [{"kind": ["x"], "severity": {}, "detail": 1}],
+                                                                "plotted": {"series": [{"kind": {"a": 1}, "values": [10**400]}]}}}},
+    ]
+    for header in hostile:
+        rec, image = run._checked_record(job, header, b"")
+        assert rec.id == "chart" and rec.status == "error" and isinstance(rec.error, str) and image == b""
+        assert len(rec.error) < 3000 and 0 <= rec.seconds < 1e7 and rec.seconds == rec.seconds
+        assert set(rec.extra) == set() and "deep" not in json.dumps(rec.report_line())
+
+
+def test_the_cache_key_has_the_limits_and_every_sandbox_source_file(tmp_path, monkeypatch):
+    from reachqa_builder.render import cache
+
+    base = cache.RenderCache.key("code", "env", 200, limits={"timeout": 60, "memory_mb": 4096})
+    assert base != cache.RenderCache.key("code", "env", 200, limits={"timeout": 60, "memory_mb": 1024})
+    copy = tmp_path / "render"
+    shutil.copytree(cache.HERE, copy)
+    monkeypatch.setattr(cache, "HERE", copy)
+    for name in ("sandbox.py", "_seccomp.py", "_worker.py", "verify.py", "pool.py"):
+        cache.renderer_fingerprint.cache_clear()
+        before = cache.renderer_fingerprint()
+        (copy / name).write_text((copy / name).read_text() + "\n# changed\n")
+        cache.renderer_fingerprint.cache_clear()
+        assert cache.renderer_fingerprint() != before, name
+    cache.renderer_fingerprint.cache_clear()
