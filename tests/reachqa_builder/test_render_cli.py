@@ -165,7 +165,7 @@ def test_symlinks_and_special_files_in_code_dir_are_refused_never_followed(tmp_p
     assert code / "a_link.py" in sorted(code.glob("*.py"))
     assert b"sk-HOST-SECRET-23" in (code / "a_link.py").read_bytes()
     out = tmp_path / "out"
-    res = run_cli(str(code), str(out), "--env", "current", "--no-progress", "--cache-dir", str(tmp_path / "cache"))
+    res = run_cli("render", str(code), str(out), "--env", "current", "--no-progress", "--cache-dir", str(tmp_path / "cache"))
     assert res.returncode == 0, res.stderr
     lines = {r["id"]: r for r in map(json.loads, (out / "render_report.jsonl").read_text().splitlines())}
     assert lines["a_link"]["error"].startswith("FileError") and "symbolic link" in lines["a_link"]["error"]
@@ -184,7 +184,7 @@ def test_control_characters_a_script_chooses_never_reach_the_terminal(tmp_path):
     (code / "osc.py").write_text(f"raise type({evil!r}, (Exception,), {{}})('boom')\n")
     (code / "fine.py").write_text(CHART)
     out = tmp_path / "out"
-    res = run_cli(str(code), str(out), "--env", "current", "--no-progress", "--no-cache")
+    res = run_cli("render", str(code), str(out), "--env", "current", "--no-progress", "--no-cache")
     assert res.returncode == 0, res.stderr
     record = json.loads((out / "render_report.jsonl").read_text().splitlines()[1])
     assert record["id"] == "osc" and "\x1b]52;" in record["error"]  # the record keeps what the script raised
