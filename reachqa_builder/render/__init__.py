@@ -271,7 +271,7 @@ class _RenderRun:
         for sid, code, error in items:
             if error is None and confined_output_path(self.out, sid) is None:
                 error = (f"BadId: the id {sid!r} would put its image outside {self.out} "
-                         "(ids must be plain file names, no '/' or leading '.')")
+                         "(ids must be plain file names of at most 251 bytes, no '/' or leading '.')")
             if error is not None:
                 self.finish(RenderRecord(sid, "error", error), None)
                 continue

@@ -232,7 +232,8 @@ def test_jpeg_check_rejects_what_is_not_one_complete_jpeg(tmp_path):
 def test_output_paths_stay_inside_the_output_folder(tmp_path):
     out = tmp_path / "out"
     assert confined_output_path(out, "chart_001") == out / "chart_001.jpg"
-    for bad in ("../x", "/etc/x", "a/b", ".hidden", "", "x\x00y"):
+    assert confined_output_path(out, "x" * 251) == out / ("x" * 251 + ".jpg")  # the longest id whose .jpg name fits (a 252-byte .py stem gets BadId)
+    for bad in ("../x", "/etc/x", "a/b", ".hidden", "", "x\x00y", "x" * 252):
         assert confined_output_path(out, bad) is None, bad
 
 
