@@ -193,3 +193,4 @@ def test_control_characters_a_script_chooses_never_reach_the_terminal(tmp_path):
     assert "\\x1b]52;" in res.stdout
     assert [ln for ln in res.stdout.splitlines() if ln.startswith("rendered")] == res.stdout.splitlines()[:1]
     assert res.stdout.splitlines()[0].startswith("rendered 1/2 charts")
+    assert "per-script limits: one process (no fork)" in res.stderr  # which limits bound the scripts
