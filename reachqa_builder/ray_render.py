@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
 from .fileio import atomic_write
-from .render import REPORT_NAME, RenderEnvironmentError, RenderRecord, get_environment, render_scripts
+from .render import (REPORT_NAME, RenderEnvironmentError, RenderRecord, cache_limits, get_environment,
+                     render_scripts)
 from .render.cache import RenderCache
 from .render.verify import confined_output_path
 
@@ -95,7 +96,8 @@ class RenderNode:
                                      progress=False, keep_workers=True, **self.options)
             results = []
             for rec in records:
-                hit = cache.get(RenderCache.key(chunk[rec.id], self.fingerprint, self.options["dpi"], inspect=True))
+                hit = cache.get(RenderCache.key(chunk[rec.id], self.fingerprint, self.options["dpi"], inspect=True,
+                                                limits=cache_limits(self.options["timeout"], self.options["memory_mb"])))
                 image = Path(rec.image).read_bytes() if rec.image else None
                 rec.image, rec.node = None, self.node
                 results.append((rec, image, hit[0] if hit else None))
@@ -203,7 +205,8 @@ class RayRenderer:
             if code is None or confined_output_path(out, sid) is None:
                 local.append(sid)
                 continue
-            keys[sid] = RenderCache.key(code, fingerprint, self.dpi, inspect=True)
+            keys[sid] = RenderCache.key(code, fingerprint, self.dpi, inspect=True,
+                                        limits=cache_limits(self.timeout, self.memory_mb))
             if cache is not None and cache.get(keys[sid]) is not None:
                 local.append(sid)
             else:

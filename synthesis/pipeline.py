@@ -30,6 +30,7 @@ from reachqa_builder.llm import APIClient, ReplyCache, RequestLimiter, Usage
 
 from .config import STAGES, SynthesisConfig
 from reachqa_builder.fileio import atomic_write_text
+from reachqa_builder.render.terminal import printable
 
 from .items import ChartItem
 from .journal import iter_records
@@ -376,7 +377,7 @@ async def run_stage(stage: str, cfg: SynthesisConfig) -> dict[str, Any]:
         if stage in ("rate", "qa", "check") and x.image is None:
             rec = await run.render.render(x.id, x.code)  # a plain folder without images
             if rec.status != "ok":
-                print(f"{x.id}: cannot render ({rec.error}); skipped", file=sys.stderr)
+                print(printable(f"{x.id}: cannot render ({rec.error}); skipped"), file=sys.stderr)
                 return
             x = x.advanced(image=str(Path(rec.image).resolve()))
         method = {"evol-instruct": st.evol_instruct, "execute": st.execute, "rate": st.rate,

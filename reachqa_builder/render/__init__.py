@@ -17,7 +17,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import sys
+import threading
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -30,13 +32,15 @@ from .pool import RenderInfrastructureError
 from .settings import DEFAULT_DPI, DEFAULT_ENV, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, RenderSettings
 from .sandbox import UNSAFE_WARNING, SandboxSettings, SandboxUnavailableError
 from .shared_pools import shared_pool
-from .verify import check_jpeg, confined_output_path
+from .verify import JpegChecker, check_jpeg, confined_output_path
 
 __all__ = ["render_scripts", "RenderRecord", "RenderEnvironmentError", "RenderInfrastructureError",
            "ENV_NAMES", "create_faithful_env", "SandboxSettings", "SandboxUnavailableError", "REPORT_NAME",
            "get_environment", "RenderSettings"]
 
 REPORT_NAME = "render_report.jsonl"
+MAX_ERROR_CHARS = 2000  # a worker's error text is cut to this
+EXTRA_FIELDS = ("inspect",)  # the only ``extra`` fields a reply may carry; anything else is dropped
 _warned_no_sandbox = False
 
 
@@ -115,10 +119,9 @@ def _load_scripts(scripts) -> list[tuple[str, str | None, str | None]]:
         for path in scripts:
             path = Path(path)
             sid = path.stem
-            try:
-                raw = path.read_bytes()
-            except OSError as exc:
-                items.append((sid, None, f"FileError: cannot read {path}: {exc.strerror or exc}"))
+            raw, problem = _read_regular_file(path)
+            if problem is not None:
+                items.append((sid, None, problem))
                 continue
             try:
                 items.append((sid, raw.decode("utf-8"), None))
@@ -130,6 +133,33 @@ def _load_scripts(scripts) -> list[tuple[str, str | None, str | None]]:
             raise ValueError(f"two scripts have the same id {sid!r}; ids (file stems) must be unique")
         seen.add(sid)
     return items
+
+
+def _read_regular_file(path: Path) -> tuple[bytes | None, str | None]:
+    """The bytes of ``path`` when it is a regular file (a symbolic link is never followed, a FIFO or
+    device never opened for reading); else ``(None, "FileError: ...")``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if os.path.islink(path):
+            return None, f"FileError: {path} is a symbolic link; chart scripts must be regular files (not followed)"
+        return None, f"FileError: cannot read {path}: {exc.strerror or exc}"
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None, f"FileError: {path} is not a regular file; chart scripts must be regular files"
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(), None
+    except OSError as exc:
+        return None, f"FileError: cannot read {path}: {exc.strerror or exc}"
+    finally:
+        os.close(fd)
+
+
+def cache_limits(timeout: float, memory_mb: int, settings: SandboxSettings | None = None) -> dict:
+    """The limits a render cache key holds (a script may fail, or not, under other limits)."""
+    settings = settings or SandboxSettings()
+    return {"timeout": timeout, "memory_mb": memory_mb, "tmpfs_mb": settings.tmpfs_mb,
+            "shm_mb": settings.shm_mb, "inodes": settings.inodes, "weaken": sorted(settings.weaken)}
 
 
 def render_scripts(
@@ -198,6 +228,7 @@ def render_scripts(
     run = _RenderRun(out, RenderCache(cache_dir) if use_cache else None, report, settings)
     job_settings = {"dpi": dpi, "timeout": timeout, "seed": 0, "memory_mb": memory_mb, "compat": environment.compat,
                     "inspect": inspect}
+    run.limits = cache_limits(timeout, memory_mb, settings)
     from tqdm.auto import tqdm
 
     run.bar = tqdm(total=len(items), desc=desc, unit="chart", disable=not progress, file=sys.stderr)
@@ -206,8 +237,9 @@ def render_scripts(
         if jobs:
             _warn_once_if_unsandboxed(sandboxed)
             n = min(workers or os.cpu_count() or 1, len(jobs))
-            with shared_pool(environment, n, settings, keep_workers) as pool:
-                pool.map(jobs, run.on_result)
+            with shared_pool(environment, n, settings, keep_workers) as pool, JpegChecker() as checker:
+                run.checker = checker
+                pool.map(jobs, run.on_result, check=run.check)
     finally:
         run.close()
     ordered = [run.records[sid] for sid, _, _ in items]
@@ -238,6 +270,11 @@ class _RenderRun:
         self.counts = {"ok": 0, "failed": 0, "cached": 0}
         self.keys: dict[str, str] = {}
         self.bar = None
+        self.limits: dict = {}
+        self.checker: JpegChecker | None = None
+        self.weak_checks = "reply_checks" in settings.weaken  # test-only weakening: the old, unchecked way
+        self._checked: dict[int, tuple[RenderRecord, bytes]] = {}
+        self._checked_lock = threading.Lock()
 
     def serve_known(self, items, fingerprint: str, job_settings: dict) -> list[dict]:
         """Finish what needs no worker (unreadable scripts, unsafe ids, cache hits); the jobs left."""
@@ -245,11 +282,12 @@ class _RenderRun:
         for sid, code, error in items:
             if error is None and confined_output_path(self.out, sid) is None:
                 error = (f"BadId: the id {sid!r} would put its image outside {self.out} "
-                         "(ids must be plain file names, no '/' or leading '.')")
+                         "(ids must be plain file names of at most 251 bytes, no '/' or leading '.')")
             if error is not None:
                 self.finish(RenderRecord(sid, "error", error), None)
                 continue
-            key = RenderCache.key(code, fingerprint, job_settings["dpi"], inspect=job_settings["inspect"])
+            key = RenderCache.key(code, fingerprint, job_settings["dpi"], inspect=job_settings["inspect"],
+                                  limits=self.limits)
             self.keys[sid] = key
             hit = self.cache.get(key) if self.cache is not None else None
             if hit is not None:
@@ -261,16 +299,60 @@ class _RenderRun:
             jobs.append({"id": sid, "code": code, **job_settings})
         return jobs
 
+    def check(self, job: dict, header: dict, image: bytes) -> None:
+        """Outside the delivery lock: a worker's reply for ``job`` checked into a record (the slow
+        part, the JPEG decode, runs in a limited helper). Never raises: whatever a reply holds,
+        that script gets a record."""
+        try:
+            checked = self._checked_record(job, header, image)
+        except Exception as exc:  # noqa: BLE001 - a reply the checks did not foresee
+            if self.weak_checks:
+                raise
+            checked = (RenderRecord(job["id"], "error", f"ProtocolError: the worker's reply could not be checked "
+                                                        f"({type(exc).__name__})"), b"")
+        with self._checked_lock:
+            self._checked[id(job)] = checked
+
     def on_result(self, job: dict, header: dict, image: bytes) -> None:
         """A worker's reply for ``job``: attributed to the job sent (never the id the reply claims),
-        its fields and JPEG checked, cached, finished."""
-        rec, image = self._checked_record(job, header, image)
+        its fields and JPEG checked (by :meth:`check` when the pool called it), cached, finished."""
+        with self._checked_lock:
+            checked = self._checked.pop(id(job), None)
+        rec, image = checked if checked is not None else self._checked_record(job, header, image)
         if self.cache is not None:
             self.cache.put(self.keys[rec.id], {"status": rec.status, "error": rec.error, "seconds": rec.seconds,
                                                "sha256": rec.sha256, "extra": rec._cache_extra()}, image or None)
         self.finish(rec, image or None)
 
     def _checked_record(self, job: dict, header: dict, image: bytes) -> tuple[RenderRecord, bytes]:
+        if self.weak_checks:
+            return self._unchecked_record(job, header, image)
+        sid = str(header.get("id"))[:200] if self.trust_reply_id else job["id"]
+        status, error = header.get("status"), header.get("error")
+        if status not in ("ok", "error") or not isinstance(status, str):
+            status, error = "error", "ProtocolError: the worker's reply has no valid status"
+        elif status == "error" and not isinstance(error, str):
+            status, error = "error", "ProtocolError: the worker's reply has no error message"
+        elif status == "error" and len(error) > MAX_ERROR_CHARS:
+            error = error[:MAX_ERROR_CHARS] + " [cut]"
+        elif status == "ok":
+            error = None
+        seconds = header.get("seconds")
+        if not (isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and 0 <= seconds < 1e7):
+            seconds = 0.0
+        raw_extra = header.get("extra")
+        extra = {k: raw_extra[k] for k in EXTRA_FIELDS if k in raw_extra} if isinstance(raw_extra, dict) else {}
+        if status == "ok":
+            problem = check_jpeg(image, self.checker)
+            if problem is not None:
+                status, error, image = "error", f"BadImage: {problem}", b""
+        else:
+            image = b""
+        sha = hashlib.sha256(image).hexdigest() if image else None
+        return RenderRecord(sid, status, error, float(seconds), sha, extra=extra)._from_inspection(), image
+
+    def _unchecked_record(self, job: dict, header: dict, image: bytes) -> tuple[RenderRecord, bytes]:
+        """The old checks (test-only weakening ``reply_checks``): fields taken as they come."""
         sid = str(header.get("id")) if self.trust_reply_id else job["id"]
         status = header.get("status") if header.get("status") in ("ok", "error") else "error"
         error = header.get("error") if status == "error" else None

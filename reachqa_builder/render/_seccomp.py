@@ -8,9 +8,17 @@ environment does not have reachqa installed; the worker imports this file by pat
   setns, umount, pivot_root, chroot, io_uring, ...). ``unshare`` and ``mount`` stay allowed here,
   because the worker itself builds a fresh PID and mount namespace for every job.
 * ``job_filter()``: installed by each job process just before the chart script runs, on top of the
-  worker filter (filters stack). It also refuses ``mount``/``unshare``, the new mount API, and
-  ``clone`` with namespace flags; ``clone3`` answers ENOSYS so the C library falls back to
-  ``clone``, whose flags a classic BPF filter can inspect.
+  worker filter (filters stack). It also refuses ``mount``/``unshare``, the new mount API,
+  creating processes (``fork``, ``vfork``, ``clone`` without ``CLONE_THREAD`` or with namespace
+  flags: a chart script is one process, so its rlimits bind the whole script, also for root, for
+  whom ``RLIMIT_NPROC`` never binds), memory that no limit counts (``memfd_create``, System V
+  shared memory, semaphores, message queues and POSIX message queues, which would also outlive the
+  job in the worker's IPC namespace) and ``sysinfo`` (host load and process count);
+  ``clone3`` answers ENOSYS so the C library falls back to ``clone``, whose flags a classic BPF
+  filter can inspect.
+
+Both filters allow only ``AF_UNIX`` sockets (``socket``/``socketpair`` with another family answer
+EAFNOSUPPORT): families such as ``AF_VSOCK`` reach past the network namespace.
 
 Refused calls fail with EPERM (ENOSYS for clone3); a call made for another architecture (x32
 or 32-bit ABI tricks) kills the process. Only x86_64 is known; elsewhere ``supported()`` is
@@ -54,7 +62,8 @@ _ARCHES = {
         "userfaultfd": 323, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
         "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
         "clone3": 435, "pidfd_getfd": 438, "mount_setattr": 442, "quotactl_fd": 443,
-        "clone": 56, "ioctl": 16,
+        "clone": 56, "ioctl": 16, "fork": 57, "vfork": 58, "memfd_create": 319, "sysinfo": 99,
+        "shmget": 29, "semget": 64, "msgget": 68, "mq_open": 240, "socket": 41, "socketpair": 53,
     }),
 }
 _X32_BIT = 0x40000000
@@ -71,7 +80,10 @@ WORKER_DENY = (
     "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
 )
 # Refused in addition while a chart script runs.
-JOB_DENY = WORKER_DENY + ("mount", "unshare")
+JOB_DENY = WORKER_DENY + ("mount", "unshare", "fork", "vfork", "memfd_create", "shmget", "semget", "msgget",
+                         "mq_open", "sysinfo")
+CLONE_THREAD = 0x00010000
+AF_UNIX = 1
 
 
 def supported() -> bool:
@@ -82,7 +94,7 @@ def _ins(code: int, k: int = 0, jt: int = 0, jf: int = 0) -> bytes:
     return struct.pack("<HBBI", code, jt, jf, k)
 
 
-def _program(deny: tuple[str, ...], *, clone3_enosys: bool, clone_namespaces: bool) -> bytes:
+def _program(deny: tuple[str, ...], *, clone3_enosys: bool, clone_namespaces: bool, threads_only: bool = False) -> bytes:
     if not supported():
         raise OSError(f"no seccomp filter is known for this architecture ({platform.machine()})")
     arch, numbers = _ARCHES[platform.machine()]
@@ -101,10 +113,18 @@ def _program(deny: tuple[str, ...], *, clone3_enosys: bool, clone_namespaces: bo
             prog += [_ins(_JEQ_K, nr, 0, 1), _ins(_RET_K, eperm)]
     if clone3_enosys:
         prog += [_ins(_JEQ_K, numbers["clone3"], 0, 1), _ins(_RET_K, RET_ERRNO | errno.ENOSYS)]
+    # Sockets of one family only: AF_UNIX (inside the sandbox's own network namespace).
+    for name in ("socket", "socketpair"):
+        prog += [_ins(_JEQ_K, numbers[name], 0, 4), _ins(_LD_W_ABS, _OFF_ARG0), _ins(_JEQ_K, AF_UNIX, 1, 0),
+                 _ins(_RET_K, RET_ERRNO | errno.EAFNOSUPPORT), _ins(_RET_K, RET_ALLOW)]
     # ioctl(fd, TIOCSTI, ...) pushes keystrokes into a terminal: refused everywhere.
     prog += [_ins(_JEQ_K, numbers["ioctl"], 0, 4), _ins(_LD_W_ABS, _OFF_ARG1), _ins(_JEQ_K, TIOCSTI, 0, 1),
              _ins(_RET_K, eperm), _ins(_RET_K, RET_ALLOW)]
-    if clone_namespaces:
+    if clone_namespaces and threads_only:  # a thread, never a process or a namespace
+        prog += [_ins(_JEQ_K, numbers["clone"], 0, 5), _ins(_LD_W_ABS, _OFF_ARG0),
+                 _ins(_JSET_K, CLONE_NAMESPACE_FLAGS, 2, 0), _ins(_JSET_K, CLONE_THREAD, 0, 1),
+                 _ins(_RET_K, RET_ALLOW), _ins(_RET_K, eperm)]
+    elif clone_namespaces:
         prog += [_ins(_JEQ_K, numbers["clone"], 0, 4), _ins(_LD_W_ABS, _OFF_ARG0),
                  _ins(_JSET_K, CLONE_NAMESPACE_FLAGS, 0, 1), _ins(_RET_K, eperm), _ins(_RET_K, RET_ALLOW)]
     prog.append(_ins(_RET_K, RET_ALLOW))
@@ -118,7 +138,7 @@ def worker_filter() -> bytes:
 
 def job_filter() -> bytes:
     """The compiled filter for one chart script (stacked on the worker's)."""
-    return _program(JOB_DENY, clone3_enosys=True, clone_namespaces=True)
+    return _program(JOB_DENY, clone3_enosys=True, clone_namespaces=True, threads_only=True)
 
 
 def install(program: bytes) -> None:

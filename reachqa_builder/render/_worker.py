@@ -15,12 +15,19 @@ Protocol (the worker's stdin/stdout are pipes to the parent):
   ``{"ready": true, ...}`` is sent once the heavy imports are done. The parent attributes every
   reply to the job it sent and checks the JPEG itself; nothing here is trusted by the parent.
 
-Each script runs in a process forked from this warm one, so imports are paid once while no
-state (rcParams, styles, open figures, RNG state, monkey-patches a script makes) outlives the
-script. With job isolation on (always under bubblewrap) that process is PID 1 of new user, PID
+Each script runs in a process forked from a *template*: a process forked from this warm one
+right after the warm-up, before the first job was read, which never receives any job's code,
+result or id (only a request "start a job" with two pipe ends). The job process reads its job
+from its own pipe and writes its result (header line and JPEG) to its own pipe; only this
+worker, which the job cannot reach, sees both. So imports are paid once while no state (rcParams,
+styles, open figures, RNG state, monkey-patches, heap or stack contents, freed memory) of one
+script is ever in another's process. The libraries of ``ON_DEMAND_IMPORTS`` a job needs are
+decided from that job's code alone: it is started from a template that imported exactly those
+(made from the first template on first use), never from one shaped by earlier jobs. With job isolation on (always under bubblewrap) that process is PID 1 of new user, PID
 and mount namespaces: everything the script starts dies with it, ``/proc`` is covered (the
-worker and its pipes are out of reach), all capabilities are dropped and the job's seccomp filter
-is stacked on the worker's. The job also gets its own empty working directory, resource limits,
+worker and its pipes are out of reach), it gets a fresh size- and inode-capped ``/tmp`` and
+``/dev/shm`` (gone with the job), all capabilities are dropped and the job's seccomp filter
+is stacked on the worker's (one process: no fork). The job also gets its own empty working directory, resource limits,
 seeded RNGs and an audit hook that refuses process creation, sockets and writes outside its
 directory with clear errors. The worker itself is not dumpable (no same-user ptrace or /proc
 access to it) and only ever sees the job's result through a private pipe.
@@ -52,10 +59,9 @@ READY_IMPORTS = (
 )
 
 # Heavier libraries few scripts use (pandas + seaborn alone take longer to import than numpy and
-# matplotlib together): imported in the worker the first time a job's code names one of the words,
-# so every later job of that worker inherits them already loaded. The words include seaborn's
-# colormap names, the only matplotlib state importing these libraries changes, so a script that
-# uses one renders the same whichever jobs this worker ran before.
+# matplotlib together): a job whose code names one of the words starts from a template that has
+# imported them (see ``libraries_for``), decided from that job's code only. The words include
+# seaborn's colormap names, the only matplotlib state importing these libraries changes.
 ON_DEMAND_IMPORTS = {
     "seaborn": ("pandas", "seaborn"),
     "pandas": ("pandas",),
@@ -116,25 +122,23 @@ def _warm_up() -> dict:
             "pid": os.getpid(), "imports": loaded}
 
 
-class _Preloader:
-    """The on-demand libraries this worker has imported (see ``ON_DEMAND_IMPORTS``)."""
+_WORDS = None
 
-    def __init__(self) -> None:
-        self.done: set[str] = set()
+
+def libraries_for(code: str) -> tuple[str, ...]:
+    """The ``ON_DEMAND_IMPORTS`` keys a script's code names (sorted): a function of this code only."""
+    global _WORDS
+    if _WORDS is None:
         import re
 
-        self.pattern = re.compile(r"\b(" + "|".join(sorted(ON_DEMAND_WORDS)) + r")\b")
+        _WORDS = re.compile(r"\b(" + "|".join(sorted(ON_DEMAND_WORDS)) + r")\b")
+    return tuple(sorted({ON_DEMAND_WORDS[word] for word in set(_WORDS.findall(code))}))
 
-    def for_code(self, code: str) -> bool:
-        """Import what ``code`` names and this worker has not loaded yet; True when something was."""
-        wanted = {ON_DEMAND_WORDS[word] for word in set(self.pattern.findall(code))} - self.done
-        if not wanted:
-            return False
-        for name in sorted(wanted):
-            _import_all(ON_DEMAND_IMPORTS[name])
-            self.done.add(name)
-        _reset_matplotlib()
-        return True
+
+def _load_libraries(names) -> None:
+    for name in names:
+        _import_all(ON_DEMAND_IMPORTS.get(name, ()))
+    _reset_matplotlib()
 
 
 def _writable_mplconfig(root: str) -> None:
@@ -312,6 +316,7 @@ class _NamespaceCloner:
     """
 
     FLAGS = _CLONE_NEWUSER | _CLONE_NEWPID | _CLONE_NEWNS | signal.SIGCHLD
+    CLONE_PARENT = 0x00008000  # the child is the worker's (the template's parent's), not the template's
     SYS_CLONE = {"x86_64": 56, "aarch64": 220}
 
     def __init__(self) -> None:
@@ -325,13 +330,15 @@ class _NamespaceCloner:
             getattr(self.api, name)  # AttributeError: not available
         self.api.syscall.restype = ctypes.c_long
 
-    def clone(self) -> int:
-        """0 in the child, the child's pid in the parent; OSError when the kernel refuses."""
+    def clone(self, sibling: bool = False) -> int:
+        """0 in the child, the child's pid in the parent; OSError when the kernel refuses.
+        ``sibling``: the child's parent is this process's parent (``CLONE_PARENT``)."""
         c = self.ctypes
+        flags = self.FLAGS | (self.CLONE_PARENT if sibling else 0)
         uid, gid = os.getuid(), os.getgid()
         self.api.PyOS_BeforeFork()
         # x86_64: clone(flags, stack, parent_tid, child_tid, tls); aarch64 swaps the last two: all 0.
-        pid = self.api.syscall(c.c_long(self.number), c.c_ulong(self.FLAGS), c.c_void_p(0), c.c_void_p(0),
+        pid = self.api.syscall(c.c_long(self.number), c.c_ulong(flags), c.c_void_p(0), c.c_void_p(0),
                                c.c_void_p(0), c.c_ulong(0))
         if pid == 0:
             self.api.PyOS_AfterFork_Child()
@@ -355,17 +362,36 @@ def _namespace_cloner():
     return _CLONER or None
 
 
-def _seal_job_process(job_isolation: bool, drop_caps: bool, shm_mb: int) -> None:
+_MS_RDONLY, _MS_BIND, _MS_REMOUNT, _MS_RELATIME = 0x1, 0x1000, 0x20, 0x200000
+
+
+def _read_only_tmp() -> None:
+    """This mount namespace's /tmp read-only (a bind of itself, keeping the flags it has)."""
+    libc = _libc()
+    _check(libc.mount(b"/tmp", b"/tmp", None, _MS_BIND | _MS_REC, None), "bind /tmp")
+    kept = os.statvfs("/tmp").f_flag & (0x2 | 0x4 | 0x8 | 0x400 | 0x800)  # nosuid nodev noexec noatime nodiratime
+    kept |= _MS_RELATIME if os.statvfs("/tmp").f_flag & 0x1000 else 0
+    _check(libc.mount(None, b"/tmp", None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | kept, None), "make /tmp read-only")
+
+
+def _seal_job_process(job_isolation: bool, drop_caps: bool, shm_mb: int, job_dir: str = "", tmp_mb: int = 0,
+                      inodes: int = 0) -> None:
     """In the job's PID 1, before the script: hide /proc (the worker, its pipes), give the job its
-    own capped /dev/shm (freed with the job), drop capabilities."""
+    own capped /dev/shm and (``job_dir``) working folder, both fresh tmpfs freed with the job, with
+    the rest of /tmp read-only; drop capabilities."""
     libc = _libc()
     if job_isolation:
         _check(libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "make mounts private")
         _check(libc.mount(b"proc-hidden", b"/proc", b"tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, b"size=4k,mode=555"),
                "cover /proc")
+        cap = f",nr_inodes={inodes}" if inodes else ""
         if shm_mb and os.path.isdir("/dev/shm"):
             _check(libc.mount(b"shm", b"/dev/shm", b"tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
-                              f"size={shm_mb}m,mode=1777".encode()), "mount a private /dev/shm")
+                              f"size={shm_mb}m,mode=1777{cap}".encode()), "mount a private /dev/shm")
+        if job_dir:
+            _read_only_tmp()
+            _check(libc.mount(b"job", os.fsencode(job_dir), b"tmpfs", _MS_NOSUID | _MS_NODEV,
+                              f"size={tmp_mb}m,mode=700{cap}".encode()), "mount a fresh working folder")
     if drop_caps:
         for cap in range(64):
             libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)  # EINVAL past the last capability: ignored
@@ -378,7 +404,7 @@ def _seal_job_process(job_isolation: bool, drop_caps: bool, shm_mb: int) -> None
     libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
-def _close_other_fds(keep: int) -> None:
+def _close_other_fds(keep: tuple[int, ...]) -> None:
     """No pipe or socket the worker holds stays open in the job (its protocol pipes are fds 0 and 1,
     already replaced by /dev/null). Regular files stay: the warm font objects read their font
     files through descriptors opened in the worker."""
@@ -389,7 +415,7 @@ def _close_other_fds(keep: int) -> None:
     except OSError:
         fds = list(range(3, 1024))
     for fd in fds:
-        if fd < 3 or fd == keep:
+        if fd < 3 or fd in keep:
             continue
         try:
             mode = os.fstat(fd).st_mode
@@ -419,16 +445,16 @@ def after_save(fig, job: dict) -> dict:
         return {"inspect": {"error": f"{type(exc).__name__}: {exc}"[:300]}}
 
 
-def _detach_from_worker(result_fd: int) -> None:
+def _detach_from_worker(keep: tuple[int, ...]) -> None:
     """Own session (kill(0, ...) cannot reach the worker's group), stdio on /dev/null, and no pipe
-    or socket of the worker left open but the result pipe."""
+    or socket of the template left open but the job's own two pipes."""
     os.setsid()
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     if devnull > 2:
         os.close(devnull)
-    _close_other_fds(result_fd)
+    _close_other_fds(keep)
 
 
 def _patch_saving(target: str, dpi, status: dict, saved: list):
@@ -460,19 +486,32 @@ def _patch_saving(target: str, dpi, status: dict, saved: list):
     return save
 
 
+def _fresh_job_dir(config: dict) -> str | None:
+    """Where a job gets a fresh tmpfs as its working folder (isolated jobs), else None."""
+    if config.get("job_isolation") and config.get("job_tmp_mb") and config.get("job_dir"):
+        return str(config["job_dir"])
+    return None
+
+
 class _JobFailed(Exception):
     """Ends the job with ``status["error"]`` already set."""
 
 
-def _prepare_job(job: dict, workdir: str, vm_baseline: int, config: dict, status: dict, saved: list):
+def _prepare_job(job: dict, vm_baseline: int, config: dict, status: dict, saved: list):
     """Everything between the fork and the script: isolation, limits, seeds, saving, compile,
-    seccomp, audit hook. Returns the compiled script and the saving function."""
+    seccomp, audit hook. Returns the compiled script, the saving function and the working folder."""
+    fresh = _fresh_job_dir(config)
     try:
         _seal_job_process(bool(config.get("job_isolation")), bool(config.get("drop_caps")),
-                          int(config.get("shm_mb") or 0))
+                          int(config.get("shm_mb") or 0), fresh or "", int(config.get("job_tmp_mb") or 0),
+                          int(config.get("job_inodes") or 0))
     except OSError as exc:
         status["error"] = f"InfrastructureError: could not isolate the job ({exc})"
         raise _JobFailed from None
+    workdir = fresh or str(job.get("workdir") or "")
+    if not workdir:
+        status["error"] = "InfrastructureError: the job has no working folder"
+        raise _JobFailed
     os.chdir(workdir)
     tempfile.tempdir = workdir
     os.environ["TMPDIR"] = workdir
@@ -495,7 +534,7 @@ def _prepare_job(job: dict, workdir: str, vm_baseline: int, config: dict, status
             status["error"] = f"InfrastructureError: could not install the job's seccomp filter ({exc})"
             raise _JobFailed from None
     _install_guard(workdir)
-    return compiled, save
+    return compiled, save, workdir
 
 
 def _execute(compiled, save, workdir: str, status: dict, saved: list, job: dict) -> dict:
@@ -532,31 +571,65 @@ def _describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {str(exc)[:500]}{where}"
 
 
-def _report_and_exit(result_fd: int, status: dict, extra: dict) -> None:
+MAX_JOB_BYTES = 64 << 20  # a job message (its code) larger than this is refused
+
+
+def _read_all(fd: int, limit: int) -> bytes:
+    chunks, size = [], 0
+    while size <= limit:
+        data = os.read(fd, 1 << 20)
+        if not data:
+            break
+        chunks.append(data)
+        size += len(data)
+    return b"".join(chunks)
+
+
+def _write_all(fd: int, data) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _report_and_exit(result_fd: int, status: dict, extra: dict, workdir: str | None) -> None:
+    """One header line ``{"status", "error", "extra", "nbytes"}`` and the JPEG, on the job's own pipe."""
     try:
+        image = b""
+        if status["status"] == "ok":
+            try:
+                with open(os.path.join(workdir, "__chart__.jpg"), "rb") as fh:
+                    image = fh.read()
+            except (OSError, TypeError) as exc:
+                status["status"], status["error"] = "error", f"NoImage: {exc}"
+        head = {"status": status["status"], "error": status["error"], "nbytes": len(image)}
         try:
-            message = json.dumps({"status": status["status"], "error": status["error"], "extra": extra})
-        except (TypeError, ValueError):
-            message = json.dumps({"status": status["status"], "error": status["error"], "extra": {}})
-        os.write(result_fd, message.encode())
+            message = json.dumps({**head, "extra": extra})
+        except (TypeError, ValueError, RecursionError):
+            message = json.dumps({**head, "extra": {}})
+        _write_all(result_fd, message.encode() + b"\n" + image)
     finally:
         os._exit(0)
 
 
-def _run_in_child(job: dict, workdir: str, result_fd: int, vm_baseline: int, config: dict) -> None:
-    """Body of the job process (PID 1 of its own namespace when isolated); never returns."""
+def _run_in_child(code_fd: int, result_fd: int, config: dict) -> None:
+    """Body of the job process (PID 1 of its own namespaces when isolated); never returns. It reads
+    its job from ``code_fd`` and writes its result to ``result_fd``, its own two pipes."""
     status = {"status": "error", "error": None, "saved": False}
     saved: list = []
     extra: dict = {}
+    workdir = None
     try:
-        _detach_from_worker(result_fd)
-        compiled, save = _prepare_job(job, workdir, vm_baseline, config, status, saved)
+        _detach_from_worker((code_fd, result_fd))
+        vm_baseline = _vm_size_bytes()  # the template's footprint: the base of the memory limit
+        job = json.loads(_read_all(code_fd, MAX_JOB_BYTES))
+        os.close(code_fd)
+        compiled, save, workdir = _prepare_job(job, vm_baseline, config, status, saved)
         extra = _execute(compiled, save, workdir, status, saved, job)
     except (_JobFailed, SystemExit):
         pass
     except BaseException as exc:  # noqa: BLE001 - every failure becomes the script's own record
         status["status"], status["error"] = "error", _describe_failure(exc)
-    _report_and_exit(result_fd, status, extra)
+    _report_and_exit(result_fd, status, extra, workdir)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -591,18 +664,20 @@ def _fork_and_answer(body) -> str:
     return answer
 
 
-def _start_isolated(body) -> int:
+def _start_isolated(body, sibling: bool = False) -> int:
     """Start a process running ``body()`` (which never returns) as PID 1 of new user, PID and mount
-    namespaces; its pid in this worker's namespace. OSError naming why when the system refuses."""
+    namespaces; its pid in this worker's namespace. ``sibling``: it becomes the child of this
+    process's parent (a template starts jobs as children of the worker). OSError naming why when
+    the system refuses."""
     cloner = _namespace_cloner()
     if cloner is not None:
-        pid = cloner.clone()
+        pid = cloner.clone(sibling)
         if pid == 0:
             body()
         return pid
 
     # A first process enters new namespaces, forks the job (PID 1 there), answers its pid and
-    # exits; the job is re-parented to this worker (a child subreaper) and waited for like a child.
+    # exits; the job is re-parented to the worker (a child subreaper) and waited for like a child.
     def enter_and_fork() -> int:
         _enter_job_namespaces()
         pid = os.fork()
@@ -610,26 +685,186 @@ def _start_isolated(body) -> int:
             body()
         return pid
 
-    answer = _fork_and_answer(enter_and_fork)
+    return _pid_from_child(enter_and_fork)
+
+
+def _pid_from_child(body) -> int:
+    """Fork; the child runs ``body()``, which starts a process and returns its pid, and exits (so
+    that process is re-parented to the worker, a child subreaper). That pid, or OSError."""
+    answer = _fork_and_answer(body)
     if not answer.isdigit():
         raise OSError(answer.lstrip("!") or "no answer")
     return int(answer)
 
 
-def _start_job(job: dict, workdir: str, wfd: int, vm_baseline: int, config: dict) -> int:
-    """Start the job process; return its pid (in this worker's PID namespace)."""
+def _start_plain(body, sibling: bool) -> int:
+    """``body()`` in a plain forked process; ``sibling``: re-parented to the worker (a subreaper)."""
+    if not sibling:
+        pid = os.fork()
+        if pid == 0:
+            body()
+        return pid
+
+    def fork_body() -> int:
+        pid = os.fork()
+        if pid == 0:
+            body()
+        return pid
+
+    return _pid_from_child(fork_body)
+
+
+def _start_job(code_fd: int, result_fd: int, config: dict, sibling: bool) -> int:
+    """Start the job process on its two pipes; return its pid (in the worker's PID namespace)."""
+    body = lambda: _run_in_child(code_fd, result_fd, config)  # noqa: E731
     if config.get("job_isolation"):
         try:
-            return _start_isolated(lambda: _run_in_child(job, workdir, wfd, vm_baseline, config))
+            return _start_isolated(body, sibling)
         except OSError as exc:
             if config.get("require_isolation"):
                 raise OSError(f"could not start the job in its own namespaces ({exc})") from None
             # Best effort without bubblewrap (e.g. user namespaces disabled): the old fork + setsid.
             config = dict(config, job_isolation=False)
-    pid = os.fork()
-    if pid == 0:
-        _run_in_child(job, workdir, wfd, vm_baseline, config)
-    return pid
+            body = lambda: _run_in_child(code_fd, result_fd, config)  # noqa: E731
+    return _start_plain(body, sibling)
+
+
+# ---------------------------------------------------------------------------------------------
+# Templates: pristine processes that start jobs
+# ---------------------------------------------------------------------------------------------
+
+def _template_loop(sock, config: dict) -> None:
+    """A template's life (never returns). Requests on ``sock`` (from the worker, never anything of a
+    job): ``spawn`` + the job's two pipe ends -> a job process; ``variant ["lib", ...]`` + a socket
+    -> a new template that imported those libraries. Each answer is a pid or ``!error``."""
+    import socket
+
+    while True:
+        try:
+            msg, fds, _, _ = socket.recv_fds(sock, 4096, 2)
+        except OSError:
+            os._exit(1)
+        if not msg:
+            os._exit(0)
+        try:
+            if msg == b"spawn" and len(fds) == 2:
+                answer = str(_start_job(fds[0], fds[1], config, sibling=True))
+            elif msg.startswith(b"variant ") and len(fds) == 1:
+                answer = str(_start_variant(json.loads(msg[8:]), fds[0], sock, config))
+            else:
+                answer = "!bad request"
+        except Exception as exc:  # noqa: BLE001 - answered; the worker reports it
+            answer = f"!{type(exc).__name__}: {exc}"
+        finally:
+            for fd in fds:
+                os.close(fd)
+        sock.send(answer.encode()[:1000])
+
+
+def _start_variant(libraries, fd: int, parent_sock, config: dict) -> int:
+    """A template forked from this one that imported ``libraries`` and serves requests on ``fd``;
+    re-parented to the worker, whose child subreaper it then is."""
+    import socket
+
+    def fork_variant() -> int:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                parent_sock.close()
+                _load_libraries([str(name) for name in libraries])
+                _settle()
+                sock = socket.socket(fileno=os.dup(fd))
+            except BaseException:  # noqa: BLE001
+                os._exit(1)
+            _template_loop(sock, config)
+        return pid
+
+    return _pid_from_child(fork_variant)
+
+
+class _Template:
+    """The worker's handle on one template process."""
+
+    def __init__(self, sock, pid: int) -> None:
+        self.sock, self.pid = sock, pid
+
+    def request(self, message: bytes, fds: list[int]) -> int:
+        import socket
+
+        socket.send_fds(self.sock, [message], fds)
+        answer = self.sock.recv(1000).decode("utf-8", "replace")
+        if not answer.isdigit():
+            raise OSError(f"the template refused: {answer.lstrip('!') or 'it ended'}")
+        return int(answer)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class Templates:
+    """The pristine templates of one worker, keyed by the on-demand libraries they imported.
+
+    The first is forked before the worker reads any job; every other one is forked from it on
+    first use. ``weaken_zygote`` (test-only) is the old way: jobs forked from the worker itself,
+    which has read every earlier job, with on-demand imports accumulated over jobs."""
+
+    MAX_VARIANTS = 8
+
+    def __init__(self, config: dict) -> None:
+        self.config = config
+        self.in_worker = bool(config.get("weaken_zygote"))
+        self.loaded: set[str] = set()
+        self.variants: dict[tuple, _Template] = {}
+        if not self.in_worker:
+            self.variants[()] = self._fork_first()
+
+    def _fork_first(self) -> _Template:
+        import socket
+
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:
+            mine.close()
+            devnull = os.open(os.devnull, os.O_RDWR)
+            os.dup2(devnull, 0)  # the worker's protocol pipes are not the template's
+            os.dup2(devnull, 1)
+            _template_loop(theirs, self.config)
+        theirs.close()
+        return _Template(mine, pid)
+
+    def _template(self, libraries: tuple) -> _Template:
+        import socket
+
+        template = self.variants.get(libraries)
+        if template is None:
+            if len(self.variants) > self.MAX_VARIANTS:
+                oldest = next(k for k in self.variants if k)
+                self.variants.pop(oldest).close()  # it ends on the closed socket
+            mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            try:
+                pid = self.variants[()].request(b"variant " + json.dumps(list(libraries)).encode(), [theirs.fileno()])
+            finally:
+                theirs.close()
+            template = self.variants[libraries] = _Template(mine, pid)
+        return template
+
+    def prepare(self, code: str) -> tuple:
+        """Make ready (before the job's clock starts) the template ``code`` needs; its key."""
+        libraries = libraries_for(code)
+        if self.in_worker:
+            if set(libraries) - self.loaded:
+                self.loaded |= set(libraries)
+                _load_libraries(sorted(self.loaded))
+                _settle()
+        else:
+            self._template(libraries)
+        return libraries
+
+    def spawn(self, code_fd: int, result_fd: int, libraries: tuple) -> int:
+        """Start a job on its two pipe ends from the template ``prepare`` made ready; its pid."""
+        if self.in_worker:
+            return _start_job(code_fd, result_fd, self.config, sibling=False)
+        return self._template(libraries).request(b"spawn", [code_fd, result_fd])
 
 
 def _probe_job_namespaces() -> str | None:
@@ -642,17 +877,21 @@ def _probe_job_namespaces() -> str | None:
     return None if os.WIFEXITED(wstatus) and os.WEXITSTATUS(wstatus) == 0 else "the job process is not PID 1"
 
 
+MAX_RESULT_BYTES = (256 << 20) + (1 << 20)  # the largest image the parent accepts, plus its header
+
+
 def _read_result(rfd: int, deadline: float) -> tuple[bytes, bool]:
-    """The job's result message (at most 1 MiB) and whether the job ran out of time first."""
+    """The job's result (header line and JPEG, read linearly, at most ``MAX_RESULT_BYTES``) and
+    whether the job ran out of time first."""
     chunks: list[bytes] = []
     size = 0
-    while size < 1 << 20:
+    while size <= MAX_RESULT_BYTES:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return b"".join(chunks), True
         ready, _, _ = select.select([rfd], [], [], remaining)
         if ready:
-            data = os.read(rfd, 65536)
+            data = os.read(rfd, 1 << 20)
             if not data:
                 break
             chunks.append(data)
@@ -678,21 +917,26 @@ def _reap(pid: int, timed_out: bool) -> int:
     return wstatus
 
 
-def _outcome(header: dict, message: bytes, timed_out: bool, wstatus: int, timeout: float) -> None:
-    """Fill ``header``'s status and error from what the job said, or how it ended."""
+def _outcome(header: dict, message: bytes, timed_out: bool, wstatus: int, timeout: float) -> bytes:
+    """Fill ``header``'s status and error from what the job said, or how it ended; the image.
+    The job's fields are relayed as they are (the parent checks every one); only the framing is
+    checked here."""
     if timed_out:
         header["error"] = f"Timeout: the script ran longer than {timeout:g} s"
     elif message:
+        line, _, image = message.partition(b"\n")
         try:
-            result = json.loads(message)
+            result = json.loads(line)
             header["status"], header["error"] = result["status"], result["error"]
-            if header["status"] not in ("ok", "error"):
-                raise ValueError("bad status")
+            if header["status"] not in ("ok", "error") or result.get("nbytes") != len(image):
+                raise ValueError("bad status or image size")
             if isinstance(result.get("extra"), dict) and result["extra"]:
                 header["extra"] = result["extra"]
-        except (ValueError, KeyError, TypeError):
+            return image if header["status"] == "ok" else b""
+        except Exception:  # noqa: BLE001 - anything the script wrote there (deep nesting included)
             header["status"] = "error"
             header["error"] = "ProtocolError: the script corrupted its result message"
+            header.pop("extra", None)
     elif os.WIFSIGNALED(wstatus):
         name = _SIGNAL_NAMES.get(os.WTERMSIG(wstatus), str(os.WTERMSIG(wstatus)))
         hint = {"SIGXCPU": " (CPU time limit)", "SIGXFSZ": " (file size limit)",
@@ -700,11 +944,18 @@ def _outcome(header: dict, message: bytes, timed_out: bool, wstatus: int, timeou
         header["error"] = f"Crashed: the script died from signal {name}{hint}"
     else:
         header["error"] = f"Exited: the script ended the process (status {os.WEXITSTATUS(wstatus)}) before finishing"
+    return b""
 
 
-def _clean_up_job(header: dict, workdir: str, root: str, config: dict) -> None:
-    """Remove the job's folder; mark this worker broken when the job left what cannot be removed
-    or filled the scratch space outside its folder."""
+def _clean_up_job(header: dict, workdir: str | None, root: str, config: dict) -> None:
+    """Remove the job's folder (jobs without their own /tmp); mark this worker broken when the job
+    left what cannot be removed or filled the scratch space outside its folder."""
+    if workdir is None:
+        return  # the job's /tmp was its own tmpfs: gone with its mount namespace
+    try:
+        os.chmod(root, 0o700)  # the job may have changed it
+    except OSError:
+        pass
     shutil.rmtree(workdir, ignore_errors=True)
     if os.path.exists(workdir) or not os.path.isdir(root):
         header["worker_broken"] = True
@@ -714,31 +965,42 @@ def _clean_up_job(header: dict, workdir: str, root: str, config: dict) -> None:
             header["worker_broken"] = True
 
 
-def _run_job(job: dict, root: str, vm_baseline: int, config: dict) -> tuple[dict, bytes]:
-    workdir = tempfile.mkdtemp(prefix="job-", dir=root)
-    os.chmod(workdir, 0o700)
-    rfd, wfd = os.pipe()
+def _run_job(job: dict, root: str, templates: Templates, config: dict) -> tuple[dict, bytes]:
+    """One job: its pipes, its process (from a template), its code in, its result out."""
+    workdir = None
+    if _fresh_job_dir(config) is None:
+        workdir = tempfile.mkdtemp(prefix="job-", dir=root)
+        os.chmod(workdir, 0o700)
+        job = dict(job, workdir=workdir)
+    code = json.dumps(job).encode()
+    libraries = templates.prepare(str(job.get("code", "")))
+    code_r, code_w = os.pipe()
+    res_r, res_w = os.pipe()
     start = time.monotonic()
     try:
-        pid = _start_job(job, workdir, wfd, vm_baseline, config)
+        pid = templates.spawn(code_r, res_w, libraries)
+    except BaseException:
+        os.close(code_w)
+        os.close(res_r)
+        raise
     finally:
-        os.close(wfd)
+        os.close(code_r)
+        os.close(res_w)
+    try:
+        _write_all(code_w, code)
+    except OSError:
+        pass  # the job ended before reading its code: its wait status says how
+    finally:
+        os.close(code_w)
     timeout = float(job.get("timeout") or 60)
     try:
-        message, timed_out = _read_result(rfd, start + timeout)
+        message, timed_out = _read_result(res_r, start + timeout)
     finally:
-        os.close(rfd)
+        os.close(res_r)
     wstatus = _reap(pid, timed_out)
     header = {"id": job["id"], "status": "error", "error": None,
               "seconds": round(time.monotonic() - start, 4), "nbytes": 0}
-    _outcome(header, message, timed_out, wstatus, timeout)
-    image = b""
-    if header["status"] == "ok":
-        try:
-            with open(os.path.join(workdir, "__chart__.jpg"), "rb") as fh:
-                image = fh.read()
-        except OSError as exc:
-            header["status"], header["error"] = "error", f"NoImage: {exc}"
+    image = _outcome(header, message, timed_out, wstatus, timeout)
     _clean_up_job(header, workdir, root, config)
     header["nbytes"] = len(image)
     return header, image
@@ -766,7 +1028,7 @@ def main() -> None:
     libc = _libc()
     if config.get("job_isolation"):
         libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)  # no same-user access to this worker's memory and /proc entries
-        libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # jobs started by templates become our children
     out = sys.stdout.buffer
     inp = sys.stdin.buffer
     # Nothing but the protocol may reach the parent through our stdout.
@@ -776,9 +1038,11 @@ def main() -> None:
     try:
         _writable_mplconfig(root)
         hello = _warm_up()
-        vm_baseline = _settle()
-        preloader = _Preloader()
+        _settle()
+        config["job_dir"] = os.path.join(root, "job")  # each job mounts its own tmpfs here
+        os.mkdir(config["job_dir"], 0o700)
         problem = _probe_job_namespaces() if config.get("require_isolation") else None
+        templates = Templates(config)  # before the first job is read: the templates never see one
         if problem:
             hello = {"ready": False, "error": (
                 f"per-script user/PID/mount namespaces cannot be created inside the sandbox ({problem}); unprivileged "
@@ -791,9 +1055,7 @@ def main() -> None:
                 continue
             job = json.loads(line)
             try:
-                if preloader.for_code(str(job.get("code", ""))):
-                    vm_baseline = _settle()
-                header, image = _run_job(job, root, vm_baseline, config)
+                header, image = _run_job(job, root, templates, config)
             except Exception as exc:  # the worker itself failed (fork, pipes): say so; the parent replaces us
                 header, image = {"id": job.get("id"), "status": "error", "nbytes": 0, "seconds": 0.0,
                                  "worker_broken": True,

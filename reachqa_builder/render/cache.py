@@ -1,8 +1,9 @@
 """On-disk render cache: a rebuild renders only scripts whose code, environment or settings changed.
 
 Key = sha256 over the script's text, the render environment's fingerprint (its lock), the render
-settings (dpi, figure inspection) and the renderer's own source (worker, compatibility layer,
-inspector). Entries are written
+settings (dpi, figure inspection), the limits a script ran under (time, memory, scratch space,
+inodes, sandbox weakenings) and the renderer's own source (every ``.py`` file of the renderer:
+worker, sandbox, seccomp filters, compatibility layer, inspector, checks). Entries are written
 atomically as each script finishes, so an interrupted run keeps everything rendered so far.
 Deterministic script errors are cached too (a rebuild does not re-run a script that raised);
 timeouts, crashes and infrastructure failures are not, since they may not recur.
@@ -27,8 +28,8 @@ TRANSIENT_ERRORS = ("Timeout", "Crashed", "InfrastructureError", "MemoryError", 
 @lru_cache(maxsize=1)
 def renderer_fingerprint() -> str:
     digest = hashlib.sha256()
-    for name in ("_worker.py", "_compat.py", "_inspect.py"):
-        digest.update((HERE / name).read_bytes())
+    for path in sorted(HERE.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -43,8 +44,10 @@ class RenderCache:
         self.root = Path(root) if root is not None else default_cache_dir()
 
     @staticmethod
-    def key(code: str, env_fingerprint: str, dpi: int, *, inspect: bool = False) -> str:
+    def key(code: str, env_fingerprint: str, dpi: int, *, inspect: bool = False, limits: dict | None = None) -> str:
         parts = {"code": code, "env": env_fingerprint, "dpi": dpi, "renderer": renderer_fingerprint()}
+        if limits:  # a script may fail (or not) under other limits
+            parts["limits"] = limits
         if inspect:  # an inspected entry also holds what the figure plots and its layout flags
             parts["inspect"] = True
         return RenderCache.key_of(parts)

@@ -45,6 +45,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run_render(args) -> int:
     from . import ENV_NAMES, RenderEnvironmentError, RenderInfrastructureError, SandboxUnavailableError, render_scripts
+    from .terminal import printable
 
     code_dir = Path(args.code_dir)
     if not code_dir.exists():
@@ -73,15 +74,18 @@ def run_render(args) -> int:
         else:
             records = render_scripts(scripts, args.out_dir, **flags.render_options())
     except (RenderEnvironmentError, RenderInfrastructureError, SandboxUnavailableError, NotADirectoryError) as exc:
-        print(f"reachqa render: {exc}", file=sys.stderr)
+        print(f"reachqa render: {printable(exc)}", file=sys.stderr)
         return 1
     ok = sum(r.status == "ok" for r in records)
     cached = sum(r.cached for r in records)
     print(f"rendered {ok}/{len(records)} charts ({cached} from cache, {len(records) - ok} failed) "
-          f"into {args.out_dir}; report: {Path(args.out_dir) / 'render_report.jsonl'}")
+          f"into {printable(args.out_dir)}; report: {printable(Path(args.out_dir) / 'render_report.jsonl')}")
     kinds = Counter((r.error or "").split(":", 1)[0] for r in records if r.status != "ok")
     for kind, n in kinds.most_common():
-        print(f"  {n:5d} x {kind}")
+        print(f"  {n:5d} x {printable(kind, 80)}")
+    from .sandbox import PER_SCRIPT_LIMITS
+
+    print(f"reachqa render: {PER_SCRIPT_LIMITS}", file=sys.stderr)
     return 0
 
 

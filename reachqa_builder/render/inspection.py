@@ -25,6 +25,11 @@ LINT_KINDS = frozenset({"overlapping_text", "text_outside_figure", "font_too_sma
 SEVERITIES = frozenset({"severe", "minor"})
 
 
+def _kind(value, kinds: frozenset) -> str | None:
+    """``value`` when it is one of ``kinds`` (a script may send any JSON value, unhashable ones too)."""
+    return value if isinstance(value, str) and value in kinds else None
+
+
 def _str(value, cap: int) -> str | None:
     return value[:cap] if isinstance(value, str) else None
 
@@ -34,8 +39,10 @@ def _values(raw, room: int) -> list[float]:
         return []
     out = []
     for v in raw[:room]:
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
-            out.append(float(v))
+        if isinstance(v, int) and not isinstance(v, bool):
+            v = float(v) if abs(v) < 1 << 1000 else math.inf  # 10**400 has no float
+        if isinstance(v, float) and math.isfinite(v):
+            out.append(v)
     return out
 
 
@@ -62,7 +69,7 @@ def validate_inspection(raw) -> tuple[dict | None, list[dict] | None, str | None
             if len(series) >= MAX_SERIES or total >= MAX_VALUES:
                 dropped += 1
                 continue
-            if not (isinstance(s, dict) and s.get("kind") in SERIES_KINDS):
+            if not (isinstance(s, dict) and _kind(s.get("kind"), SERIES_KINDS)):
                 dropped += 1
                 continue
             vals = _values(s.get("values"), MAX_VALUES - total)
@@ -70,7 +77,7 @@ def validate_inspection(raw) -> tuple[dict | None, list[dict] | None, str | None
             series.append({"kind": s["kind"], "label": _str(s.get("label"), MAX_LABEL_CHARS) or "", "values": vals})
         for t in p.get("texts") if isinstance(p.get("texts"), list) else []:
             text = _str(t.get("text"), MAX_TEXT_CHARS) if isinstance(t, dict) else None
-            if len(texts) >= MAX_TEXTS or text is None or t.get("kind") not in TEXT_KINDS:
+            if len(texts) >= MAX_TEXTS or text is None or not _kind(t.get("kind"), TEXT_KINDS):
                 dropped += 1
                 continue
             texts.append({"kind": t["kind"], "text": text})
@@ -84,8 +91,8 @@ def validate_inspection(raw) -> tuple[dict | None, list[dict] | None, str | None
     if isinstance(raw_lint, list):
         lint = []
         for f in raw_lint:
-            if (len(lint) < MAX_FLAGS and isinstance(f, dict) and f.get("kind") in LINT_KINDS
-                    and f.get("severity") in SEVERITIES and isinstance(f.get("detail"), str)):
+            if (len(lint) < MAX_FLAGS and isinstance(f, dict) and _kind(f.get("kind"), LINT_KINDS)
+                    and _kind(f.get("severity"), SEVERITIES) and isinstance(f.get("detail"), str)):
                 lint.append({"kind": f["kind"], "severity": f["severity"], "detail": f["detail"][:MAX_DETAIL_CHARS]})
             else:
                 problems.append("a malformed or excess lint flag was dropped")

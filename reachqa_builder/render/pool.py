@@ -38,7 +38,9 @@ class _ProtocolError(Exception):
 
 
 MAX_IMAGE_BYTES = 256 * 1024 * 1024
+MAX_HEADER_BYTES = 4 * 1024 * 1024  # a reply's JSON header line (error text, inspection)
 REPLY_GRACE_S = 5.0  # beyond the job's own timeout, which the worker enforces
+REPLY_MIN_RATE = 16 * 1024 * 1024  # bytes per second a reply's image may take to arrive, at the slowest
 
 
 class _Spawner:
@@ -102,7 +104,7 @@ class _Worker:
         finally:
             for fd in fds:
                 os.close(fd)
-        self._buf = b""
+        self._buf = bytearray()  # grows by appending: reading a reply is linear in its size
         try:
             hello = json.loads(self._read_line(self.STARTUP_TIMEOUT))
         except (_WorkerDied, ValueError) as exc:
@@ -137,18 +139,24 @@ class _Worker:
             raise _WorkerDied(f"worker exited (status {self.proc.poll()})")
         self._buf += chunk
 
-    def _read_line(self, timeout: float) -> bytes:
+    def _read_line(self, timeout: float, limit: int = MAX_HEADER_BYTES) -> bytes:
         deadline = time.monotonic() + timeout
-        while b"\n" not in self._buf:
+        searched = 0
+        while (end := self._buf.find(b"\n", searched)) < 0:
+            searched = len(self._buf)
+            if searched > limit:
+                raise _ProtocolError(f"the worker's reply header is longer than {limit} bytes")
             self._read_more(deadline)
-        line, self._buf = self._buf.split(b"\n", 1)
+        line = bytes(self._buf[:end])
+        del self._buf[:end + 1]
         return line
 
     def _read_exact(self, n: int, timeout: float) -> bytes:
         deadline = time.monotonic() + timeout
         while len(self._buf) < n:
             self._read_more(deadline)
-        data, self._buf = self._buf[:n], self._buf[n:]
+        data = bytes(self._buf[:n])
+        del self._buf[:n]
         return data
 
     def send(self, job: dict) -> None:
@@ -165,17 +173,16 @@ class _Worker:
         line = self._read_line(grace)
         try:
             header = json.loads(line)
-        except ValueError:
+        except Exception:  # noqa: BLE001 - ValueError, RecursionError (deep nesting), ...
             raise _ProtocolError("the worker's reply is not a JSON header") from None
         if not isinstance(header, dict):
             raise _ProtocolError("the worker's reply is not a JSON object")
-        try:
-            nbytes = int(header.get("nbytes") or 0)
-        except (TypeError, ValueError):
-            raise _ProtocolError("the reply's image size is not a number") from None
+        nbytes = header.get("nbytes") or 0
+        if not isinstance(nbytes, int) or isinstance(nbytes, bool):
+            raise _ProtocolError("the reply's image size is not a whole number")
         if not 0 <= nbytes <= MAX_IMAGE_BYTES:
-            raise _ProtocolError(f"the reply announces {nbytes} image bytes")
-        image = self._read_exact(nbytes, REPLY_GRACE_S)
+            raise _ProtocolError(f"the reply announces {str(nbytes)[:30]} image bytes (at most {MAX_IMAGE_BYTES})")
+        image = self._read_exact(nbytes, REPLY_GRACE_S + nbytes / REPLY_MIN_RATE)
         if header.get("id") != job["id"] and not self.trust_reply_id:
             raise _ProtocolError(f"a reply for id {str(header.get('id'))[:80]!r} arrived for job {job['id']!r}")
         return header, image
@@ -239,11 +246,14 @@ class WorkerPool:
             w.close()
         self.workers = []
 
-    def map(self, jobs: Iterable[dict], on_result: Callable[[dict, dict, bytes], None]) -> None:
+    def map(self, jobs: Iterable[dict], on_result: Callable[[dict, dict, bytes], None],
+            check: Callable[[dict, dict, bytes], None] | None = None) -> None:
         """Run every job; call ``on_result(job, header, image)`` (from worker threads, serialised) as each ends.
 
         ``job`` is the job this pool sent: callers attribute the result to ``job["id"]``. ``header``
         is the worker's reply; for a job whose worker failed it is an error header made here.
+        ``check(job, header, image)``, when given, runs first in the same thread but outside the
+        lock that serialises ``on_result`` (slow verification there holds up no other worker).
         """
         todo: queue.Queue = queue.Queue()
         for job in jobs:
@@ -252,6 +262,8 @@ class WorkerPool:
         fatal: list[BaseException] = []
 
         def deliver(job: dict, header: dict, image: bytes) -> None:
+            if check is not None:
+                check(job, header, image)
             with lock:
                 on_result(job, header, image)
 

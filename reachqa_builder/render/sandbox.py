@@ -19,12 +19,22 @@ cgroup namespaces with:
 * ``--die-with-parent``: a worker never outlives reachqa.
 
 Inside, every script runs as PID 1 of its own PID namespace (in its own user and mount
-namespace) forked from the warm worker: when the script's process ends, the kernel kills
-everything it started, and it sees neither the worker nor its pipes (``/proc`` is covered).
-Before the script runs, that process drops every capability, sets no-new-privileges and stacks
-a stricter seccomp filter (also refusing mount, unshare and namespace-creating clone); see
-``_worker.py``. rlimits (CPU, memory, file size, processes, open files), a wall-time limit and
-an audit hook (clear errors for process creation, sockets, writes outside the job folder) apply.
+namespace) forked from a pristine template of the warm worker that never held another script's
+code, result or id: when the script's process ends, the kernel kills everything it started, and
+it sees neither the worker nor its pipes (``/proc`` is covered). It gets a fresh tmpfs working
+folder and ``/dev/shm`` (``tmpfs_mb`` / ``shm_mb`` and ``inodes`` each; the rest of ``/tmp`` is
+read-only), so nothing it writes, fills or chmods survives it. Before the script runs, that
+process drops every capability, sets no-new-privileges and stacks a stricter seccomp filter
+(also refusing mount, unshare, creating processes, memfd and System V IPC); see ``_worker.py``.
+
+Per-script limits: this host class has no delegated cgroup v2 memory/pids controller to rely on
+(checked: ``PER_SCRIPT_LIMITS``), so the limits are built to bind without one, also for root: a
+script is a single process (the job filter refuses fork/vfork/clone of processes), so its
+``RLIMIT_AS`` (``memory_mb`` above the template's footprint) covers every page it maps; memory it
+could hold outside its address space is capped by the job's own tmpfs folder and ``/dev/shm``
+(size and inode count) and refused otherwise (memfd, System V shared memory, message queues).
+CPU time, file size and open files are rlimits; wall time is enforced by the worker. Threads
+share the one address space (each thread's stack counts against ``RLIMIT_AS``).
 
 Without bubblewrap, rendering refuses to start unless the caller opts in
 (``SandboxSettings(unsafe_no_sandbox=True)`` / ``--unsafe-no-sandbox``); see
@@ -68,6 +78,8 @@ UNREACHABLE = ("/proc", "/sys", "/dev")
 HUGE_PAGE_TUNABLES = "glibc.malloc.hugetlb=1"
 THP_SYSFS = "/sys/kernel/mm/transparent_hugepage"
 
+SANDBOX_UID = 1000
+
 # Test-only weakenings (never exposed as a flag): each switches one protection off so the
 # attack tests can show the attack working before showing it stopped.
 WEAKENINGS = frozenset({
@@ -77,7 +89,14 @@ WEAKENINGS = frozenset({
     "shm",            # /dev/shm uncapped
     "job_isolation",  # no per-job PID/user/mount namespace, dumpable worker: fork + setsid + killpg (the old way)
     "attribution",    # the parent trusts the id in a worker's reply (the old way)
+    "zygote",         # jobs forked from the worker itself, which read earlier jobs, imports accumulated (the old way)
+    "fresh_tmp",      # jobs share the worker's writable /tmp, a folder each (the old way)
+    "reply_checks",   # the parent takes a worker's reply fields unchecked, JPEG check in-process (the old way)
 })
+
+# What bounds one script's resources (see the module docstring); reported by ``reachqa render``.
+PER_SCRIPT_LIMITS = ("per-script limits: one process (no fork), RLIMIT_AS memory, CPU/file-size/open-file rlimits, "
+                     "wall time, own tmpfs folder and /dev/shm (size + inodes); no per-script cgroup")
 
 UNSAFE_WARNING = (
     "[reachqa] WARNING: rendering WITHOUT a sandbox (bubblewrap is not installed; --unsafe-no-sandbox "
@@ -99,8 +118,9 @@ class SandboxSettings:
     Args:
         use_bwrap: ``None`` = bubblewrap, required unless ``unsafe_no_sandbox``; ``True`` = require
             it; ``False`` = never (only together with ``unsafe_no_sandbox=True``).
-        tmpfs_mb: size cap of the sandbox's writable /tmp.
-        shm_mb: size cap of the sandbox's /dev/shm.
+        tmpfs_mb: size cap of the sandbox's writable /tmp, and of each script's own working folder.
+        shm_mb: size cap of the sandbox's /dev/shm (each script gets its own).
+        inodes: most files/folders a script may create in its working folder and in /dev/shm each.
         unsafe_no_sandbox: allow rendering without bubblewrap (prints ``UNSAFE_WARNING``).
         huge_pages: let the workers' allocator use transparent huge pages where the kernel offers
             them on request (see ``HUGE_PAGE_TUNABLES``); faster, the same images.
@@ -110,6 +130,7 @@ class SandboxSettings:
     use_bwrap: bool | None = None
     tmpfs_mb: int = 512
     shm_mb: int = 64
+    inodes: int = 4096
     unsafe_no_sandbox: bool = False
     huge_pages: bool = True
     weaken: frozenset = field(default_factory=frozenset)
@@ -192,6 +213,11 @@ def bwrap_args(env: RenderEnvironment, settings: SandboxSettings, *, writable: t
     args = [bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--clearenv"]
     if "caps" not in weak:
         args += ["--cap-drop", "ALL"]
+        if os.getuid() == 0:
+            # Without CAP_SETFCAP a user namespace may not map the host's root (Linux >= 5.12), so a
+            # job could not map its uid and could not create files in its own tmpfs: inside, root is
+            # SANDBOX_UID (still the host's root for every file access).
+            args += ["--uid", str(SANDBOX_UID)]
     needed = {os.path.realpath(p) for p in (*env.prefixes, str(HERE), *readable) if os.path.exists(p)}
     check_reachable((*needed, *(os.path.realpath(p) for p in writable)))
     if "bind_root" in weak:
@@ -288,6 +314,9 @@ def worker_command(env: RenderEnvironment, settings: SandboxSettings, root: str)
               "require_isolation": sandboxed and "job_isolation" not in settings.weaken,
               "root": "/tmp" if sandboxed else root,
               "shm_mb": settings.shm_mb if "shm" not in settings.weaken else 0,
+              "job_tmp_mb": settings.tmpfs_mb if "fresh_tmp" not in settings.weaken else 0,
+              "job_inodes": settings.inodes,
+              "weaken_zygote": "zygote" in settings.weaken,
               # Under bubblewrap /tmp is the worker's own: a job that fills it gets the worker replaced.
               "scratch_limit_bytes": settings.tmpfs_mb * 1024 * 1024 // 4 if sandboxed else 0}
     import json

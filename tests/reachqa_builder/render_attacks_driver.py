@@ -139,14 +139,133 @@ def order(work: Path) -> dict[str, str]:
             "stop_worker": a["stop_worker"], "good_tail": GOOD["good_a"].replace("Sine", "Tail")}
 
 
+# --- issue 23: isolation between scripts, per-script limits, hostile results -----------------------
+
+TOKEN = "PRIVATE-TOKEN-" + "7f3a9c"  # in one script's source only; the scanner builds its needle in halves
+
+HEAP_SCAN = PRELUDE + (
+    "import gc, sys\n"
+    "needle = ('PRIVATE-TOKEN' + '-7f3a9c')\n"
+    "found = []\n"
+    "def look(v, where):\n"
+    "    if isinstance(v, str) and v is not needle and needle in v: found.append(where)\n"
+    "    if isinstance(v, (bytes, bytearray)) and (needle.encode() in v or v[:3] == b'\\xff\\xd8\\xff'):\n"
+    "        found.append(where + ' bytes')\n"
+    "f = sys._getframe()\n"
+    "while f is not None:\n"
+    "    for k, v in list(f.f_locals.items()):\n"
+    "        look(v, 'frame ' + f.f_code.co_name + '.' + k)\n"
+    "        if isinstance(v, dict):\n"
+    "            for x in list(v.values()): look(x, 'frame dict ' + k)\n"
+    "    f = f.f_back\n"
+    "for o in gc.get_objects():\n"
+    "    if isinstance(o, dict) and o is not globals():\n"
+    "        for x in list(o.values()): look(x, 'heap dict')\n"
+    "    elif isinstance(o, (list, tuple)):\n"
+    "        for x in list(o): look(x, 'heap list')\n"
+    "# raw memory of the C heap (freed blocks included): copied through a pipe, so unmapped pages fail softly\n"
+    "r, w = os.pipe(); top = libc.sbrk(ctypes.c_long(0)); libc.sbrk.restype = ctypes.c_void_p\n"
+    "top = libc.sbrk(ctypes.c_long(0)) or 0\n"
+    "libc.write.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t]\n"
+    "for addr in range(top - (96 << 20), top, 1 << 16):\n"
+    "    if libc.write(w, addr, 1 << 16) == 1 << 16 and needle.encode() in os.read(r, 1 << 16):\n"
+    "        found.append('raw heap'); break\n"
+    "raise RuntimeError(('ATTACK-WORKED ' + str(sorted(set(found))[:4])) if found else 'ATTACK-BLOCKED nothing of other jobs')\n")
+
+
+def attacks_v3() -> dict[str, str]:
+    draw = "import matplotlib.pyplot as plt\nplt.plot([1, 3, 2]); plt.title('{t}')\nplt.show()\n"
+    return {
+        "token_holder": f"# {TOKEN}\n" + draw.format(t="holder"),
+        "heap_scan": HEAP_SCAN,
+        # a job that chmods the folder above it and leaves a file in /tmp for later jobs
+        "tmp_chmod": PRELUDE + (
+            "fd = libc.open(b'/tmp/persist-marker', 0o101, 0o644); libc.close(fd)\n"
+            "rc = libc.chmod(os.path.dirname(os.getcwd()).encode(), 0o500)\n"
+            "import matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()\n"),
+        "tmp_victim": ("import os\nif os.path.exists('/tmp/persist-marker'):\n"
+                       "    raise RuntimeError('ATTACK-WORKED a file of an earlier job is here')\n"
+                       "raise RuntimeError('ATTACK-BLOCKED /tmp is fresh')\n"),
+        "good_after": draw.format(t="after"),
+        "inode_fill": PRELUDE + (
+            "n = 0\n"
+            "for i in range(6000):\n"
+            "    fd = libc.open(f'f{i}'.encode(), 0o101, 0o600)\n"
+            "    if fd < 0: break\n"
+            "    libc.close(fd); n += 1\n"
+            "raise RuntimeError(('ATTACK-WORKED' if n == 6000 else 'ATTACK-BLOCKED') + f' files={n} errno={ctypes.get_errno()}')\n"),
+        "memfd_hold": PRELUDE + (
+            "fd = libc.syscall(319, b'hold', 0)\n"
+            "chunk = b'x' * (1 << 20); total = 0\n"
+            "if fd >= 0:\n"
+            "    for i in range(64): total += max(0, libc.write(fd, chunk, len(chunk)))\n"
+            "raise RuntimeError(('ATTACK-WORKED' if total >= 64 << 20 else 'ATTACK-BLOCKED') + f' memfd={fd} held={total >> 20} MiB')\n"),
+        "fork_count": PRELUDE + (
+            "n = 0\n"
+            "for i in range(80):\n"
+            "    pid = libc.fork()\n"
+            "    if pid == 0:\n        time.sleep(3); libc._exit(0)\n"
+            "    if pid < 0: break\n"
+            "    n += 1\n"
+            "raise RuntimeError(('ATTACK-WORKED' if n > 64 else 'ATTACK-BLOCKED') + f' processes={n}')\n"),
+        "vsock": PRELUDE + (
+            "fd = libc.socket(40, 1, 0)\n"
+            "raise RuntimeError((f'ATTACK-WORKED fd={fd}' if fd >= 0 else f'ATTACK-BLOCKED errno={ctypes.get_errno()}'))\n"),
+        "sysinfo": PRELUDE + (
+            "buf = ctypes.create_string_buffer(256)\n"
+            "rc = libc.sysinfo(buf)\n"
+            "raise RuntimeError('ATTACK-WORKED host load visible' if rc == 0 else f'ATTACK-BLOCKED errno={ctypes.get_errno()}')\n"),
+        # the word below makes the old worker import seaborn for every later job
+        "seaborn_word": "# styled like seaborn\n" + draw.format(t="word"),
+        "cmap_count": "import matplotlib\nraise RuntimeError(f'PROBE cmaps={len(matplotlib.colormaps)}')\n",
+    }
+
+
+def _reply(message: str) -> str:
+    """A script that writes its own result message (``message``: a Python expression of a dict) on its
+    result pipe and ends: what a script that took over its job process can send the parent."""
+    return ("import functools, io, json, os, stat\nfrom PIL import Image\n"
+            "buf = io.BytesIO(); Image.new('RGB', (64, 64), 'red').save(buf, 'JPEG'); img = buf.getvalue()\n"
+            f"msg = {message}\n"
+            "data = json.dumps(dict(msg, nbytes=len(img))).encode() + b'\\n' + img\n"
+            "fd = next(f for f in range(3, 256) if _ok(f))\n"
+            "while data: data = data[os.write(fd, data):]\n"
+            "os._exit(0)\n").replace("fd = next", "def _ok(f):\n    try:\n        return stat.S_ISFIFO(os.fstat(f).st_mode)\n"
+                                     "    except OSError:\n        return False\nfd = next")
+
+
+def hostile_replies() -> dict[str, str]:
+    deep = "functools.reduce(lambda inner, _: {'x': inner}, range(600), 1)"
+    pad = "('\\x00' * (40 << 20))"
+    return {
+        "unhashable_kind": _reply("{'status': 'ok', 'error': None, 'extra': {'inspect': {'lint': [{'kind': ['x'], "
+                                  "'severity': 'severe', 'detail': 'd'}]}}}"),
+        "huge_int": _reply("{'status': 'ok', 'error': None, 'extra': {'inspect': {'plotted': {'series': [{'kind': 'bar', "
+                           "'label': 'b', 'values': [10**400]}], 'texts': []}}}}"),
+        "forged_extra": _reply("{'status': 'ok', 'error': None, 'extra': {'status': 'ok', 'sha256': '0' * 64, "
+                               "'reviewed_by': 'FORGED-REVIEWER', 'pad': 'x' * 900000}}"),
+        "deep_extra": _reply("{'status': 'ok', 'error': None, 'extra': {'deep': " + deep + "}}"),
+        "bad_types": _reply("{'status': ['ok'], 'error': {'a': 1}, 'extra': []}"),
+        "big_reply": ("import io, json, os, stat\nfrom PIL import Image\n"
+                      "buf = io.BytesIO(); Image.new('RGB', (64, 64), 'red').save(buf, 'JPEG'); img = buf.getvalue()\n"
+                      f"img += {pad}.encode()\n"
+                      "data = json.dumps({'status': 'ok', 'error': None, 'nbytes': len(img)}).encode() + b'\\n' + img\n"
+                      "def _ok(f):\n    try:\n        return stat.S_ISFIFO(os.fstat(f).st_mode)\n    except OSError:\n"
+                      "        return False\nfd = next(f for f in range(3, 256) if _ok(f))\n"
+                      "view = memoryview(data)\nwhile view: view = view[os.write(fd, view):]\nos._exit(0)\n"),
+        "x" * 245: GOOD["good_c"],
+        "good_last": GOOD["good_d"],
+    }
+
+
 def summary(records) -> dict:
     return {r.id: {"status": r.status, "error": r.error, "sha256": r.sha256, "cached": r.cached} for r in records}
 
 
-def run(scripts, out, **kw) -> dict:
+def run(scripts, out, timeout=5, **kw) -> dict:
     start = time.monotonic()
     try:
-        records = render_scripts(scripts, out, env="current", workers=1, timeout=5, memory_mb=1024, progress=False,
+        records = render_scripts(scripts, out, env="current", workers=1, timeout=timeout, memory_mb=1024, progress=False,
                                  keep_workers=False, **kw)
         result = {"records": summary(records)}
     except Exception as exc:  # noqa: BLE001 - a weakened run may crash: that is an observation
@@ -198,6 +317,20 @@ def main() -> None:
                                     "forge_path": a["forge_path"], "forge_unknown": a["forge_unknown"]},
                                    work / "forged", use_cache=False, sandbox=SandboxSettings(weaken=WEAKENINGS))
         obs["pwned_exists"] = (work / "pwned.jpg").exists()
+        # Issue 23: one worker, attacks on later jobs before the jobs they hit.
+        v3 = attacks_v3()
+        obs["v3_alone"] = run({"cmap_count": v3["cmap_count"], "good_after": v3["good_after"]}, work / "v3alone",
+                              use_cache=False)
+        obs["v3_real"] = run(v3, work / "v3real", use_cache=False)
+        obs["v3_weak"] = run(v3, work / "v3weak", use_cache=False,
+                             sandbox=SandboxSettings(weaken={"zygote", "fresh_tmp", "seccomp"}))
+        replies = hostile_replies()
+        obs["replies_real"] = run(replies, work / "replies", cache_dir=work / "replies-cache", timeout=30)
+        obs["replies_report"] = (work / "replies" / "render_report.jsonl").read_text()
+        obs["replies_weak"] = run(replies, work / "replies-weak", use_cache=False, timeout=30,
+                                  sandbox=SandboxSettings(weaken={"reply_checks"}))
+        weak_report = work / "replies-weak" / "render_report.jsonl"
+        obs["replies_weak_report"] = weak_report.read_text() if weak_report.exists() else ""
         # 7. without bubblewrap
         nobwrap = work / "nobwrap-bin"
         nobwrap.mkdir(exist_ok=True)
@@ -221,7 +354,7 @@ def main() -> None:
                          "import matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()\n")
             unsafe_scripts = {"environ_read": ENVIRON_READ, "keepalive": keepalive, "good_a": GOOD["good_a"]}
             for name, settings in (("unsafe", SandboxSettings(unsafe_no_sandbox=True)),
-                                   ("unsafe_weak", SandboxSettings(unsafe_no_sandbox=True, weaken={"job_isolation", "caps"}))):
+                                   ("unsafe_weak", SandboxSettings(unsafe_no_sandbox=True, weaken={"job_isolation", "caps", "seccomp"}))):
                 marker.unlink(missing_ok=True)
                 obs[name] = run(unsafe_scripts, work / name, use_cache=False, sandbox=settings)
                 time.sleep(0.5)

@@ -245,7 +245,8 @@ def test_jpeg_check_rejects_what_is_not_one_complete_jpeg(tmp_path):
 def test_output_paths_stay_inside_the_output_folder(tmp_path):
     out = tmp_path / "out"
     assert confined_output_path(out, "chart_001") == out / "chart_001.jpg"
-    for bad in ("../x", "/etc/x", "a/b", ".hidden", "", "x\x00y"):
+    assert confined_output_path(out, "x" * 251) == out / ("x" * 251 + ".jpg")  # the longest id whose .jpg name fits (a 252-byte .py stem gets BadId)
+    for bad in ("../x", "/etc/x", "a/b", ".hidden", "", "x\x00y", "x" * 252):
         assert confined_output_path(out, bad) is None, bad
 
 
@@ -314,3 +315,182 @@ def test_cli_refuses_without_bubblewrap_unless_unsafe_flag(tmp_path):
     allowed = subprocess.run(cmd + ["--unsafe-no-sandbox"], capture_output=True, text=True, env=env, timeout=600)
     assert allowed.returncode == 0, allowed.stderr
     assert "WITHOUT a sandbox" in allowed.stderr and (tmp_path / "out" / "c.jpg").exists()
+
+
+# --- issue 23: isolation between scripts, per-script limits, hostile results ------------------
+
+def probe(run: dict, sid: str) -> str:
+    return run["records"][sid]["error"] or ""
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_a_job_never_sees_an_earlier_jobs_code_or_image(observations, user):
+    obs = observations[user]
+    assert obs["v3_weak"]["records"]["token_holder"]["status"] == "ok"
+    # Forked from the worker that read earlier jobs: their source and reply are in its frames and heap.
+    assert worked(obs["v3_weak"], "heap_scan"), probe(obs["v3_weak"], "heap_scan")
+    # Forked from a template that never held a job: nothing.
+    assert blocked(obs["v3_real"], "heap_scan"), probe(obs["v3_real"], "heap_scan")
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_nothing_a_job_leaves_in_tmp_or_chmods_reaches_later_jobs(observations, user):
+    obs = observations[user]
+    assert worked(obs["v3_weak"], "tmp_victim")
+    assert blocked(obs["v3_real"], "tmp_victim")
+    for run in ("v3_real", "v3_weak"):  # the worker restores its own folder either way
+        assert obs[run]["records"]["good_after"]["status"] == "ok", obs[run]["records"]["good_after"]
+    assert obs["v3_real"]["records"]["good_after"]["sha256"] == obs["v3_alone"]["records"]["good_after"]["sha256"]
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_what_a_job_imports_never_depends_on_earlier_jobs_text(observations, user):
+    obs = observations[user]
+    alone = probe(obs["v3_alone"], "cmap_count")
+    assert alone.startswith("RuntimeError: PROBE cmaps=")
+    assert probe(obs["v3_weak"], "cmap_count") != alone  # seaborn's maps, imported for an earlier comment
+    assert probe(obs["v3_real"], "cmap_count") == alone
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_inodes_in_a_jobs_folder_are_capped(observations, user):
+    obs = observations[user]
+    assert worked(obs["v3_weak"], "inode_fill")
+    assert blocked(obs["v3_real"], "inode_fill") and "errno=28" in probe(obs["v3_real"], "inode_fill")
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_memory_outside_the_address_space_is_refused(observations, user):
+    obs = observations[user]
+    assert worked(obs["v3_weak"], "memfd_hold")
+    assert blocked(obs["v3_real"], "memfd_hold") and "memfd=-1" in probe(obs["v3_real"], "memfd_hold")
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_a_script_is_one_process_also_for_root(observations, user):
+    obs = observations[user]
+    if user == "root":  # RLIMIT_NPROC never binds for root
+        assert worked(obs["v3_weak"], "fork_count"), probe(obs["v3_weak"], "fork_count")
+    assert blocked(obs["v3_real"], "fork_count") and "processes=0" in probe(obs["v3_real"], "fork_count")
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_only_unix_sockets_and_no_host_load(observations, user):
+    obs = observations[user]
+    assert worked(obs["v3_weak"], "vsock") and worked(obs["v3_weak"], "sysinfo")
+    assert blocked(obs["v3_real"], "vsock") and "errno=97" in probe(obs["v3_real"], "vsock")
+    assert blocked(obs["v3_real"], "sysinfo")
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_hostile_results_become_records_and_never_stop_the_run(observations, user):
+    obs = observations[user]
+    real = obs["replies_real"]
+    assert "raised" not in real, real.get("trace")
+    recs = real["records"]
+    # Taken unchecked (the old way), forged extra fields reach the report and a 600-deep one stops the run.
+    assert "FORGED-REVIEWER" in obs["replies_weak_report"]
+    assert obs["replies_weak"]["raised"].startswith("RecursionError")
+    assert "FORGED-REVIEWER" not in obs["replies_report"]
+    assert all("extra" not in json.loads(line) for line in obs["replies_report"].splitlines())
+    assert len(obs["replies_report"]) < 200_000
+    for sid in ("forged_extra", "deep_extra"):
+        assert recs[sid]["status"] == "ok"  # the chart itself is a valid JPEG; only the extra fields went
+    assert recs["unhashable_kind"]["status"] == "ok" and recs["huge_int"]["status"] == "ok"
+    assert recs["bad_types"]["status"] == "error" and recs["bad_types"]["error"].startswith("ProtocolError")
+    # A 40 MiB reply (within the 256 MiB maximum) arrives.
+    assert recs["big_reply"]["status"] == "ok", recs["big_reply"]
+    # A 245-character id renders (its temporary file name stays short).
+    assert recs["x" * 245]["status"] == "ok" and recs["good_last"]["status"] == "ok"
+
+
+# --- focused checks of the JPEG check's bounds ------------------------------------------------
+
+def _progressive_jpeg(size=(64, 48)) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buf = BytesIO()
+    Image.new("RGB", size, "white").save(buf, "JPEG", progressive=True, subsampling=0)
+    return buf.getvalue()
+
+
+def test_jpeg_with_thousands_of_scans_is_refused_without_decoding():
+    import time
+
+    from reachqa_builder.render.verify import MAX_SCANS, jpeg_structure_problem
+
+    data = _progressive_jpeg()
+    last_scan = data.rindex(b"\xff\xda")
+    bomb = data[:last_scan] + data[last_scan:-2] * 7000 + b"\xff\xd9"
+    assert check_jpeg(data) is None
+    start = time.monotonic()
+    assert f"more than {MAX_SCANS} scans" in jpeg_structure_problem(bomb)
+    assert time.monotonic() - start < 1.0
+
+
+def test_a_coefficient_bomb_is_decoded_in_a_limited_helper_not_in_the_caller(tmp_path):
+    import resource
+
+    from reachqa_builder.render.verify import JpegChecker
+
+    data = bytearray(_progressive_jpeg((16, 16)))
+    sof = data.index(b"\xff\xc2")
+    data[sof + 5:sof + 9] = (13300).to_bytes(2, "big") * 2  # 177 Mpx declared in a file of a few hundred bytes
+    (tmp_path / "bomb.jpg").write_bytes(data)
+    # Weakened (decoded without limits, the old in-process way, here in a child): about 1 GiB held.
+    probe = ("import resource, sys; sys.path.insert(0, sys.argv[2]); from verify import decode_problem; "
+             "decode_problem(open(sys.argv[1], 'rb').read()); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    import reachqa_builder.render.verify as verify
+
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", probe, str(tmp_path / "bomb.jpg"),
+                          str(Path(verify.__file__).parent)], capture_output=True, text=True, timeout=300)
+    assert int(out.stdout.split()[-1]) > 800 * 1024, out  # KiB
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with JpegChecker() as checker:
+        problem = check_jpeg(bytes(data), checker)
+    assert problem is not None
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * 1024  # KiB: the caller stayed small
+
+
+def test_every_reply_field_is_checked_and_unknown_extra_fields_dropped(tmp_path):
+    from reachqa_builder.render import _RenderRun
+    from reachqa_builder.render.sandbox import SandboxSettings
+
+    run = _RenderRun(tmp_path, None, False, SandboxSettings())
+    job = {"id": "chart"}
+    deep: object = 1
+    for _ in range(600):
+        deep = {"x": deep}
+    hostile = [
+        {"status": {"ok": 1}, "error": None},
+        {"status": "error", "error": ["not", "text"]},
+        {"status": "error", "error": "E" * 10_000_000, "seconds": 10**400},
+        {"status": "error", "error": "x", "seconds": float("nan"), "extra": {"deep": deep, "status": "ok",
+                                                                              "sha256": "0" * 64}},
+        {"status": "error", "error": "x", "extra": {"inspect": {"lint": [{"kind": ["x"], "severity": {}, "detail": 1}],
+                                                                "plotted": {"series": [{"kind": {"a": 1}, "values": [10**400]}]}}}},
+    ]
+    for header in hostile:
+        rec, image = run._checked_record(job, header, b"")
+        assert rec.id == "chart" and rec.status == "error" and isinstance(rec.error, str) and image == b""
+        assert len(rec.error) < 3000 and 0 <= rec.seconds < 1e7 and rec.seconds == rec.seconds
+        assert set(rec.extra) == set() and "deep" not in json.dumps(rec.report_line())
+
+
+def test_the_cache_key_has_the_limits_and_every_sandbox_source_file(tmp_path, monkeypatch):
+    from reachqa_builder.render import cache
+
+    base = cache.RenderCache.key("code", "env", 200, limits={"timeout": 60, "memory_mb": 4096})
+    assert base != cache.RenderCache.key("code", "env", 200, limits={"timeout": 60, "memory_mb": 1024})
+    copy = tmp_path / "render"
+    shutil.copytree(cache.HERE, copy)
+    monkeypatch.setattr(cache, "HERE", copy)
+    for name in ("sandbox.py", "_seccomp.py", "_worker.py", "verify.py", "pool.py"):
+        cache.renderer_fingerprint.cache_clear()
+        before = cache.renderer_fingerprint()
+        (copy / name).write_text((copy / name).read_text() + "\n# changed\n")
+        cache.renderer_fingerprint.cache_clear()
+        assert cache.renderer_fingerprint() != before, name
+    cache.renderer_fingerprint.cache_clear()

@@ -147,3 +147,48 @@ def test_current_env_renders_released_scripts(tmp_path):
     scripts = sorted(TEST_CODE.glob("*.py"))[:40]
     records = render_scripts(scripts, tmp_path, env="current", progress=False, cache_dir=tmp_path / "cache")
     assert sum(r.status == "ok" for r in records) >= 39
+
+
+# --- issue 23: what CODE_DIR holds and what scripts print ---------------------------------------
+
+def test_symlinks_and_special_files_in_code_dir_are_refused_never_followed(tmp_path):
+    secret = tmp_path / "host.env"
+    secret.write_text("OPENAI_API_KEY = 'sk-HOST-SECRET-23'\n")
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "a_link.py").symlink_to(secret)
+    os.mkfifo(code / "b_fifo.py")
+    (code / "c_good.py").write_text(CHART)
+    # What the old loader did: the glob lists the link and reading it follows it to the host file.
+    assert code / "a_link.py" in sorted(code.glob("*.py"))
+    assert b"sk-HOST-SECRET-23" in (code / "a_link.py").read_bytes()
+    out = tmp_path / "out"
+    res = run_cli("render", str(code), str(out), "--env", "current", "--no-progress", "--cache-dir", str(tmp_path / "cache"))
+    assert res.returncode == 0, res.stderr
+    lines = {r["id"]: r for r in map(json.loads, (out / "render_report.jsonl").read_text().splitlines())}
+    assert lines["a_link"]["error"].startswith("FileError") and "symbolic link" in lines["a_link"]["error"]
+    assert lines["b_fifo"]["error"].startswith("FileError") and "not a regular file" in lines["b_fifo"]["error"]
+    assert lines["c_good"]["status"] == "ok"
+    for folder in (out, tmp_path / "cache"):
+        for f in folder.rglob("*"):
+            assert not f.is_file() or b"sk-HOST-SECRET-23" not in f.read_bytes(), f
+
+
+def test_control_characters_a_script_chooses_never_reach_the_terminal(tmp_path):
+    code = tmp_path / "code"
+    code.mkdir()
+    # A class name with OSC 0 (window title), OSC 52 (clipboard) and a forged summary line.
+    evil = "Evil\x1b]0;PWNED\x07\x1b]52;c;cm0gLXJmIH4=\x07\r\nrendered 40/40 charts (0 from cache, 0 failed)\n"
+    (code / "osc.py").write_text(f"raise type({evil!r}, (Exception,), {{}})('boom')\n")
+    (code / "fine.py").write_text(CHART)
+    out = tmp_path / "out"
+    res = run_cli("render", str(code), str(out), "--env", "current", "--no-progress", "--no-cache")
+    assert res.returncode == 0, res.stderr
+    record = json.loads((out / "render_report.jsonl").read_text().splitlines()[1])
+    assert record["id"] == "osc" and "\x1b]52;" in record["error"]  # the record keeps what the script raised
+    for stream in (res.stdout, res.stderr):
+        assert "\x1b" not in stream and "\x07" not in stream and "\r" not in stream
+    assert "\\x1b]52;" in res.stdout
+    assert [ln for ln in res.stdout.splitlines() if ln.startswith("rendered")] == res.stdout.splitlines()[:1]
+    assert res.stdout.splitlines()[0].startswith("rendered 1/2 charts")
+    assert "per-script limits: one process (no fork)" in res.stderr  # which limits bound the scripts
