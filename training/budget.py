@@ -49,3 +49,19 @@ def apply_image_budget(processor, model_config, max_tiles: int | None, max_pixel
     if applied:
         logger.info("image budget: %s", applied)
     return applied
+
+
+def match_model_to_processor(model_config, processor) -> bool:
+    """Give a LLaVA-NeXT model config the anyres grids of its processor (which a ``--max_tiles`` run narrowed
+    and saved with the adapter); True if the config changed. The model splits image features by the grid the
+    processor picked, so the two must agree (else ``split_with_sizes`` fails in forward)."""
+    ip = getattr(processor, "image_processor", None)
+    pinpoints = getattr(ip, "image_grid_pinpoints", None)
+    if not pinpoints or getattr(model_config, "image_grid_pinpoints", None) is None:
+        return False
+    pinpoints = [list(p) for p in pinpoints]
+    if [list(p) for p in model_config.image_grid_pinpoints] == pinpoints:
+        return False
+    model_config.image_grid_pinpoints = pinpoints
+    logger.info("model config follows the processor's anyres grids: %s", pinpoints)
+    return True

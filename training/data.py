@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import io
 import os
+import random
 from pathlib import Path
 
 import datasets
+from datasets.fingerprint import Hasher
 from PIL import Image, UnidentifiedImageError
 
 from reachqa_builder.imagedata import image_bytes
@@ -52,10 +54,52 @@ def load_splits(data_args) -> tuple[datasets.Dataset, datasets.Dataset | None]:
     if data_args.eval_split:
         evaluation = check_columns(loaded[data_args.eval_split], data_args, data_args.eval_split)
     elif data_args.eval_size:
-        size = data_args.eval_size if data_args.eval_size < 1 else int(data_args.eval_size)
-        parts = train.train_test_split(test_size=size, seed=0)
-        train, evaluation = parts["train"], parts["test"]
+        train, evaluation = hold_out(train, data_args.eval_size, group_keys(train, data_args))
     return train, evaluation
+
+
+def group_keys(ds: datasets.Dataset, data_args) -> list | None:
+    """The chart of every row for the hold-out (``--eval_group_column``), or None for single rows."""
+    column = data_args.eval_group_column
+    if column == "none":
+        return None
+    if column == "auto":
+        for name in ("chart_id", "images", data_args.image_column):
+            if name in ds.column_names:
+                column = name
+                break
+        else:
+            raise DatasetColumnsError(f"--eval_size: found no chart_id or image column to keep one chart's questions "
+                                      "together; name one with --eval_group_column (or 'none')")
+    if column not in ds.column_names:
+        raise DatasetColumnsError(f"--eval_group_column {column!r}: no such column; its columns are: "
+                                  f"{', '.join(ds.column_names)}")
+    return [Hasher.hash(v) for v in ds.with_format("arrow")[column].to_pylist()] \
+        if column != "chart_id" else ds[column]
+
+
+def hold_out(ds: datasets.Dataset, size: float, keys: list | None, seed: int = 0):
+    """Split ``ds`` into (train, eval) with about ``size`` rows (a fraction <1 or a count) in eval, whole groups
+    of ``keys`` at a time (all rows of a chart on one side), drawn at random with ``seed``."""
+    if keys is None:
+        parts = ds.train_test_split(test_size=size if size < 1 else int(size), seed=seed)
+        return parts["train"], parts["test"]
+    groups: dict = {}
+    for i, key in enumerate(keys):
+        groups.setdefault(key, []).append(i)
+    target = size * len(ds) if size < 1 else int(size)
+    if len(groups) < 2 or target < 1 or target >= len(ds):
+        raise ValueError(f"--eval_size {size}: cannot hold out that many of {len(ds)} rows in {len(groups)} chart(s) "
+                         "with at least one chart left to train on")
+    order = list(groups)
+    random.Random(seed).shuffle(order)
+    held: list[int] = []
+    for key in order[:-1]:  # one chart always stays for training
+        if len(held) >= target:
+            break
+        held.extend(groups[key])
+    held_set = set(held)
+    return ds.select([i for i in range(len(ds)) if i not in held_set]), ds.select(sorted(held))
 
 
 def load_conversation_files(sources: list[str], data_args) -> datasets.Dataset:

@@ -39,3 +39,14 @@ def copy_conversion_record(source: str | Path, target: str | Path) -> None:
     record = conversion_record(source)
     if record:
         (Path(target) / CONVERSION_FILE).write_text(json.dumps(record, indent=2), encoding="utf-8")
+
+
+PROCESSOR_FILES = ("processor_config.json", "preprocessor_config.json")
+
+
+def processor_source(model: str | Path, adapter: str | Path | None = None) -> str | Path:
+    """Where the processor to use with ``model`` (+ ``adapter``) lives: the adapter folder when a training run
+    saved its processor there (with the run's image budget), else the model."""
+    if adapter is not None and any((Path(adapter) / n).is_file() for n in PROCESSOR_FILES):
+        return adapter
+    return model

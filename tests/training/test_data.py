@@ -37,10 +37,19 @@ def test_unknown_split_is_named(qa_dataset):
         load_splits(DataArguments(dataset=str(qa_dataset), eval_split="validation"))
 
 
-def test_eval_size_holds_out_rows(qa_dataset):
+def test_eval_size_holds_out_whole_charts(qa_dataset, tmp_path, qa_rows):
     train, evaluation = load_splits(DataArguments(dataset=str(qa_dataset), eval_size=3))
-    assert (len(train), len(evaluation)) == (5, 3)
+    assert len(train) + len(evaluation) == 8 and len(evaluation) >= 3
     assert not set(train["qa_id"]) & set(evaluation["qa_id"])
+    assert not set(train["chart_id"]) & set(evaluation["chart_id"])  # one chart's questions on one side only
+    # without a chart_id column, rows with the same image are kept together
+    root = write_dataset(tmp_path / "noid", {"train": [{**r, "chart_id": "?"} for r in qa_rows]})
+    train, evaluation = load_splits(DataArguments(dataset=str(root), eval_size=0.25, eval_group_column="image"))
+    assert not set(train["qa_id"]) & set(evaluation["qa_id"])
+    assert not {q.split("-")[0] for q in train["qa_id"]} & {q.split("-")[0] for q in evaluation["qa_id"]}
+    # 'none' is the plain row split
+    train, evaluation = load_splits(DataArguments(dataset=str(qa_dataset), eval_size=3, eval_group_column="none"))
+    assert (len(train), len(evaluation)) == (5, 3)
 
 
 @pytest.fixture
@@ -126,6 +135,27 @@ def test_flags_accept_dashes_as_well_as_underscores():
     assert dashed[0].model_name_or_path == underscored[0].model_name_or_path == "m"
     assert dashed[2].lora_r == underscored[2].lora_r == 4
     assert dashed[1].prompt_suffix == underscored[1].prompt_suffix == "Be brief."
+
+def test_no_abbreviations_and_booleans_take_false():
+    with pytest.raises(ValueError, match="learning_rat \\(did you mean learning_rate"):
+        parse_args(REQUIRED + ["--learning-rat", "1e-4"])
+    with pytest.raises(ValueError, match="unrecognized"):
+        parse_args(REQUIRED + ["--lora_alph", "4"])
+    assert parse_args(REQUIRED)[3].activation_checkpointing is True  # the paper's setting
+    for flag in ("--gradient_checkpointing", "--gradient-checkpointing", "--activation_checkpointing"):
+        assert parse_args(REQUIRED + [flag, "false"])[3].activation_checkpointing is False
+        assert parse_args(REQUIRED + [f"{flag}=False"])[3].activation_checkpointing is False
+    args = parse_args(REQUIRED + ["--auto_bf16", "false", "--train_projector", "false", "--append_eos", "False"])
+    assert (args[0].auto_bf16, args[2].train_projector, args[1].append_eos) == (False, False, False)
+
+
+def test_yaml_gradient_checkpointing_name(tmp_path):
+    (tmp_path / "a.yaml").write_text("gradient_checkpointing: false\n")
+    assert parse_args(["--config", str(tmp_path / "a.yaml"), *REQUIRED])[3].activation_checkpointing is False
+    (tmp_path / "b.yaml").write_text("gradient_checkpointing: false\nactivation_checkpointing: true\n")
+    with pytest.raises(ValueError, match="give activation_checkpointing only"):
+        parse_args(["--config", str(tmp_path / "b.yaml"), *REQUIRED])
+
 
 def test_yaml_then_command_line(tmp_path):
     (tmp_path / "mine.yaml").write_text("lora_r: 32\nlearning_rate: 1.0e-4\nmodel_name_or_path: from-yaml\n")

@@ -167,3 +167,19 @@ def test_infer_engine_and_attention_maps(oracle, capsys):
     maps, tokens = attention_maps(engine.model, engine.processor, image, QUESTION, steps=[0])
     assert maps[0].shape == (16, 16)  # the thumbnail's 256 tokens (448 px / 14 / 2)
     assert 0 < maps[0].sum() <= 1 + 1e-5
+
+
+def test_converted_answers_end_at_the_end_of_turn_token(oracle):
+    """The source's extra special tokens stay special: an answer is trained as ``answer<|im_end|>``, with no
+    ``</s>`` appended after it (the append-EOS rule is for templates that close a turn with no special token)."""
+    from transformers import AutoProcessor
+
+    from training.prompts import ChatFormatter
+
+    processor = AutoProcessor.from_pretrained(oracle["out"] / "A-native")
+    tok = processor.tokenizer
+    end = tok.convert_tokens_to_ids("<|im_end|>")
+    assert end in tok.all_special_ids and tok.convert_tokens_to_ids("<|im_start|>") in tok.all_special_ids
+    ids = ChatFormatter(processor, "").completion_ids("How many bars?", "Three.")
+    assert end in ids and tok.eos_token_id not in ids
+    assert tok.decode(ids, skip_special_tokens=True).strip() == "Three."
