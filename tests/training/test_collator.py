@@ -137,3 +137,18 @@ def test_eos_appended_only_when_the_template_writes_no_end_token(tiny_models):
     ids = ChatFormatter(processor).completion_ids("How many bars?", "Three.")
     assert ids[-1] == eos and ids.count(eos) == 1
     assert eos not in ChatFormatter(processor, append_eos=False).completion_ids("How many bars?", "Three.")
+
+
+@pytest.mark.parametrize("family", ["llava", "internvl"])
+def test_cut_answer_keeps_its_closing_tokens(family, tiny_models, qa_dataset):
+    """An answer longer than max_length loses its middle, not the end-of-turn / EOS the model must learn."""
+    processor, formatter, _, train, args = setup(tiny_models[family], qa_dataset)
+    full = VisionQACollator(processor, formatter, max_length=4096)([train[0]])
+    n = int(full["attention_mask"].sum())
+    closing = [i for i in full["input_ids"][0, :n].tolist()[-2:]]  # "</s>\n" of the tiny template
+    assert closing[0] == processor.tokenizer.eos_token_id
+    cut = VisionQACollator(processor, formatter, max_length=n - 5)([train[0]])
+    ids, labels = cut["input_ids"][0].tolist(), cut["labels"][0].tolist()
+    assert len(ids) == n - 5
+    assert ids[-2:] == closing and labels[-2:] == closing
+    assert ids[:-2] == full["input_ids"][0, :n - 7].tolist()

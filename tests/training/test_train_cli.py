@@ -153,3 +153,33 @@ def test_image_budget_caps_tiles(tiny_models):
     from PIL import Image
     pixels = processor(text=["<IMG_CONTEXT>"], images=[Image.new("RGB", (400, 100))], return_tensors="pt")["pixel_values"]
     assert pixels.shape[0] == 3  # 2 tiles + thumbnail
+
+
+def test_max_tiles_survives_merge_and_infer_adapter(tiny_models, qa_dataset, tmp_path):
+    """A LLaVA-NeXT run with --max_tiles saves the narrowed processor; the merged model and `infer --adapter` use
+    the same grids as that processor (else the model splits the image features by a grid the processor did not
+    use: split_with_sizes fails)."""
+    from PIL import Image
+
+    from evaluation.inference.transformers_engine import TransformersEngine, TransformersEngineConfig
+    from evaluation.inference.types import ChatRequest, user_message
+
+    out = tmp_path / "run"
+    assert main(["--model_name_or_path", str(tiny_models["llava_next"]), "--dataset", str(qa_dataset),
+                 "--output_dir", str(out), "--max_steps", "1", "--max_tiles", "2",
+                 "--activation_checkpointing", "false", *FAST]) == 0
+    square = Image.new("RGB", (200, 200), "white")  # the full grid list picks 2x2 tiles for it, the narrowed 1x2
+    assert cli_main(["merge-lora", str(out), "--out", str(tmp_path / "merged")]) == 0
+    merged = AutoModelForImageTextToText.from_pretrained(tmp_path / "merged")
+    processor = AutoProcessor.from_pretrained(tmp_path / "merged")
+    assert merged.config.image_grid_pinpoints == processor.image_processor.image_grid_pinpoints == [
+        [32, 32], [32, 64], [64, 32]]
+    inputs = processor(text=["<image>\nWhat is shown?"], images=[square], return_tensors="pt")
+    with torch.no_grad():
+        assert torch.isfinite(merged(**inputs).logits).all()
+    engine = TransformersEngine(TransformersEngineConfig(model=str(tiny_models["llava_next"]), adapter=str(out),
+                                                         device="cpu", progress=False))
+    assert engine.model.config.image_grid_pinpoints == [[32, 32], [32, 64], [64, 32]]
+    reply = engine.generate([ChatRequest(model="m", messages=[user_message("What is shown?", [square])],
+                                         max_tokens=2, temperature=0)])[0]
+    assert reply.completion_tokens >= 1
