@@ -188,6 +188,24 @@ def decode_image(value, base_dir: str | os.PathLike | None = None) -> Image.Imag
         raise ImageDecodeError(f"{type(exc).__name__}: {exc}") from exc
 
 
+def check_image(value, base_dir: str | os.PathLike | None = None) -> tuple[int, int]:
+    """(width, height) of a cell of the image column after decoding it in full, cheaply: a JPEG is decoded at
+    1/8 scale (libjpeg's DCT scaling reads every byte of the file, so truncated or corrupt data still fails),
+    other formats at full size. Raises `ImageDecodeError` as `decode_image` does."""
+    if isinstance(value, Image.Image):
+        return value.size
+    source = _image_source(value, base_dir)
+    try:
+        image = Image.open(source)
+        size = image.size
+        if image.format == "JPEG":
+            image.draft("RGB", (max(1, size[0] // 8), max(1, size[1] // 8)))
+        image.load()
+    except DECODE_ERRORS as exc:
+        raise ImageDecodeError(f"{type(exc).__name__}: {exc}") from exc
+    return size
+
+
 def _image_source(value, base_dir) -> io.BytesIO:
     """The cell's encoded bytes (:func:`reachqa_builder.imagedata.image_bytes`); a relative path that
     exists from the working folder wins over ``base_dir``."""
