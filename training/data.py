@@ -7,6 +7,8 @@ collator for each batch, so a dataset of thousands of charts never sits decoded 
 from __future__ import annotations
 
 import io
+import logging
+import math
 import os
 import random
 from pathlib import Path
@@ -18,6 +20,8 @@ from PIL import Image, UnidentifiedImageError
 from reachqa_builder.imagedata import image_bytes
 
 from training.formats import is_conversation_file, load_conversation_file
+
+logger = logging.getLogger(__name__)
 
 # Pillow raises these for truncated, corrupt or unknown image data.
 DECODE_ERRORS = (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError)
@@ -87,10 +91,14 @@ def hold_out(ds: datasets.Dataset, size: float, keys: list | None, seed: int = 0
     groups: dict = {}
     for i, key in enumerate(keys):
         groups.setdefault(key, []).append(i)
-    target = size * len(ds) if size < 1 else int(size)
-    if len(groups) < 2 or target < 1 or target >= len(ds):
-        raise ValueError(f"--eval_size {size}: cannot hold out that many of {len(ds)} rows in {len(groups)} chart(s) "
-                         "with at least one chart left to train on")
+    target = math.ceil(size * len(ds)) if size < 1 else int(size)
+    if len(groups) < 2:
+        logger.warning("--eval_size %s: the %d row(s) show %d chart(s); nothing held out for eval", size, len(ds),
+                       len(groups))
+        return ds, None
+    if target >= len(ds):
+        raise ValueError(f"--eval_size {size}: cannot hold out that many of {len(ds)} rows with at least one chart "
+                         "left to train on")
     order = list(groups)
     random.Random(seed).shuffle(order)
     held: list[int] = []

@@ -106,6 +106,9 @@ def run(model_args, data_args, lora_args, training_args) -> dict:
                                                     base_dir)
             reports.append(eval_report)
 
+    if evaluation is None and training_args.eval_strategy != "no":
+        logger.info("no eval set (--eval_split / --eval_size): evaluation off")
+        training_args.eval_strategy = training_args.eval_strategy.__class__("no")
     model = apply_lora(load_model(model_args, dtype, config), lora_args)
     if training_args.process_index == 0:
         model.print_trainable_parameters()

@@ -78,7 +78,7 @@ def test_undecodable_images_and_empty_answers_skipped_and_counted(broken_dataset
 
 def test_bad_images_through_the_cli(broken_dataset, tiny_models, tmp_path, capsys):
     base = ["--model_name_or_path", str(tiny_models["llava"]), "--dataset", str(broken_dataset),
-            "--use_cpu", "true", "--max_steps", "1", "--per_device_train_batch_size", "2",
+            "--use_cpu", "true", "--max_steps", "1", "--per_device_train_batch_size", "2", "--eval_size", "0",
             "--activation_checkpointing", "false", "--disable_tqdm", "true"]
     assert main(base + ["--output_dir", str(tmp_path / "a"), "--on_bad_image", "fail"]) == 2
     assert "row 2: the image does not decode" in capsys.readouterr().err
@@ -112,6 +112,13 @@ def test_paper_hyper_parameters_are_the_defaults():
     assert (training_args.weight_decay, training_args.max_grad_norm, training_args.warmup_steps) == (0.1, 0.5, 0.03)
     assert training_args.activation_checkpointing is True
     assert data_args.max_length == 4096 and data_args.prompt_suffix == "Let's think step by step."
+    # the authors' ms-swift run: LoRA on every linear layer (vision tower and projector too), ms-swift's cosine
+    # schedule and Adam beta2, 1% held out, eval and save every 100 steps
+    assert lora_args.lora_scope == ["vision", "projector", "language"]
+    assert training_args.lr_scheduler_type == "cosine" and training_args.adam_beta2 == 0.95
+    assert data_args.eval_size == 0.01 and training_args.eval_strategy == "steps" and training_args.eval_steps == 100
+    assert training_args.save_steps == 100 and training_args.save_total_limit is None
+    assert training_args.dataloader_num_workers > 0
 
 
 
