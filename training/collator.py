@@ -69,14 +69,19 @@ class VisionQACollator:
 
     def __call__(self, features: list[dict]) -> dict[str, torch.Tensor]:
         prompts, images, rest = [], [], []
+        per_row = []
         for f in features:
             row_images, turns, add_suffix = row_conversation(f, self.image_column, self.question_column,
                                                              self.answer_column)
             segments = conversation_segments(self.formatter, turns, add_suffix)
             prompts.append(segments[0][0])
-            images.extend(decode_image(im, self.base_dir) for im in row_images)
+            decoded = [decode_image(im, self.base_dir) for im in row_images]
+            images.extend(decoded)
+            per_row.append(decoded)
             rest.append([(segment_ids(self.formatter, text, trained), trained) for text, trained in segments[1:]])
-        prompt_ids, extras, pixel_inputs = self.encode_prompts(prompts, images)
+        # Mllama's processor takes the images grouped by row; the others a flat list in prompt order
+        nested = type(self.processor).__name__.startswith("Mllama")
+        prompt_ids, extras, pixel_inputs = self.encode_prompts(prompts, per_row if nested and images else images)
 
         rows = []
         for i, p in enumerate(prompt_ids):

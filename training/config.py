@@ -240,8 +240,9 @@ def build_parser(prog: str = "reachqa train") -> HfArgumentParser:
                               description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--config", default=None,
                         help="YAML file of values for any argument below, applied over training/configs/paper.yaml "
-                             "(the paper's hyper-parameters); command-line values override both. A bare preset "
-                             "name (llava_next, llava, internvl) picks the shipped preset.")
+                             "(the authors' ms-swift run); command-line values override both. A bare preset "
+                             "name (llava_next, internvl, qwen2_5_vl, ...: the files in training/configs) picks the "
+                             "shipped preset.")
     return parser
 
 

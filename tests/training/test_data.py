@@ -176,7 +176,11 @@ def test_yaml_then_command_line(tmp_path):
 
 @pytest.mark.parametrize("preset, model", [("llava_next", "llava-hf/llama3-llava-next-8b-hf"),
                                            ("llava", "llava-hf/llava-1.5-7b-hf"),
-                                           ("internvl", "OpenGVLab/InternVL3-8B-hf")])
+                                           ("internvl", "OpenGVLab/InternVL3-8B-hf"),
+                                           ("qwen2_vl", "Qwen/Qwen2-VL-7B-Instruct"),
+                                           ("qwen2_5_vl", "Qwen/Qwen2.5-VL-7B-Instruct"),
+                                           ("qwen3_vl", "Qwen/Qwen3-VL-8B-Instruct"),
+                                           ("llama3_2_vision", "meta-llama/Llama-3.2-11B-Vision-Instruct")])
 def test_presets(preset, model):
     model_args, _, lora_args, _ = parse_args(["--config", preset, "--dataset", "d", "--output_dir", "o"])
     assert model_args.model_name_or_path == model and lora_args.lora_r == 16
@@ -186,7 +190,7 @@ def test_config_errors(tmp_path, capsys):
     (tmp_path / "typo.yaml").write_text("lora_alhpa: 4\n")
     with pytest.raises(ValueError, match="unknown argument.*lora_alhpa \\(did you mean lora_alpha"):
         parse_args(["--config", str(tmp_path / "typo.yaml"), *REQUIRED])
-    with pytest.raises(ValueError, match="presets: internvl, internvl2, llava, llava_next, paper"):
+    with pytest.raises(ValueError, match="presets: internvl, internvl2, llama3_2_vision, llava, llava_next, paper, qwen2_5_vl, qwen2_vl, qwen3_vl"):
         parse_args(["--config", "llava2", *REQUIRED])
     with pytest.raises(ValueError, match="--model_name_or_path is required"):
         parse_args(["--dataset", "d", "--output_dir", "o"])

@@ -132,7 +132,7 @@ def test_foreign_option_names_unknown_preset_and_dashed_flags(tmp_path, capsys):
     assert "cutoff_len (reachqa calls it max_length)" in capsys.readouterr().err
     assert cli_main(["train", "--config", "no_such_preset"]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "presets: internvl, internvl2, llava, llava_next, paper" in err
+    assert len(err.splitlines()) == 1 and "presets: internvl, internvl2, llama3_2_vision, llava, llava_next, paper, qwen2_5_vl, qwen2_vl, qwen3_vl" in err
     _, data_args, _, training_args = parse_args(["--config", "internvl2", "--dataset", "a.json",
                                                  "--output-dir", "out", "--max-tiles", "6"])
     assert training_args.output_dir == "out" and data_args.max_tiles == 6
