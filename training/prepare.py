@@ -46,6 +46,7 @@ class LengthMeter:
         self.image_token_id = getattr(processor, "image_token_id", None)
         self.fast = hasattr(processor, "_get_num_multimodal_tokens") and self.image_token_id is not None
         self.checked = 0
+        self.sizes: dict[str, tuple[int, int]] = {}  # image file -> size: each file is checked once per pass
         self.offset: int | None = None  # tokens the processor adds per image besides the placeholders
         # identifies the measurement for the cache: same processor and prompt format, same lengths
         self.fingerprint = Hasher.hash((type(processor).__name__, processor.to_json_string(),
@@ -94,6 +95,16 @@ class LengthMeter:
             return full
         return self.full_prompt_length(prompt, [decode_image(im, base_dir) for im in images])
 
+    def image_size(self, value, base_dir) -> tuple[int, int]:
+        """`check_image` of a cell, once per image file (questions of one chart share its file)."""
+        key = value if isinstance(value, str) else value.get("path") if (
+            isinstance(value, dict) and not value.get("bytes")) else None
+        if key is None:
+            return check_image(value, base_dir)
+        if key not in self.sizes:
+            self.sizes[key] = check_image(value, base_dir)
+        return self.sizes[key]
+
     def __call__(self, batch: dict, image_column: str, question_column: str, answer_column: str,
                  base_dir: str | None) -> dict:
         out = {"prompt_length": [], "length": [], "error": [], "no_text": []}
@@ -107,7 +118,7 @@ class LengthMeter:
             error, sizes = None, []
             if not missing:
                 try:
-                    sizes = [check_image(value, base_dir) for value in images]
+                    sizes = [self.image_size(value, base_dir) for value in images]
                 except ImageDecodeError as exc:
                     error = str(exc)
             if missing or error:
