@@ -20,7 +20,7 @@ from training.prompts import ChatFormatter
 from training.train import main
 
 # llava_next: LLaVA-NeXT; internvl: InternVL2.5 / InternVL3 (transformers' InternVL class, "-hf" checkpoints)
-FAMILIES = ("llava_next", "internvl", *tiny.NEW_FAMILIES)
+FAMILIES = ("llava", "llava_next", "internvl", *tiny.NEW_FAMILIES)
 QUICK = ["--use_cpu", "true", "--per_device_train_batch_size", "2", "--gradient_accumulation_steps", "1",
          "--learning_rate", "1e-2", "--warmup_steps", "0", "--lora_dropout", "0", "--logging_steps", "1",
          "--disable_tqdm", "true", "--dataloader_num_workers", "0", "--activation_checkpointing", "false",
@@ -32,7 +32,7 @@ def family_models(tmp_path_factory, qa_rows, tiny_models) -> dict:
     texts = [r["question"] + " " + r["answer"] for r in qa_rows]
     root = tmp_path_factory.mktemp("families")
     built = {f: tiny.build(f, root / f, texts) for f in tiny.NEW_FAMILIES}
-    return {**{f: tiny_models[f] for f in ("llava_next", "internvl")}, **built}
+    return {**{f: tiny_models[f] for f in tiny.FAMILIES}, **built}
 
 
 def own_processor_ids(processor, row, answer: bool):
