@@ -255,7 +255,7 @@ def main() -> int:
                    help="time to the first optimizer step on the 20k-row shape, baseline vs this code (see above)")
     p.add_argument("--rows", type=int, default=20000, help="--first-step: rows of the training file")
     p.add_argument("--charts", type=int, default=200, help="--first-step: distinct chart files the rows use")
-    p.add_argument("--baseline-rows", type=int, default=40,
+    p.add_argument("--baseline-rows", type=int, default=100,
                    help="--first-step: rows the baseline is timed on (and twice that), then extrapolated")
     p.add_argument("--baseline-ref", default=BASELINE_REF, help="--first-step: git commit of the baseline code")
     p.add_argument("--steps", type=int, default=None, help="timed steps per variant (default: 10 GPU, 20 CPU)")
