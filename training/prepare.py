@@ -1,4 +1,8 @@
-"""One pass over a split before training: decode every image, measure every row's length in tokens.
+"""One pass over a split before the model loads: check every image, measure every row's length in tokens.
+
+The results are cached in ``--prepare_cache_dir`` keyed by the data (the dataset's fingerprint and the
+size and modification time of every image file it names) and by the processor with its image budget,
+so a second start with the same data and model reads them.
 
 The lengths feed transformers' length-grouped sampler (``train_sampling_strategy=group_by_length``)
 so that rows of similar length share a batch; the image check turns an undecodable image into a
