@@ -205,3 +205,17 @@ def test_rebuilt_dataset_folder_is_not_served_from_a_stale_cache(tmp_path, qa_ro
     write_dataset(root, {"train": qa_rows[:3]})
     train, _ = load_splits(DataArguments(dataset=str(root)))
     assert train["qa_id"] == [r["qa_id"] for r in qa_rows[:3]]
+
+
+def test_every_record_checked_before_the_model_loads(broken_dataset, tiny_models, tmp_path, capsys):
+    """A bad image is reported before the weights are read: here the weights file is garbage, and the error
+    the user gets is still the data's, at once."""
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_models["llava"], model)
+    (model / "model.safetensors").write_bytes(b"not weights")
+    code = main(["--model_name_or_path", str(model), "--dataset", str(broken_dataset), "--output_dir",
+                 str(tmp_path / "out"), "--on_bad_image", "fail", "--use_cpu", "true", "--eval_size", "0"])
+    assert code == 2
+    assert "row 2: the image does not decode" in capsys.readouterr().err
