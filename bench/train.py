@@ -19,6 +19,16 @@ completions per prompt, rewards, the policy update; TRL logs each step's time) i
 once without the KL term (``--beta 0``, the baseline: no reference forward) and once with the preset's
 ``beta`` 0.04, and prints seconds per step, completion tokens per second and peak memory. The GPU
 path has not been run (no GPU was lent to that session); on CPU it runs the tiny model.
+
+``--first-step`` measures something else: the time from ``reachqa train`` starting to the end of its first
+optimizer step on the 20k-row shape of the authors' training file (20,000 questions on 2480x1571 JPEG charts,
+6 per chart) with an InternVL2-style processor (448 px tiles, up to 12 + thumbnail, 256 tokens each) on a tiny
+model: the data preparation dominates that time. The baseline is the code before issue 27 (``--baseline-ref``,
+taken with ``git archive``), timed on ``--baseline-rows`` and twice that, and extrapolated linearly to the full
+row count (its length pass is one per-row loop); the project's figure is the full run, from an empty cache
+(first start) and again (second start, cache read).
+
+    .venv/bin/python bench/train.py --first-step       # ~10 min on a 2-core machine
 """
 
 from __future__ import annotations
@@ -220,8 +230,116 @@ def main_grpo(steps: int, repeats: int, group: int) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------------- time to first step
+BASELINE_REF = "6148ce3"  # the last commit before issue 27's data-preparation work
+CHART_SIZE = (2480, 1571)  # the released charts' size (dpi 200)
+
+
+def build_first_step_inputs(workdir: Path, rows: int, charts: int) -> tuple[Path, Path]:
+    """A messages-format JSONL of ``rows`` questions on ``charts`` distinct full-size JPEG charts, and a tiny
+    InternVL model whose processor has InternVL2's real image settings."""
+    from PIL import Image
+    from transformers import (AutoModelForImageTextToText, GotOcr2ImageProcessor, InternVLConfig, InternVLProcessor,
+                              InternVLVideoProcessor, InternVLVisionConfig, Qwen2Config)
+
+    from reachqa_builder.render import render_scripts
+    from tests.training import conftest, tiny
+
+    title, labels, values = conftest.CHARTS["c3"]
+    script = conftest.SCRIPT.format(figsize=(CHART_SIZE[0] / 200, CHART_SIZE[1] / 200), labels=labels, values=values,
+                                    title=title)
+    record = render_scripts({"chart": script}, workdir / "render", env="current", dpi=200, workers=1,
+                            use_cache=False, progress=False)[0]
+    if record.status != "ok":
+        raise RuntimeError(f"rendering the chart failed: {record.error}")
+    base = Image.open(record.image).convert("RGB").resize(CHART_SIZE)
+    (workdir / "img").mkdir()
+    for k in range(charts):  # distinct files (one pixel row differs), the same decoding work
+        image = base.copy()
+        image.paste((k % 256, (k // 256) % 256, 128), (0, 0, CHART_SIZE[0], 1))
+        image.save(workdir / "img" / f"{k:05d}.jpg", quality=90)
+    qa = conftest.qa_pairs(title, labels, values)
+    lines = []
+    for i in range(rows):
+        question, answer = qa[i % len(qa)]
+        lines.append(json.dumps({"messages": [{"role": "user", "content": f"<image>{question} Let's think step by step."},
+                                              {"role": "assistant", "content": answer}],
+                                 "images": [f"img/{(i // 6) % charts:05d}.jpg"]}))
+    data = workdir / "train.jsonl"
+    data.write_text("\n".join(lines) + "\n")
+
+    tok = tiny.train_tokenizer([q + " " + a for q, a in qa], tiny.INTERNVL_TOKENS)
+    processor = InternVLProcessor(
+        image_processor=GotOcr2ImageProcessor(size={"height": 448, "width": 448}, crop_to_patches=True,
+                                              min_patches=1, max_patches=12),
+        tokenizer=tok, video_processor=InternVLVideoProcessor(size={"height": 448, "width": 448}),
+        image_seq_length=256, chat_template=tiny.CHAT_TEMPLATE.replace("IMAGE", "<IMG_CONTEXT>"))
+    text = Qwen2Config(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                       num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=8192, pad_token_id=0)
+    vision = InternVLVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4,
+                                  image_size=448, patch_size=14)
+    config = InternVLConfig(vision_config=vision, text_config=text, image_token_id=tok.context_image_token_id,
+                            image_seq_length=256)
+    model_dir = workdir / "model"
+    AutoModelForImageTextToText.from_config(config).save_pretrained(model_dir)
+    processor.save_pretrained(model_dir)
+    return data, model_dir
+
+
+def time_to_first_step(code_dir: Path, model_dir: Path, data: Path, rows: int, out: Path, cache: Path) -> float:
+    """Seconds of one `python -m training` process (code from ``code_dir``) that stops after its first step."""
+    args = ["--model_name_or_path", str(model_dir), "--dataset", str(data), "--output_dir", str(out),
+            "--max_train_samples", str(rows), "--max_steps", "1", "--use_cpu", "true", "--eval_size", "0",
+            "--save_strategy", "no", "--activation_checkpointing", "false", "--report_to", "none",
+            "--disable_tqdm", "true", "--per_device_train_batch_size", "1", "--gradient_accumulation_steps", "1"]
+    if (code_dir / "training" / "prepare.py").read_text().count("prepare_cache_dir"):
+        args += ["--prepare_cache_dir", str(cache), "--eval_strategy", "no"]
+    env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=str(code_dir), HF_DATASETS_CACHE=str(out / "hf"),
+               TOKENIZERS_PARALLELISM="false")
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "training", *args], cwd=code_dir, env=env, capture_output=True,
+                          text=True)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"training ({code_dir}) failed:\n{proc.stderr[-3000:]}")
+    return seconds
+
+
+def first_step_main(args) -> int:
+    with tempfile.TemporaryDirectory(prefix="bench-first-step-") as tmp:
+        tmp = Path(tmp)
+        data, model_dir = build_first_step_inputs(tmp, args.rows, args.charts)
+        old = tmp / "baseline-code"
+        old.mkdir()
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.baseline_ref, "training", "reachqa_builder"],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+        n = args.baseline_rows
+        small = time_to_first_step(old, model_dir, data, n, tmp / "old-a", tmp / "c0")
+        large = time_to_first_step(old, model_dir, data, 2 * n, tmp / "old-b", tmp / "c0")
+        per_row = max(0.0, (large - small) / n)
+        baseline = large + per_row * (args.rows - 2 * n)
+        cold = time_to_first_step(ROOT, model_dir, data, args.rows, tmp / "new-a", tmp / "cache")
+        warm = time_to_first_step(ROOT, model_dir, data, args.rows, tmp / "new-b", tmp / "cache")
+    print(f"time to the end of the first step, {args.rows:,} rows on {args.charts:,} {CHART_SIZE[0]}x{CHART_SIZE[1]} "
+          f"JPEG charts, InternVL2 tiling (448 px, <= 12 tiles + thumbnail), tiny model, CPU, {os.cpu_count()} cores")
+    print(f"{'baseline (' + args.baseline_ref + '), ' + str(n) + ' / ' + str(2 * n) + ' rows':46}"
+          f"{small:>9.1f} s / {large:.1f} s  ({per_row * 1000:.0f} ms per row)")
+    print(f"{'baseline extrapolated to ' + format(args.rows, ',') + ' rows':46}{baseline:>9.1f} s")
+    print(f"{'this project, first start (empty cache)':46}{cold:>9.1f} s   ratio {baseline / cold:.1f}x")
+    print(f"{'this project, second start (cache read)':46}{warm:>9.1f} s   ratio {baseline / warm:.1f}x")
+    return 0
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    p.add_argument("--first-step", action="store_true",
+                   help="time to the first optimizer step on the 20k-row shape, baseline vs this code (see above)")
+    p.add_argument("--rows", type=int, default=20000, help="--first-step: rows of the training file")
+    p.add_argument("--charts", type=int, default=200, help="--first-step: distinct chart files the rows use")
+    p.add_argument("--baseline-rows", type=int, default=100,
+                   help="--first-step: rows the baseline is timed on (and twice that), then extrapolated")
+    p.add_argument("--baseline-ref", default=BASELINE_REF, help="--first-step: git commit of the baseline code")
     p.add_argument("--steps", type=int, default=None, help="timed steps per variant (default: 10 GPU, 20 CPU)")
     p.add_argument("--repeats", type=int, default=None,
                    help="runs per variant, alternating, best kept (default: 1 GPU, 3 CPU, whose timings are noisy)")
@@ -236,6 +354,8 @@ def main() -> int:
     p.add_argument("--model-dir", help=argparse.SUPPRESS)
     p.add_argument("--dataset", help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.first_step:
+        return first_step_main(args)
     global SHAPE
     if args.shape:
         SHAPE = os.environ["REACHQA_BENCH_SHAPE"] = args.shape

@@ -10,6 +10,7 @@ see the pixels the original preprocessing gives.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 CONVERSION_FILE = "reachqa_conversion.json"
@@ -39,3 +40,30 @@ def copy_conversion_record(source: str | Path, target: str | Path) -> None:
     record = conversion_record(source)
     if record:
         (Path(target) / CONVERSION_FILE).write_text(json.dumps(record, indent=2), encoding="utf-8")
+
+
+PROCESSOR_FILES = ("processor_config.json", "preprocessor_config.json")
+
+
+def processor_source(model: str | Path, adapter: str | Path | None = None) -> str | Path:
+    """Where the processor to use with ``model`` (+ ``adapter``) lives: the adapter folder when a training run
+    saved its processor there (with the run's image budget), else the model."""
+    if adapter is not None and any((Path(adapter) / n).is_file() for n in PROCESSOR_FILES):
+        return adapter
+    return model
+
+
+def match_model_to_processor(model_config, processor) -> bool:
+    """Give a LLaVA-NeXT model config the anyres grids of its processor (which a ``--max_tiles`` run narrowed
+    and saved with the adapter); True if the config changed. The model splits image features by the grid the
+    processor picked, so the two must agree (else ``split_with_sizes`` fails in forward)."""
+    ip = getattr(processor, "image_processor", None)
+    pinpoints = getattr(ip, "image_grid_pinpoints", None)
+    if not pinpoints or getattr(model_config, "image_grid_pinpoints", None) is None:
+        return False
+    pinpoints = [list(p) for p in pinpoints]
+    if [list(p) for p in model_config.image_grid_pinpoints] == pinpoints:
+        return False
+    model_config.image_grid_pinpoints = pinpoints
+    logging.getLogger(__name__).info("model config follows the processor's anyres grids: %s", pinpoints)
+    return True

@@ -36,29 +36,52 @@ class VisionQACollator:
             raise ValueError("the tokenizer has no pad token; set one (e.g. the EOS token) before training")
 
     def encode_prompts(self, prompts: list[str], images: list) -> tuple[list[list[int]], dict, dict]:
-        """Prompt token ids per row, per-token extras (e.g. token_type_ids) per row, and pixel inputs."""
+        """Prompt token ids per row, per-token extras per row (tensors whose first dimension is the row's
+        tokens: token_type_ids, Mllama's cross_attention_mask) and the pixel inputs."""
         kwargs = {"images": images} if images else {}
         enc = self.processor(text=prompts, padding=True, return_tensors="pt",
                              add_special_tokens=self.formatter.add_special_tokens, **kwargs)
         enc = dict(enc)
         mask = enc.pop("attention_mask").bool()
         ids = enc.pop("input_ids")
-        per_token = {k: v for k, v in enc.items() if torch.is_tensor(v) and v.shape == mask.shape}
+        per_token = {k: v for k, v in enc.items() if torch.is_tensor(v) and v.dim() >= 2
+                     and v.shape[:2] == mask.shape}
         pixel_inputs = {k: v for k, v in enc.items() if k not in per_token}
         prompt_ids = [ids[i][mask[i]].tolist() for i in range(len(prompts))]
-        extras = {k: [v[i][mask[i]].tolist() for i in range(len(prompts))] for k, v in per_token.items()}
+        extras = {k: [v[i][mask[i]] for i in range(len(prompts))] for k, v in per_token.items()}
         return prompt_ids, extras, pixel_inputs
+
+    def cut(self, ids: list[int], labels: list[int], tail: list[int]) -> tuple[list[int], list[int]]:
+        """Cut a row longer than max_length, keeping the answer's closing tokens (``tail``: EOS or the
+        template's end-of-turn) so a cut answer still teaches the model to stop."""
+        if len(ids) <= self.max_length:
+            return ids, labels
+        keep = self.max_length - len(tail)
+        return ids[:keep] + tail, labels[:keep] + tail
+
+    def closing_tokens(self, segment: list[int]) -> list[int]:
+        """The end of an answer segment from its last special token on (``</s>``, ``<|im_end|>\\n``...)."""
+        special = self.formatter.special_ids
+        for k in range(len(segment) - 1, -1, -1):
+            if segment[k] in special:
+                return segment[k:]
+        return []
 
     def __call__(self, features: list[dict]) -> dict[str, torch.Tensor]:
         prompts, images, rest = [], [], []
+        per_row = []
         for f in features:
             row_images, turns, add_suffix = row_conversation(f, self.image_column, self.question_column,
                                                              self.answer_column)
             segments = conversation_segments(self.formatter, turns, add_suffix)
             prompts.append(segments[0][0])
-            images.extend(decode_image(im, self.base_dir) for im in row_images)
+            decoded = [decode_image(im, self.base_dir) for im in row_images]
+            images.extend(decoded)
+            per_row.append(decoded)
             rest.append([(segment_ids(self.formatter, text, trained), trained) for text, trained in segments[1:]])
-        prompt_ids, extras, pixel_inputs = self.encode_prompts(prompts, images)
+        # Mllama's processor takes the images grouped by row; the others a flat list in prompt order
+        nested = type(self.processor).__name__.startswith("Mllama")
+        prompt_ids, extras, pixel_inputs = self.encode_prompts(prompts, per_row if nested and images else images)
 
         rows = []
         for i, p in enumerate(prompt_ids):
@@ -69,21 +92,38 @@ class VisionQACollator:
             for seg, trained in rest[i]:
                 ids += seg
                 labels += seg if trained else [IGNORE_INDEX] * len(seg)
-            ids, labels = ids[: self.max_length], labels[: self.max_length]
-            rows.append((ids, labels, {k: v[i] + [0] * (len(ids) - len(p)) for k, v in extras.items()}))
+            tail = self.closing_tokens(rest[i][-1][0]) if rest[i] else []
+            if len(p) + len(tail) >= self.max_length:
+                tail = []
+            ids, labels = self.cut(ids, labels, tail)
+            rows.append((ids, labels, {k: extend(v[i], len(ids)) for k, v in extras.items()}))
 
         longest = max(len(ids) for ids, _, _ in rows)
         pad_id = self.tokenizer.pad_token_id
         batch = {name: torch.full((len(rows), longest), fill, dtype=torch.long)
                  for name, fill in (("input_ids", pad_id), ("attention_mask", 0), ("labels", IGNORE_INDEX))}
-        for k in extras:
-            batch[k] = torch.zeros((len(rows), longest), dtype=torch.long)
+        for k, v in extras.items():
+            batch[k] = torch.zeros((len(rows), longest, *v[0].shape[1:]), dtype=v[0].dtype)
         for i, (ids, labels, extra) in enumerate(rows):
             n = len(ids)
             batch["input_ids"][i, :n] = torch.tensor(ids)
             batch["attention_mask"][i, :n] = 1
             batch["labels"][i, :n] = torch.tensor(labels, dtype=torch.long)
             for k, v in extra.items():
-                batch[k][i, :n] = torch.tensor(v)
+                batch[k][i, :n] = v
         batch.update(pixel_inputs)
         return batch
+
+
+def extend(values: torch.Tensor, length: int) -> torch.Tensor:
+    """A per-token tensor of the prompt carried over the answer tokens, cut to ``length``: 0 for per-token
+    ids (token_type_ids: text), the last prompt position repeated for per-token masks (Mllama's
+    cross_attention_mask: answer tokens see the images the end of the prompt sees)."""
+    if length <= len(values):
+        return values[:length]
+    more = length - len(values)
+    if values.dim() == 1:
+        fill = values.new_zeros(more)
+    else:
+        fill = values[-1:].expand(more, *values.shape[1:])
+    return torch.cat([values, fill])

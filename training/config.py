@@ -59,6 +59,13 @@ class ModelArguments:
         default=True,
         metadata={"help": "Train in bf16 when neither --bf16 nor --fp16 is given and the GPU supports bf16."},
     )
+    quantization: str = field(
+        default="none",
+        metadata={"help": "QLoRA: '4bit' loads the frozen base weights in 4-bit NF4 (bitsandbytes, double "
+                          "quantization, bf16 compute) and trains the LoRA adapter in fp32 on top. Needs a CUDA GPU "
+                          "and the bitsandbytes package. 'none': full-precision base weights.",
+                  "choices": ["none", "4bit"]},
+    )
 
 
 @dataclass
@@ -97,7 +104,14 @@ class DataArguments:
     eval_size: float = field(
         default=0.0,
         metadata={"help": "Without --eval_split: hold out this fraction (<1) or number (>=1) of training rows "
-                          "for the eval loss. 0: no eval set."},
+                          "for the eval loss. 0: no eval set. Rows are held out by chart: all questions of one "
+                          "chart land on the same side (see --eval_group_column)."},
+    )
+    eval_group_column: str = field(
+        default="auto",
+        metadata={"help": "Column that names a row's chart for the --eval_size hold-out. 'auto': chart_id when the "
+                          "dataset has it, else the image itself (its bytes or path). 'none': hold out single rows "
+                          "(questions of one chart may then be in both train and eval)."},
     )
     image_column: str = field(default="image", metadata={"help": "Column with the chart image."})
     question_column: str = field(default="question", metadata={"help": "Column with the question."})
@@ -142,6 +156,12 @@ class DataArguments:
     dataset_num_proc: int | None = field(
         default=None, metadata={"help": "Processes for the one-off pass that checks images and measures lengths."}
     )
+    prepare_cache_dir: str = field(
+        default="~/.cache/reachqa/training-prepare",
+        metadata={"help": "Folder for the per-row check results and token counts, keyed by the data files (path, "
+                          "size, modification time) and the processor with its image budget: a second start with "
+                          "the same data and model reads them instead of measuring again. Empty string: no cache."},
+    )
 
 
 @dataclass
@@ -153,13 +173,20 @@ class LoraArguments:
     lora_dropout: float = field(default=0.05, metadata={"help": "Dropout on the LoRA input."})
     lora_target_modules: list[str] | None = field(
         default=None,
-        metadata={"help": "Names of the language model's linear layers to adapt (e.g. q_proj v_proj). "
-                          "Default: all linear layers of the language model."},
+        metadata={"help": "Names of the linear layers to adapt (e.g. q_proj v_proj) within the parts --lora_scope "
+                          "names. Default: all of their linear layers."},
+    )
+    lora_scope: list[str] = field(
+        default_factory=lambda: ["language"],
+        metadata={"help": "Parts of the model that get LoRA on their linear layers: any of 'language' (the language "
+                          "model), 'projector' (the vision-language projector), 'vision' (the vision tower). "
+                          "The authors' ms-swift run (--lora_target_modules ALL) adapts all three: paper.yaml sets "
+                          "'vision projector language'. The output head and embeddings are never adapted."},
     )
     train_projector: bool = field(
         default=False,
-        metadata={"help": "Also train the vision-language projector in full (saved with the adapter). "
-                          "The vision tower always stays frozen."},
+        metadata={"help": "Also train the vision-language projector in full (saved with the adapter), instead of "
+                          "LoRA on it. Parts outside --lora_scope stay frozen."},
     )
     use_rslora: bool = field(default=False, metadata={"help": "Rank-stabilised LoRA scaling (alpha / sqrt(r))."})
 
@@ -167,9 +194,9 @@ class LoraArguments:
 # reachqa's own argument classes; transformers' TrainingArguments is added (and transformers imported) only
 # when a run parses its arguments, so `reachqa train --help` starts fast.
 OWN_ARG_CLASSES = (ModelArguments, DataArguments, LoraArguments)
-CONFIG_HELP = ("YAML file of values for any argument below, applied over training/configs/paper.yaml (the paper's "
-               "hyper-parameters); command-line values override both. A bare preset name (llava_next, llava, "
-               "internvl) picks the shipped preset.")
+CONFIG_HELP = ("YAML file of values for any argument below, applied over training/configs/paper.yaml (the authors' "
+               "ms-swift run); command-line values override both. A bare preset name (llava_next, internvl, "
+               "qwen2_5_vl, ...: the files in training/configs) picks the shipped preset.")
 
 
 def arg_classes() -> tuple:
@@ -193,6 +220,13 @@ FOREIGN_NAMES = {
 }
 
 
+# transformers' older names that TrainingArguments still has as separate fields: given under the old name, a value
+# would be kept in a field nothing reads (`--gradient_checkpointing false` left checkpointing on), so it is
+# moved to the field that counts.
+RENAMED = {"gradient_checkpointing": "activation_checkpointing",
+           "gradient_checkpointing_kwargs": "activation_checkpointing_kwargs"}
+
+
 class ConfigError(ValueError):
     """A configuration value or name that reachqa does not accept."""
 
@@ -202,8 +236,8 @@ def explain_unknown(name: str, known: set[str]) -> str:
     if name in FOREIGN_NAMES:
         target = FOREIGN_NAMES[name]
         if target is None:
-            return f"{name} (another tool's option with no reachqa equivalent; the vision tower is always frozen " \
-                   "and the chat template is the processor's own)"
+            return f"{name} (another tool's option with no reachqa equivalent; --lora_scope picks the parts that " \
+                   "train and the chat template is the processor's own)"
         return f"{name} (reachqa calls it {target})"
     match = difflib.get_close_matches(name, known, n=1)
     return f"{name} (did you mean {match[0]}?)" if match else name
@@ -216,8 +250,9 @@ def known_names(classes: tuple | None = None) -> set[str]:
 def build_parser(prog: str = "reachqa train", classes: tuple | None = None):
     from transformers import HfArgumentParser
 
-    # "resolve": a field two classes share (trust_remote_code in ModelArguments and TRL's configs) is one flag
-    parser = HfArgumentParser(classes or arg_classes(), prog=prog, conflict_handler="resolve",
+    # "resolve": a field two classes share (trust_remote_code in ModelArguments and TRL's configs) is one flag;
+    # allow_abbrev=False: a prefix such as --learning-rat is an unknown option, never --learning_rate
+    parser = HfArgumentParser(classes or arg_classes(), prog=prog, conflict_handler="resolve", allow_abbrev=False,
                               description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--config", default=None, help=CONFIG_HELP)
     return parser
@@ -257,11 +292,25 @@ def load_yaml_defaults(path: Path, classes: tuple | None = None) -> dict:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of argument names to values, got {type(data).__name__}")
+    for old, new in RENAMED.items():
+        if old in data:
+            if new in data:
+                raise ConfigError(f"{path}: give {new} only ({old} is transformers' older name for it)")
+            data[new] = data.pop(old)
     known = known_names(classes)
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown argument(s): {', '.join(explain_unknown(k, known) for k in unknown)}")
     return data
+
+
+def rename_flag(arg: str) -> str:
+    """``--gradient_checkpointing[=v]`` (or dashed) as ``--activation_checkpointing[=v]``; other args unchanged."""
+    if not arg.startswith("--"):
+        return arg
+    name, eq, value = arg[2:].partition("=")
+    new = RENAMED.get(name.replace("-", "_"))
+    return f"--{new}{eq}{value}" if new else arg
 
 
 def parse_args(argv: list[str] | None = None, prog: str = "reachqa train", classes: tuple | None = None,
@@ -272,7 +321,7 @@ def parse_args(argv: list[str] | None = None, prog: str = "reachqa train", class
     Raises `ConfigError` for an unknown preset, a bad YAML or an unknown option (naming the reachqa
     field when it is another tool's name for it).
     """
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = [rename_flag(a) for a in (sys.argv[1:] if argv is None else argv)]
     classes = classes or arg_classes()
     parser = build_parser(prog, classes)
     pre, _ = parser.parse_known_args(argv)

@@ -306,12 +306,14 @@ def load_tokenizer(src: Path):
     """The source tokenizer without its remote code, with the names the native processor needs."""
     from transformers import PreTrainedTokenizerFast
 
-    specials = {}
+    specials, additional = {}, []
     special_map = src / "special_tokens_map.json"
     if special_map.is_file():
         for key, value in json.loads(special_map.read_text(encoding="utf-8")).items():
             if key in ("bos_token", "eos_token", "unk_token", "pad_token"):
                 specials[key] = value["content"] if isinstance(value, dict) else value
+            elif key == "additional_special_tokens":  # <|im_end|>, <|im_start|>, <img>...: special, as in the source
+                additional = [v["content"] if isinstance(v, dict) else v for v in value]
     # The native processor also needs a video token. InternVL2 has none: `<video>` is added to the tokenizer
     # only (id = vocab size, no embedding row), so a prompt that writes it without a video is refused by the
     # processor instead of silently embedding garbage. Videos are not supported by these checkpoints.
@@ -332,6 +334,10 @@ def load_tokenizer(src: Path):
         raise ConversionError(f"{src}: no tokenizer.json or tokenizer.model")
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
+    named = set(IMAGE_TOKENS.values())
+    extra = [t for t in additional if t not in named]
+    if extra:  # kept as extra special tokens: listed in all_special_ids, skipped by decode(skip_special_tokens)
+        tokenizer.add_special_tokens({"extra_special_tokens": extra}, replace_extra_special_tokens=False)
     missing = [t for t in [*IMAGE_TOKENS.values(), END_OF_TURN, "<|im_start|>"]
                if tokenizer.convert_tokens_to_ids(t) in (None, tokenizer.unk_token_id)]
     if missing:

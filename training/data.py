@@ -7,15 +7,21 @@ collator for each batch, so a dataset of thousands of charts never sits decoded 
 from __future__ import annotations
 
 import io
+import logging
+import math
 import os
+import random
 from pathlib import Path
 
 import datasets
+from datasets.fingerprint import Hasher
 from PIL import Image, UnidentifiedImageError
 
 from reachqa_builder.imagedata import image_bytes
 
 from training.formats import is_conversation_file, load_conversation_file
+
+logger = logging.getLogger(__name__)
 
 # Pillow raises these for truncated, corrupt or unknown image data.
 DECODE_ERRORS = (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError)
@@ -52,10 +58,56 @@ def load_splits(data_args) -> tuple[datasets.Dataset, datasets.Dataset | None]:
     if data_args.eval_split:
         evaluation = check_columns(loaded[data_args.eval_split], data_args, data_args.eval_split)
     elif data_args.eval_size:
-        size = data_args.eval_size if data_args.eval_size < 1 else int(data_args.eval_size)
-        parts = train.train_test_split(test_size=size, seed=0)
-        train, evaluation = parts["train"], parts["test"]
+        train, evaluation = hold_out(train, data_args.eval_size, group_keys(train, data_args))
     return train, evaluation
+
+
+def group_keys(ds: datasets.Dataset, data_args) -> list | None:
+    """The chart of every row for the hold-out (``--eval_group_column``), or None for single rows."""
+    column = data_args.eval_group_column
+    if column == "none":
+        return None
+    if column == "auto":
+        for name in ("chart_id", "images", data_args.image_column):
+            if name in ds.column_names:
+                column = name
+                break
+        else:
+            raise DatasetColumnsError(f"--eval_size: found no chart_id or image column to keep one chart's questions "
+                                      "together; name one with --eval_group_column (or 'none')")
+    if column not in ds.column_names:
+        raise DatasetColumnsError(f"--eval_group_column {column!r}: no such column; its columns are: "
+                                  f"{', '.join(ds.column_names)}")
+    return [Hasher.hash(v) for v in ds.with_format("arrow")[column].to_pylist()] \
+        if column != "chart_id" else ds[column]
+
+
+def hold_out(ds: datasets.Dataset, size: float, keys: list | None, seed: int = 0):
+    """Split ``ds`` into (train, eval) with about ``size`` rows (a fraction <1 or a count) in eval, whole groups
+    of ``keys`` at a time (all rows of a chart on one side), drawn at random with ``seed``."""
+    if keys is None:
+        parts = ds.train_test_split(test_size=size if size < 1 else int(size), seed=seed)
+        return parts["train"], parts["test"]
+    groups: dict = {}
+    for i, key in enumerate(keys):
+        groups.setdefault(key, []).append(i)
+    target = math.ceil(size * len(ds)) if size < 1 else int(size)
+    if len(groups) < 2:
+        logger.warning("--eval_size %s: the %d row(s) show %d chart(s); nothing held out for eval", size, len(ds),
+                       len(groups))
+        return ds, None
+    if target >= len(ds):
+        raise ValueError(f"--eval_size {size}: cannot hold out that many of {len(ds)} rows with at least one chart "
+                         "left to train on")
+    order = list(groups)
+    random.Random(seed).shuffle(order)
+    held: list[int] = []
+    for key in order[:-1]:  # one chart always stays for training
+        if len(held) >= target:
+            break
+        held.extend(groups[key])
+    held_set = set(held)
+    return ds.select([i for i in range(len(ds)) if i not in held_set]), ds.select(sorted(held))
 
 
 def load_conversation_files(sources: list[str], data_args) -> datasets.Dataset:
@@ -142,6 +194,24 @@ def decode_image(value, base_dir: str | os.PathLike | None = None) -> Image.Imag
         return image.convert("RGB")
     except DECODE_ERRORS as exc:
         raise ImageDecodeError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def check_image(value, base_dir: str | os.PathLike | None = None) -> tuple[int, int]:
+    """(width, height) of a cell of the image column after decoding it in full, cheaply: a JPEG is decoded at
+    1/8 scale (libjpeg's DCT scaling reads every byte of the file, so truncated or corrupt data still fails),
+    other formats at full size. Raises `ImageDecodeError` as `decode_image` does."""
+    if isinstance(value, Image.Image):
+        return value.size
+    source = _image_source(value, base_dir)
+    try:
+        image = Image.open(source)
+        size = image.size
+        if image.format == "JPEG":
+            image.draft("RGB", (max(1, size[0] // 8), max(1, size[1] // 8)))
+        image.load()
+    except DECODE_ERRORS as exc:
+        raise ImageDecodeError(f"{type(exc).__name__}: {exc}") from exc
+    return size
 
 
 def _image_source(value, base_dir) -> io.BytesIO:

@@ -6,6 +6,8 @@ Each record is recognised by its keys:
   with ``<image>`` where the image goes;
 - messages (ms-swift, TRL): ``messages`` of ``{"role", "content"}`` (a string with ``<image>``, or a
   list of ``{"type": "image"}`` / ``{"type": "text", "text"}`` parts) and ``images``;
+- ms-swift 2.x (the authors' ``instruction_data_20k_swift_*.json``): ``query``, ``response``, ``images``, optional
+  ``history`` (earlier ``[query, response]`` pairs) and ``system``; taken as written (no prompt suffix added);
 - flat: ``image``, ``question``, ``answer`` (the column flags name other keys);
 - released ReachQA Q&A (``instruction_data_*.json``): flat records whose ``image`` does not exist yet
   and whose ``code`` script is rendered through the builder (``reachqa_builder.render``) first.
@@ -95,10 +97,20 @@ def record_conversation(record, data_args) -> tuple[list[str], list[dict], bool,
         images = [im.get("path") or im.get("url") if isinstance(im, dict) else im
                   for im in ([images] if isinstance(images, (str, dict)) else images)]
         return list(images), turns, False, None
+    if "query" in record and "response" in record:  # ms-swift 2.x
+        turns = [{"role": "system", "content": record["system"]}] if record.get("system") else []
+        for pair in record.get("history") or []:
+            if not (isinstance(pair, (list, tuple)) and len(pair) == 2):
+                raise RecordError(f"history entry {pair!r}: expected [query, response]")
+            turns += [{"role": "user", "content": pair[0]}, {"role": "assistant", "content": pair[1]}]
+        turns += [{"role": "user", "content": record["query"]}, {"role": "assistant", "content": record["response"]}]
+        images = record.get("images") or []
+        return ([images] if isinstance(images, str) else list(images)), turns, False, None
     keys = (data_args.image_column, data_args.question_column, data_args.answer_column)
     missing = [k for k in keys if k not in record]
     if missing:
-        raise RecordError(f"no 'conversations' (LLaVA), 'messages' (ms-swift/TRL) or flat "
+        raise RecordError(f"no 'conversations' (LLaVA), 'messages' (ms-swift/TRL), 'query'/'response' (ms-swift 2) "
+                          f"or flat "
                           f"{'/'.join(keys)} keys (missing {', '.join(missing)}); keys: {', '.join(record)}")
     image, question, answer = (record[k] for k in keys)
     turns = [{"role": "user", "content": f"{IMAGE_MARK}\n{question}"}, {"role": "assistant", "content": answer}]

@@ -56,12 +56,13 @@ def merge(adapter: str | Path, out: str | Path, base: str | None = None, dtype: 
     from peft import PeftModel
     from transformers import AutoModelForImageTextToText
 
-    from reachqa_builder.processors import copy_conversion_record, load_processor
+    from reachqa_builder.processors import (copy_conversion_record, load_processor, match_model_to_processor,
+                                            processor_source)
     torch_dtype = "auto" if dtype == "auto" else getattr(torch, dtype)
     model = AutoModelForImageTextToText.from_pretrained(base, dtype=torch_dtype)
     merged = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload()
-    has_processor = any((adapter_dir / n).is_file() for n in ("processor_config.json", "preprocessor_config.json"))
-    processor = load_processor(adapter_dir if has_processor else base)
+    processor = load_processor(processor_source(base, adapter_dir))
+    match_model_to_processor(merged.config, processor)  # the training run's --max_tiles, saved with its processor
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))

@@ -13,6 +13,8 @@ from reachqa_builder.processors import load_processor
 
 DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}
 PROJECTOR_NAMES = ("multi_modal_projector", "mm_projector", "mlp1", "connector", "merger", "aligner")
+VISION_NAMES = ("vision_tower", "vision_model", "visual", "vision_encoder")
+LORA_SCOPES = ("language", "projector", "vision")
 
 
 class NotImageTextToTextError(ValueError):
@@ -42,8 +44,9 @@ def resolve_dtype(name: str, bf16: bool, fp16: bool) -> torch.dtype:
     return DTYPES[name]
 
 
-def load_model_and_processor(model_args, dtype: torch.dtype):
-    check_image_text_to_text(model_args.model_name_or_path, model_args.revision, model_args.trust_remote_code)
+def load_checked_processor(model_args):
+    """The model's config (checked to be image-text-to-text) and its processor, with a pad token."""
+    config = check_image_text_to_text(model_args.model_name_or_path, model_args.revision, model_args.trust_remote_code)
     processor = load_processor(model_args.model_name_or_path, revision=model_args.revision,
                                trust_remote_code=model_args.trust_remote_code)
     if getattr(processor, "tokenizer", None) is None:
@@ -51,12 +54,51 @@ def load_model_and_processor(model_args, dtype: torch.dtype):
                                       f"{type(processor).__name__}, which has no tokenizer")
     if processor.tokenizer.pad_token is None:
         processor.tokenizer.pad_token = processor.tokenizer.eos_token
+    return config, processor
+
+
+def quantization_config(name: str):
+    """The bitsandbytes config of ``--quantization`` (None for 'none'); refuses where it cannot run."""
+    if name == "none":
+        return None
+    if name != "4bit":
+        raise ValueError(f"--quantization {name!r}: choose 'none' or '4bit'")
+    if not torch.cuda.is_available():
+        raise ValueError("--quantization 4bit (QLoRA) needs a CUDA GPU: bitsandbytes' 4-bit kernels do not run on "
+                         "this machine's CPU. Train without it, or on a GPU")
+    try:
+        import bitsandbytes  # noqa: F401
+    except ImportError as exc:
+        raise ValueError("--quantization 4bit needs the bitsandbytes package: pip install bitsandbytes") from exc
+    from transformers import BitsAndBytesConfig
+
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                              bnb_4bit_compute_dtype=torch.bfloat16)
+
+
+def load_model(model_args, dtype: torch.dtype, config=None):
+    """The model in ``dtype`` (4-bit base weights with --quantization 4bit); ``config`` as the processor's
+    image budget left it."""
     kwargs = {"dtype": dtype, "revision": model_args.revision, "trust_remote_code": model_args.trust_remote_code}
+    if config is not None:
+        kwargs["config"] = config
     if model_args.attn_implementation:
         kwargs["attn_implementation"] = model_args.attn_implementation
+    quantization = quantization_config(model_args.quantization)
+    if quantization is not None:
+        kwargs["quantization_config"] = quantization
     model = AutoModelForImageTextToText.from_pretrained(model_args.model_name_or_path, **kwargs)
     model.config.use_cache = False
-    return model, processor
+    if quantization is not None:
+        from peft import prepare_model_for_kbit_training
+
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+    return model
+
+
+def load_model_and_processor(model_args, dtype: torch.dtype):
+    config, processor = load_checked_processor(model_args)
+    return load_model(model_args, dtype), processor
 
 
 def language_model_prefix(model: torch.nn.Module) -> str:
@@ -72,39 +114,95 @@ def projector_name(model: torch.nn.Module) -> str | None:
     return min(names, key=len) if names else None
 
 
-def lora_target_regex(model: torch.nn.Module, target_modules: list[str] | None = None) -> str:
-    """A PEFT ``target_modules`` regex matching the language model's linear layers (all, or those named)."""
-    prefix = language_model_prefix(model)
-    leaves = sorted({n.split(".")[-1] for n, m in model.named_modules()
-                     if n.startswith(prefix + ".") and isinstance(m, torch.nn.Linear)})
+def vision_name(model: torch.nn.Module) -> str | None:
+    names = [n for n, _ in model.named_modules() if n.split(".")[-1] in VISION_NAMES]
+    return min(names, key=len) if names else None
+
+
+def linear_parts(model: torch.nn.Module) -> dict[str, str]:
+    """Every linear layer's dotted name -> the part it belongs to ('language', 'projector', 'vision').
+
+    A projector inside the vision tower (Qwen2-VL's ``visual.merger``) counts as the projector."""
+    prefixes = {"language": language_model_prefix(model), "projector": projector_name(model),
+                "vision": vision_name(model)}
+    out = {}
+    for name, module in model.named_modules():
+        if not isinstance(module, torch.nn.Linear):
+            continue
+        for part in ("projector", "vision", "language"):
+            prefix = prefixes[part]
+            if prefix is not None and (name == prefix or name.startswith(prefix + ".")):
+                out[name] = part
+                break
+    return out
+
+
+def lora_target_regex(model: torch.nn.Module, target_modules: list[str] | None = None,
+                      scope: list[str] | tuple[str, ...] = ("language",)) -> str:
+    """A PEFT ``target_modules`` regex matching the linear layers of the parts in ``scope`` (all of them, or
+    those whose last name is in ``target_modules``)."""
+    unknown_parts = sorted(set(scope) - set(LORA_SCOPES))
+    if unknown_parts or not scope:
+        raise ValueError(f"--lora_scope {' '.join(scope)}: choose one or more of {', '.join(LORA_SCOPES)}")
+    parts = linear_parts(model)
+    missing = sorted(p for p in scope if p not in parts.values())
+    if missing:
+        raise ValueError(f"--lora_scope {', '.join(missing)}: {type(model).__name__} has no linear layer in that part")
+    names = sorted(n for n, p in parts.items() if p in scope)
+    leaves = sorted({n.split(".")[-1] for n in names})
     if target_modules:
         unknown = sorted(set(target_modules) - set(leaves))
         if unknown:
-            raise ValueError(f"--lora_target_modules {', '.join(unknown)}: no such linear layer in the language "
-                             f"model; its linear layers are: {', '.join(leaves)}")
-        leaves = sorted(set(target_modules))
-    if not leaves:
-        raise ValueError(f"the language model ({prefix}) has no linear layers for LoRA")
-    return rf"{re.escape(prefix)}\..*\.(?:{'|'.join(map(re.escape, leaves))})"
+            raise ValueError(f"--lora_target_modules {', '.join(unknown)}: no such linear layer in "
+                             f"{' / '.join(scope)}; its linear layers are: {', '.join(leaves)}")
+        names = [n for n in names if n.split(".")[-1] in target_modules]
+    # one alternative per parent module, each followed by its linear leaves: short enough for 8B models
+    by_parent: dict[str, list[str]] = {}
+    for n in names:
+        parent, _, leaf = n.rpartition(".")
+        by_parent.setdefault(parent, []).append(leaf)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for parent, leaf_list in by_parent.items():
+        groups.setdefault(tuple(sorted(leaf_list)), []).append(parent)
+    alternatives = [rf"(?:{'|'.join(re.escape(p) for p in sorted(parents))})\.(?:{'|'.join(map(re.escape, leafs))})"
+                    for leafs, parents in sorted(groups.items())]
+    return "|".join(alternatives) if len(alternatives) > 1 else alternatives[0]
+
+
+def upcast_trainable(model: torch.nn.Module) -> int:
+    """Keep every trainable parameter in fp32 (master weights), whatever the base dtype; returns how many were
+    cast. With bf16 weights, an update of lr 2e-5 is below half a bf16 step for most weights and is lost; the
+    Trainer's bf16 autocast still runs the matrix work in bf16."""
+    cast = 0
+    for param in model.parameters():
+        if param.requires_grad and param.dtype != torch.float32:
+            param.data = param.data.float()
+            cast += 1
+    return cast
 
 
 def apply_lora(model, lora_args):
-    """Wrap ``model`` in a PEFT LoRA model; the vision tower (and the projector by default) stay frozen."""
+    """Wrap ``model`` in a PEFT LoRA model on the parts of ``--lora_scope`` (by default the language model; the
+    vision tower and the projector stay frozen). Every trainable parameter is kept in fp32."""
     modules_to_save = None
+    scope = list(lora_args.lora_scope)
     if lora_args.train_projector:
         name = projector_name(model)
         if name is None:
             raise ValueError(f"--train_projector: found no projector module in {type(model).__name__} "
                              f"(looked for {', '.join(PROJECTOR_NAMES)})")
         modules_to_save = [name]
+        scope = [p for p in scope if p != "projector"]  # trained in full, not through LoRA
     config = LoraConfig(
         r=lora_args.lora_r,
         lora_alpha=lora_args.lora_alpha,
         lora_dropout=lora_args.lora_dropout,
-        target_modules=lora_target_regex(model, lora_args.lora_target_modules),
+        target_modules=lora_target_regex(model, lora_args.lora_target_modules, scope),
         modules_to_save=modules_to_save,
         use_rslora=lora_args.use_rslora,
         bias="none",
         task_type="CAUSAL_LM",
     )
-    return get_peft_model(model, config)
+    model = get_peft_model(model, config)
+    upcast_trainable(model)
+    return model

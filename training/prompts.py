@@ -30,6 +30,7 @@ class ChatFormatter:
         self.system_prompt = system_prompt
         self.append_eos = append_eos
         self.tokenizer = processor.tokenizer
+        self.special_ids = special_token_ids(self.tokenizer)
         bos = getattr(self.tokenizer, "bos_token", None)
         probe = self.prompt("?")
         # A template that writes the BOS token itself must not get a second one from the tokenizer.
@@ -70,9 +71,18 @@ class ChatFormatter:
         no special token at all (LLaVA-1.5's template, for one), so the model learns to stop."""
         ids = self.tokenizer(self.completion(question, answer), add_special_tokens=False)["input_ids"]
         eos = self.tokenizer.eos_token_id
-        if self.append_eos and eos is not None and not set(ids) & set(self.tokenizer.all_special_ids):
+        if self.append_eos and eos is not None and not set(ids) & self.special_ids:
             ids.append(eos)
         return ids
+
+
+def special_token_ids(tokenizer) -> set[int]:
+    """Ids of every special token: the named ones (bos, eos, pad, extra_special_tokens) and every added token
+    marked special in the tokenizer (``<|im_end|>`` of a tokenizer.json, also when nothing names it)."""
+    ids = set(tokenizer.all_special_ids)
+    decoder = getattr(tokenizer, "added_tokens_decoder", None) or {}
+    ids.update(i for i, token in decoder.items() if getattr(token, "special", False))
+    return ids
 
 
 IMAGE_MARK = "<image>"
@@ -141,6 +151,6 @@ def segment_ids(formatter: ChatFormatter, text: str, trained: bool) -> list[int]
     tokenizer = formatter.tokenizer
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
     eos = tokenizer.eos_token_id
-    if trained and formatter.append_eos and eos is not None and not set(ids) & set(tokenizer.all_special_ids):
+    if trained and formatter.append_eos and eos is not None and not set(ids) & formatter.special_ids:
         ids.append(eos)
     return ids

@@ -33,7 +33,7 @@ from training.config import ConfigError, parse_args
 from training.data import load_splits
 from reachqa_builder.processors import copy_conversion_record
 from training.methods import split_method
-from training.model import apply_lora, load_model_and_processor, resolve_dtype
+from training.model import apply_lora, load_checked_processor, load_model, resolve_dtype
 from training.prepare import LENGTH_COLUMN, LengthMeter, measure_split
 from training.prompts import ChatFormatter
 
@@ -90,11 +90,12 @@ def run(model_args, data_args, lora_args, training_args) -> dict:
     resume_from = resume_checkpoint(training_args)  # a wrong path fails before any loading
     transformers.set_seed(training_args.seed)
     dtype = resolve_dtype(model_args.dtype, training_args.bf16, training_args.fp16)
-    model, processor = load_model_and_processor(model_args, dtype)
-    apply_image_budget(processor, model.config, data_args.max_tiles, data_args.max_pixels)
+    config, processor = load_checked_processor(model_args)
+    apply_image_budget(processor, config, data_args.max_tiles, data_args.max_pixels)
     formatter = ChatFormatter(processor, data_args.prompt_suffix, data_args.system_prompt, data_args.append_eos)
     base_dir = local_base_dir(data_args.dataset)
 
+    # every record is checked (and measured) before the model loads: a data error costs seconds, not a model load
     with training_args.main_process_first(desc="loading and measuring the dataset"):
         train, evaluation = load_splits(data_args)
         meter = LengthMeter(processor, formatter)
@@ -105,7 +106,10 @@ def run(model_args, data_args, lora_args, training_args) -> dict:
                                                     base_dir)
             reports.append(eval_report)
 
-    model = apply_lora(model, lora_args)
+    if evaluation is None and training_args.eval_strategy != "no":
+        logger.info("no eval set (--eval_split / --eval_size): evaluation off")
+        training_args.eval_strategy = training_args.eval_strategy.__class__("no")
+    model = apply_lora(load_model(model_args, dtype, config), lora_args)
     if training_args.process_index == 0:
         model.print_trainable_parameters()
     collator = VisionQACollator(processor, formatter, image_column=data_args.image_column,

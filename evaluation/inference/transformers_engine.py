@@ -84,9 +84,10 @@ class TransformersEngine:
             dtype = torch.bfloat16 if self.device.type == "cuda" else torch.float32
         else:
             dtype = getattr(torch, config.dtype)
-        from reachqa_builder.processors import load_processor  # converted InternVL2 checkpoints ask for PIL resizing
+        from reachqa_builder.processors import load_processor, match_model_to_processor, processor_source
 
-        self.processor = load_processor(config.model, trust_remote_code=config.trust_remote_code)
+        self.processor = load_processor(processor_source(config.model, config.adapter),
+                                        trust_remote_code=config.trust_remote_code)
         self.tokenizer = getattr(self.processor, "tokenizer", self.processor)
         self.tokenizer.padding_side = "left"
         kwargs: dict[str, Any] = {"dtype": dtype, "trust_remote_code": config.trust_remote_code}
@@ -97,6 +98,7 @@ class TransformersEngine:
             from peft import PeftModel
 
             model = PeftModel.from_pretrained(model, config.adapter).merge_and_unload()
+        match_model_to_processor(model.config, self.processor)
         self.model = model.to(self.device).eval()
         self.pad_id = self.tokenizer.pad_token_id
         if self.pad_id is None:

@@ -137,3 +137,65 @@ def test_eos_appended_only_when_the_template_writes_no_end_token(tiny_models):
     ids = ChatFormatter(processor).completion_ids("How many bars?", "Three.")
     assert ids[-1] == eos and ids.count(eos) == 1
     assert eos not in ChatFormatter(processor, append_eos=False).completion_ids("How many bars?", "Three.")
+
+
+@pytest.mark.parametrize("family", ["llava", "internvl"])
+def test_cut_answer_keeps_its_closing_tokens(family, tiny_models, qa_dataset):
+    """An answer longer than max_length loses its middle, not the end-of-turn / EOS the model must learn."""
+    processor, formatter, _, train, args = setup(tiny_models[family], qa_dataset)
+    full = VisionQACollator(processor, formatter, max_length=4096)([train[0]])
+    n = int(full["attention_mask"].sum())
+    closing = [i for i in full["input_ids"][0, :n].tolist()[-2:]]  # "</s>\n" of the tiny template
+    assert closing[0] == processor.tokenizer.eos_token_id
+    cut = VisionQACollator(processor, formatter, max_length=n - 5)([train[0]])
+    ids, labels = cut["input_ids"][0].tolist(), cut["labels"][0].tolist()
+    assert len(ids) == n - 5
+    assert ids[-2:] == closing and labels[-2:] == closing
+    assert ids[:-2] == full["input_ids"][0, :n - 7].tolist()
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_quick_token_count_is_exact_and_stays_quick(family, tiny_models, qa_dataset):
+    """The count from image sizes equals the processor's on every row (InternVL's <img></img> included), so the
+    meter stays on the quick path after checking its first rows against the full processor."""
+    processor, formatter, collator, train, args = setup(tiny_models[family], qa_dataset)
+    meter = LengthMeter(processor, formatter)
+    args.prepare_cache_dir = ""  # measured here, not read from a cache
+    measured, _ = measure_split(train, meter, args, "train")
+    assert meter.fast and meter.checked == LengthMeter.CHECKED_ROWS
+    for i in range(len(measured)):
+        batch = collator([measured[i]])
+        assert batch["input_ids"].shape[1] == measured[i][LENGTH_COLUMN]
+
+
+def test_checks_and_counts_cached_by_data_file_and_processor(tiny_models, tmp_path, chart_images):
+    """A second start reads the per-row checks and counts; a changed image file, another processor budget or
+    another data file measures again."""
+    import json as json_module
+
+    import shutil
+    for cid, path in chart_images.items():
+        shutil.copy(path, tmp_path / f"{cid}.jpg")
+    records = [{"image": f"{cid}.jpg", "question": f"What is chart {cid}?", "answer": "A bar chart."}
+               for cid in chart_images]
+    data = tmp_path / "qa.json"
+    data.write_text(json_module.dumps(records))
+    processor, formatter, _, train, args = setup(tiny_models["internvl"], data)
+    args.prepare_cache_dir = str(tmp_path / "cache")
+
+    first_meter = LengthMeter(processor, formatter)
+    first, _ = measure_split(train, first_meter, args, "train")
+    assert first_meter.checked > 0 and len(list((tmp_path / "cache").iterdir())) == 1
+    again = LengthMeter(processor, formatter)
+    second, _ = measure_split(train, again, args, "train")
+    assert again.checked == 0 and second[LENGTH_COLUMN] == first[LENGTH_COLUMN]  # read, not measured
+
+    (tmp_path / "c1.jpg").write_bytes(b"not an image any more")
+    changed = LengthMeter(processor, formatter)
+    _, report = measure_split(train, changed, args, "train")
+    assert report["skipped_bad_image"] == 1 and len(list((tmp_path / "cache").iterdir())) == 2
+
+    processor.image_processor.max_patches = 1  # another image budget: other counts
+    narrowed = LengthMeter(processor, ChatFormatter(processor, args.prompt_suffix))
+    third, _ = measure_split(train, narrowed, args, "train")
+    assert narrowed.checked > 0 and len(list((tmp_path / "cache").iterdir())) == 3

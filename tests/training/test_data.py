@@ -37,10 +37,19 @@ def test_unknown_split_is_named(qa_dataset):
         load_splits(DataArguments(dataset=str(qa_dataset), eval_split="validation"))
 
 
-def test_eval_size_holds_out_rows(qa_dataset):
+def test_eval_size_holds_out_whole_charts(qa_dataset, tmp_path, qa_rows):
     train, evaluation = load_splits(DataArguments(dataset=str(qa_dataset), eval_size=3))
-    assert (len(train), len(evaluation)) == (5, 3)
+    assert len(train) + len(evaluation) == 8 and len(evaluation) >= 3
     assert not set(train["qa_id"]) & set(evaluation["qa_id"])
+    assert not set(train["chart_id"]) & set(evaluation["chart_id"])  # one chart's questions on one side only
+    # without a chart_id column, rows with the same image are kept together
+    root = write_dataset(tmp_path / "noid", {"train": [{**r, "chart_id": "?"} for r in qa_rows]})
+    train, evaluation = load_splits(DataArguments(dataset=str(root), eval_size=0.25, eval_group_column="image"))
+    assert not set(train["qa_id"]) & set(evaluation["qa_id"])
+    assert not {q.split("-")[0] for q in train["qa_id"]} & {q.split("-")[0] for q in evaluation["qa_id"]}
+    # 'none' is the plain row split
+    train, evaluation = load_splits(DataArguments(dataset=str(qa_dataset), eval_size=3, eval_group_column="none"))
+    assert (len(train), len(evaluation)) == (5, 3)
 
 
 @pytest.fixture
@@ -69,7 +78,7 @@ def test_undecodable_images_and_empty_answers_skipped_and_counted(broken_dataset
 
 def test_bad_images_through_the_cli(broken_dataset, tiny_models, tmp_path, capsys):
     base = ["--model_name_or_path", str(tiny_models["llava"]), "--dataset", str(broken_dataset),
-            "--use_cpu", "true", "--max_steps", "1", "--per_device_train_batch_size", "2",
+            "--use_cpu", "true", "--max_steps", "1", "--per_device_train_batch_size", "2", "--eval_size", "0",
             "--activation_checkpointing", "false", "--disable_tqdm", "true"]
     assert main(base + ["--output_dir", str(tmp_path / "a"), "--on_bad_image", "fail"]) == 2
     assert "row 2: the image does not decode" in capsys.readouterr().err
@@ -103,6 +112,13 @@ def test_paper_hyper_parameters_are_the_defaults():
     assert (training_args.weight_decay, training_args.max_grad_norm, training_args.warmup_steps) == (0.1, 0.5, 0.03)
     assert training_args.activation_checkpointing is True
     assert data_args.max_length == 4096 and data_args.prompt_suffix == "Let's think step by step."
+    # the authors' ms-swift run: LoRA on every linear layer (vision tower and projector too), ms-swift's cosine
+    # schedule and Adam beta2, 1% held out, eval and save every 100 steps
+    assert lora_args.lora_scope == ["vision", "projector", "language"]
+    assert training_args.lr_scheduler_type == "cosine" and training_args.adam_beta2 == 0.95
+    assert data_args.eval_size == 0.01 and training_args.eval_strategy == "steps" and training_args.eval_steps == 100
+    assert training_args.save_steps == 100 and training_args.save_total_limit is None
+    assert training_args.dataloader_num_workers > 0
 
 
 
@@ -127,6 +143,27 @@ def test_flags_accept_dashes_as_well_as_underscores():
     assert dashed[2].lora_r == underscored[2].lora_r == 4
     assert dashed[1].prompt_suffix == underscored[1].prompt_suffix == "Be brief."
 
+def test_no_abbreviations_and_booleans_take_false():
+    with pytest.raises(ValueError, match="learning_rat \\(did you mean learning_rate"):
+        parse_args(REQUIRED + ["--learning-rat", "1e-4"])
+    with pytest.raises(ValueError, match="unrecognized"):
+        parse_args(REQUIRED + ["--lora_alph", "4"])
+    assert parse_args(REQUIRED)[3].activation_checkpointing is True  # the paper's setting
+    for flag in ("--gradient_checkpointing", "--gradient-checkpointing", "--activation_checkpointing"):
+        assert parse_args(REQUIRED + [flag, "false"])[3].activation_checkpointing is False
+        assert parse_args(REQUIRED + [f"{flag}=False"])[3].activation_checkpointing is False
+    args = parse_args(REQUIRED + ["--auto_bf16", "false", "--train_projector", "false", "--append_eos", "False"])
+    assert (args[0].auto_bf16, args[2].train_projector, args[1].append_eos) == (False, False, False)
+
+
+def test_yaml_gradient_checkpointing_name(tmp_path):
+    (tmp_path / "a.yaml").write_text("gradient_checkpointing: false\n")
+    assert parse_args(["--config", str(tmp_path / "a.yaml"), *REQUIRED])[3].activation_checkpointing is False
+    (tmp_path / "b.yaml").write_text("gradient_checkpointing: false\nactivation_checkpointing: true\n")
+    with pytest.raises(ValueError, match="give activation_checkpointing only"):
+        parse_args(["--config", str(tmp_path / "b.yaml"), *REQUIRED])
+
+
 def test_yaml_then_command_line(tmp_path):
     (tmp_path / "mine.yaml").write_text("lora_r: 32\nlearning_rate: 1.0e-4\nmodel_name_or_path: from-yaml\n")
     model_args, _, lora_args, training_args = parse_args(
@@ -139,7 +176,11 @@ def test_yaml_then_command_line(tmp_path):
 
 @pytest.mark.parametrize("preset, model", [("llava_next", "llava-hf/llama3-llava-next-8b-hf"),
                                            ("llava", "llava-hf/llava-1.5-7b-hf"),
-                                           ("internvl", "OpenGVLab/InternVL3-8B-hf")])
+                                           ("internvl", "OpenGVLab/InternVL3-8B-hf"),
+                                           ("qwen2_vl", "Qwen/Qwen2-VL-7B-Instruct"),
+                                           ("qwen2_5_vl", "Qwen/Qwen2.5-VL-7B-Instruct"),
+                                           ("qwen3_vl", "Qwen/Qwen3-VL-8B-Instruct"),
+                                           ("llama3_2_vision", "meta-llama/Llama-3.2-11B-Vision-Instruct")])
 def test_presets(preset, model):
     model_args, _, lora_args, _ = parse_args(["--config", preset, "--dataset", "d", "--output_dir", "o"])
     assert model_args.model_name_or_path == model and lora_args.lora_r == 16
@@ -149,7 +190,7 @@ def test_config_errors(tmp_path, capsys):
     (tmp_path / "typo.yaml").write_text("lora_alhpa: 4\n")
     with pytest.raises(ValueError, match="unknown argument.*lora_alhpa \\(did you mean lora_alpha"):
         parse_args(["--config", str(tmp_path / "typo.yaml"), *REQUIRED])
-    with pytest.raises(ValueError, match="presets: internvl, internvl2, llava, llava_next, paper"):
+    with pytest.raises(ValueError, match="presets: internvl, internvl2, llama3_2_vision, llava, llava_next, paper, qwen2_5_vl, qwen2_vl, qwen3_vl"):
         parse_args(["--config", "llava2", *REQUIRED])
     with pytest.raises(ValueError, match="--model_name_or_path is required"):
         parse_args(["--dataset", "d", "--output_dir", "o"])
@@ -164,3 +205,17 @@ def test_rebuilt_dataset_folder_is_not_served_from_a_stale_cache(tmp_path, qa_ro
     write_dataset(root, {"train": qa_rows[:3]})
     train, _ = load_splits(DataArguments(dataset=str(root)))
     assert train["qa_id"] == [r["qa_id"] for r in qa_rows[:3]]
+
+
+def test_every_record_checked_before_the_model_loads(broken_dataset, tiny_models, tmp_path, capsys):
+    """A bad image is reported before the weights are read: here the weights file is garbage, and the error
+    the user gets is still the data's, at once."""
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_models["llava"], model)
+    (model / "model.safetensors").write_bytes(b"not weights")
+    code = main(["--model_name_or_path", str(model), "--dataset", str(broken_dataset), "--output_dir",
+                 str(tmp_path / "out"), "--on_bad_image", "fail", "--use_cpu", "true", "--eval_size", "0"])
+    assert code == 2
+    assert "row 2: the image does not decode" in capsys.readouterr().err

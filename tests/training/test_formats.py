@@ -119,3 +119,23 @@ def test_released_reachqa_file_renders_its_charts(tmp_path, tiny_models):
     assert report["kept"] == 1 and (batch["input_ids"] == processor.image_token_id).any()
     assert torch.equal(batch["labels"][batch["labels"] != IGNORE_INDEX],
                        batch["input_ids"][batch["labels"] != IGNORE_INDEX])
+
+
+def test_ms_swift_query_response_file(files, tiny_models):
+    """The authors trained from ms-swift 2.x records (query / response / images, optional history); each
+    answer is trained, the query is used as written."""
+    records = [{"query": "<image>\nWhich bar is tallest? Let's think step by step.", "response": "B, at 7.",
+                "images": ["img/c1.jpg"]},
+               {"query": "And the smallest?", "response": "A is smallest.", "images": ["img/c2.jpg"],
+                "history": [["<image>\nHow many bars?", "Two."]], "system": "You read charts."}]
+    (files / "swift.json").write_text(json.dumps(records))
+    processor, train, report, batch = collate(tiny_models["llava"], str(files / "swift.json"))
+    assert report["kept"] == 2
+    tok = processor.tokenizer
+    first = trained_spans(batch["input_ids"][0], batch["labels"][0])
+    assert [tok.decode(s).strip() for s in first] == ["B, at 7.</s>"]
+    second = [tok.decode(s).strip() for s in trained_spans(batch["input_ids"][1], batch["labels"][1])]
+    assert second == ["Two.</s>", "A is smallest.</s>"]
+    prompt = tok.decode(batch["input_ids"][0])
+    assert prompt.count("Let's think step by step.") == 1  # taken as written, no second suffix
+    assert tok.decode(batch["input_ids"][1]).startswith("You read charts.\n")

@@ -172,3 +172,40 @@ def test_infer_engine_and_attention_maps(oracle, capsys):
     maps, tokens = attention_maps(engine.model, engine.processor, image, QUESTION, steps=[0])
     assert maps[0].shape == (16, 16)  # the thumbnail's 256 tokens (448 px / 14 / 2)
     assert 0 < maps[0].sum() <= 1 + 1e-5
+
+
+def test_converted_answers_end_at_the_end_of_turn_token(oracle):
+    """The source's extra special tokens stay special: an answer is trained as ``answer<|im_end|>``, with no
+    ``</s>`` appended after it (the append-EOS rule is for templates that close a turn with no special token)."""
+    from transformers import AutoProcessor
+
+    from training.prompts import ChatFormatter
+
+    processor = AutoProcessor.from_pretrained(oracle["out"] / "A-native")
+    tok = processor.tokenizer
+    end = tok.convert_tokens_to_ids("<|im_end|>")
+    assert end in tok.all_special_ids and tok.convert_tokens_to_ids("<|im_start|>") in tok.all_special_ids
+    ids = ChatFormatter(processor, "").completion_ids("How many bars?", "Three.")
+    assert end in ids and tok.eos_token_id not in ids
+    assert tok.decode(ids, skip_special_tokens=True).strip() == "Three."
+
+
+def test_converted_model_trains_merges_and_infers(oracle, tmp_path, qa_dataset):
+    """The paper's InternVL2 path: a converted checkpoint through `reachqa train` (the authors' LoRA placement),
+    `merge-lora` and the `infer` engine."""
+    from evaluation.inference.transformers_engine import TransformersEngine, TransformersEngineConfig
+    from evaluation.inference.types import ChatRequest, user_message
+    from training.train import main
+
+    out = tmp_path / "run"
+    assert main(["--config", "internvl2", "--model_name_or_path", str(oracle["out"] / "A-native"),
+                 "--dataset", str(qa_dataset), "--output_dir", str(out), "--max_steps", "1", "--max_tiles", "2",
+                 "--use_cpu", "true", "--eval_size", "0", "--activation_checkpointing", "false",
+                 "--dataloader_num_workers", "0", "--disable_tqdm", "true", "--prepare_cache_dir", ""]) == 0
+    assert cli_main(["merge-lora", str(out), "--out", str(tmp_path / "merged")]) == 0
+    assert (tmp_path / "merged" / "reachqa_conversion.json").is_file()  # the PIL backend choice comes along
+    engine = TransformersEngine(TransformersEngineConfig(model=str(tmp_path / "merged"), device="cpu", progress=False))
+    image = Image.open(oracle["root"] / "A-small.png").convert("RGB")
+    reply = engine.generate([ChatRequest(model="m", messages=[user_message(QUESTION, [image])], max_tokens=2,
+                                         temperature=0)])[0]
+    assert reply.completion_tokens >= 1

@@ -105,7 +105,8 @@ def test_resume_from_last_checkpoint(tiny_models, qa_dataset, tmp_path):
 
 def test_batches_grouped_by_length(tiny_models, qa_dataset, tmp_path):
     model_args, data_args, lora_args, training_args = parse_args(
-        _args(tiny_models["internvl"], qa_dataset, tmp_path / "run"))
+        _args(tiny_models["internvl"], qa_dataset, tmp_path / "run", "--eval_strategy", "no", "--eval_size", "0",
+              "--dataloader_num_workers", "0"))
     settle_training_args(training_args, model_args)
     assert training_args.train_sampling_strategy == "group_by_length"  # the paper preset's choice
     processor = AutoProcessor.from_pretrained(tiny_models["internvl"])
@@ -137,3 +138,62 @@ def test_batches_grouped_by_length(tiny_models, qa_dataset, tmp_path):
         order = [lengths[i] for i in torch.randperm(len(lengths), generator=generator).tolist()]
         random_padding.append(sum(max(p) * 2 - sum(p) for p in zip(order[::2], order[1::2])))
     assert padding < sum(random_padding) / len(random_padding)
+
+
+def test_trainable_parameters_stay_fp32_under_bf16(tiny_models, qa_dataset):
+    """bf16 base weights, projector trained in full: its weights are fp32 master copies and every one of them
+    moves at the paper's lr 2e-5 (kept in bf16, most updates round away)."""
+    processor = AutoProcessor.from_pretrained(tiny_models["llava"])
+    collator = VisionQACollator(processor, ChatFormatter(processor, "Let's think step by step."))
+    train, _ = load_splits(DataArguments(dataset=str(qa_dataset)))
+    batch = collator([train[0], train[1]])
+    model = apply_lora(AutoModelForImageTextToText.from_pretrained(tiny_models["llava"], dtype=torch.bfloat16),
+                       LoraArguments(train_projector=True, lora_scope=["vision", "language"]))
+    trainable = {n: p for n, p in model.named_parameters() if p.requires_grad}
+    assert trainable and all(p.dtype == torch.float32 for p in trainable.values())
+    assert all(p.dtype == torch.bfloat16 for n, p in model.named_parameters() if not p.requires_grad)
+    projector = {n: p.detach().clone() for n, p in trainable.items() if "multi_modal_projector" in n}
+    optimizer = torch.optim.AdamW(list(trainable.values()), lr=2e-5)
+    for _ in range(8):
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            loss = model(**batch).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    changed = sum(int((trainable[n] != before).sum()) for n, before in projector.items())
+    assert changed / sum(p.numel() for p in projector.values()) > 0.95
+
+
+def test_lora_scope_places_adapters_on_the_parts_named(tiny_models):
+    for family, projector in (("llava", "multi_modal_projector"), ("internvl", "multi_modal_projector")):
+        base = AutoModelForImageTextToText.from_pretrained(tiny_models[family])
+        linears = {n for n, m in base.named_modules() if isinstance(m, torch.nn.Linear)}
+        model = apply_lora(base, LoraArguments(lora_scope=["vision", "projector", "language"]))
+        adapted = {n.split(".lora_A")[0] for n, _ in model.named_parameters() if ".lora_A" in n}
+        # every linear layer but the output head, as ms-swift's --lora_target_modules ALL
+        assert {n.removeprefix("base_model.model.") for n in adapted} == {n for n in linears if "lm_head" not in n}
+        assert any(projector in n for n in adapted) and any("vision_tower" in n for n in adapted)
+        only_vision = apply_lora(AutoModelForImageTextToText.from_pretrained(tiny_models[family]),
+                                 LoraArguments(lora_scope=["vision"]))
+        assert all("vision_tower" in n for n, p in only_vision.named_parameters() if p.requires_grad)
+    with pytest.raises(ValueError, match="--lora_scope audio: choose one or more of language, projector, vision"):
+        apply_lora(AutoModelForImageTextToText.from_pretrained(tiny_models["llava"]), LoraArguments(lora_scope=["audio"]))
+
+
+def test_qlora_is_refused_without_a_gpu_and_configured_on_one(monkeypatch):
+    from training.model import quantization_config
+
+    assert quantization_config("none") is None
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="needs a CUDA GPU"):
+            quantization_config("4bit")
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    try:
+        config = quantization_config("4bit")
+    except ValueError as exc:  # no bitsandbytes installed: named, with the install line
+        assert "pip install bitsandbytes" in str(exc)
+        return
+    assert config.load_in_4bit and config.bnb_4bit_quant_type == "nf4" and config.bnb_4bit_use_double_quant
+    assert config.bnb_4bit_compute_dtype == torch.bfloat16
+    assert parse_args(["--model_name_or_path", "m", "--dataset", "d", "--output_dir", "o",
+                       "--quantization", "4bit"])[0].quantization == "4bit"

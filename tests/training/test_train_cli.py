@@ -68,12 +68,14 @@ def test_overfit_then_merge(tiny_models, qa_dataset, tmp_path, capsys):
     assert 0 < eval_loss < losses[0]
     report = json.loads((out / "data_report.json").read_text())
     assert [r["kept"] for r in report] == [8, 2] and report[0]["skipped_bad_image"] == 0
-    # the adapter and the processor are saved; the adapter sits on the language model only
+    # the adapter and the processor are saved; the adapter sits on every linear layer, as in the authors' run
     adapter_cfg = json.loads((out / "adapter_config.json").read_text())
     assert "language_model" in adapter_cfg["target_modules"] and adapter_cfg["r"] == 16
     with safe_open(out / "adapter_model.safetensors", "pt") as f:
         keys = list(f.keys())
-    assert keys and all("language_model" in k and "lora_" in k for k in keys)
+    assert keys and all("lora_" in k for k in keys)
+    assert {part for part in ("language_model", "vision_tower", "multi_modal_projector") if any(part in k for k in keys)} \
+        == {"language_model", "vision_tower", "multi_modal_projector"}
     assert AutoProcessor.from_pretrained(out).chat_template
 
     # the merged model gives the logits of base + adapter, and loads without PEFT
@@ -111,7 +113,7 @@ def test_other_families_train_with_projector(family, launcher, tiny_models, qa_d
     with safe_open(out / "adapter_model.safetensors", "pt") as f:
         keys = list(f.keys())
     assert any("multi_modal_projector" in k for k in keys)  # trained in full, saved with the adapter
-    assert not any("vision_tower" in k for k in keys)
+    assert not any("vision_tower" in k and "lora_" not in k for k in keys)  # the tower has LoRA only
     base = AutoModelForImageTextToText.from_pretrained(tiny_models[family])
     batch = batch_for(tiny_models[family], qa_dataset)
     before = logits(base, batch)
@@ -132,7 +134,7 @@ def test_foreign_option_names_unknown_preset_and_dashed_flags(tmp_path, capsys):
     assert "cutoff_len (reachqa calls it max_length)" in capsys.readouterr().err
     assert cli_main(["train", "--config", "no_such_preset"]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "presets: internvl, internvl2, llava, llava_next, paper" in err
+    assert len(err.splitlines()) == 1 and "presets: internvl, internvl2, llama3_2_vision, llava, llava_next, paper, qwen2_5_vl, qwen2_vl, qwen3_vl" in err
     _, data_args, _, training_args = parse_args(["--config", "internvl2", "--dataset", "a.json",
                                                  "--output-dir", "out", "--max-tiles", "6"])
     assert training_args.output_dir == "out" and data_args.max_tiles == 6
@@ -153,3 +155,33 @@ def test_image_budget_caps_tiles(tiny_models):
     from PIL import Image
     pixels = processor(text=["<IMG_CONTEXT>"], images=[Image.new("RGB", (400, 100))], return_tensors="pt")["pixel_values"]
     assert pixels.shape[0] == 3  # 2 tiles + thumbnail
+
+
+def test_max_tiles_survives_merge_and_infer_adapter(tiny_models, qa_dataset, tmp_path):
+    """A LLaVA-NeXT run with --max_tiles saves the narrowed processor; the merged model and `infer --adapter` use
+    the same grids as that processor (else the model splits the image features by a grid the processor did not
+    use: split_with_sizes fails)."""
+    from PIL import Image
+
+    from evaluation.inference.transformers_engine import TransformersEngine, TransformersEngineConfig
+    from evaluation.inference.types import ChatRequest, user_message
+
+    out = tmp_path / "run"
+    assert main(["--model_name_or_path", str(tiny_models["llava_next"]), "--dataset", str(qa_dataset),
+                 "--output_dir", str(out), "--max_steps", "1", "--max_tiles", "2",
+                 "--activation_checkpointing", "false", *FAST]) == 0
+    square = Image.new("RGB", (200, 200), "white")  # the full grid list picks 2x2 tiles for it, the narrowed 1x2
+    assert cli_main(["merge-lora", str(out), "--out", str(tmp_path / "merged")]) == 0
+    merged = AutoModelForImageTextToText.from_pretrained(tmp_path / "merged")
+    processor = AutoProcessor.from_pretrained(tmp_path / "merged")
+    assert merged.config.image_grid_pinpoints == processor.image_processor.image_grid_pinpoints == [
+        [32, 32], [32, 64], [64, 32]]
+    inputs = processor(text=["<image>\nWhat is shown?"], images=[square], return_tensors="pt")
+    with torch.no_grad():
+        assert torch.isfinite(merged(**inputs).logits).all()
+    engine = TransformersEngine(TransformersEngineConfig(model=str(tiny_models["llava_next"]), adapter=str(out),
+                                                         device="cpu", progress=False))
+    assert engine.model.config.image_grid_pinpoints == [[32, 32], [32, 64], [64, 32]]
+    reply = engine.generate([ChatRequest(model="m", messages=[user_message("What is shown?", [square])],
+                                         max_tokens=2, temperature=0)])[0]
+    assert reply.completion_tokens >= 1
