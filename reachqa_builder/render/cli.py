@@ -7,6 +7,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 from ..cli_flags import add_dataclass_flags, dataclass_from_args
 from .settings import RenderSettings
