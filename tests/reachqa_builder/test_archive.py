@@ -158,6 +158,7 @@ def test_qa_without_data_dir_builds_train_and_test_from_the_archive(server, arch
     _, counts = archive_bytes
     url = f"{server.url}/archive/{REACHQA_COMMIT}.zip"
     out = tmp_path / "reachqa"
+    server.hits.clear()  # the server is shared by the module's tests: count this build's downloads only
     status, printed, err = _build(tmp_path, out, render_cache, "--config", "qa", "--archive-url", url)
     assert status == 0, err
     assert server.hits == {f"/archive/{REACHQA_COMMIT}.zip": 1}
