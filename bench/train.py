@@ -23,7 +23,7 @@ path has not been run (no GPU was lent to that session); on CPU it runs the tiny
 ``--first-step`` measures something else: the time from ``reachqa train`` starting to the end of its first
 optimizer step on the 20k-row shape of the authors' training file (20,000 questions on 2480x1571 JPEG charts,
 6 per chart) with an InternVL2-style processor (448 px tiles, up to 12 + thumbnail, 256 tokens each) on a tiny
-model: the data preparation dominates that time. The baseline is the code before issue 27 (``--baseline-ref``,
+model: the data preparation dominates that time. The baseline is the code before the cached data preparation (``--baseline-ref``,
 taken with ``git archive``), timed on ``--baseline-rows`` and twice that, and extrapolated linearly to the full
 row count (its length pass is one per-row loop); the project's figure is the full run, from an empty cache
 (first start) and again (second start, cache read).
@@ -231,7 +231,7 @@ def main_grpo(steps: int, repeats: int, group: int) -> int:
 
 
 # ------------------------------------------------------------------------------------------- time to first step
-BASELINE_REF = "6148ce3"  # the last commit before issue 27's data-preparation work
+BASELINE_REF = "6148ce3"  # the last commit before the cached, validated data preparation
 CHART_SIZE = (2480, 1571)  # the released charts' size (dpi 200)
 
 

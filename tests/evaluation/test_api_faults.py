@@ -1,4 +1,4 @@
-"""Issue 25 cases of the model-call layer: malformed 200s, a hung server, keys in URLs."""
+"""Faults of the model-call layer: malformed 200s, a hung server, keys in URLs."""
 
 from __future__ import annotations
 

@@ -139,7 +139,7 @@ def order(work: Path) -> dict[str, str]:
             "stop_worker": a["stop_worker"], "good_tail": GOOD["good_a"].replace("Sine", "Tail")}
 
 
-# --- issue 23: isolation between scripts, per-script limits, hostile results -----------------------
+# --- isolation between scripts, per-script limits, hostile results -----------------------
 
 TOKEN = "PRIVATE-TOKEN-" + "7f3a9c"  # in one script's source only; the scanner builds its needle in halves
 
@@ -317,7 +317,7 @@ def main() -> None:
                                     "forge_path": a["forge_path"], "forge_unknown": a["forge_unknown"]},
                                    work / "forged", use_cache=False, sandbox=SandboxSettings(weaken=WEAKENINGS))
         obs["pwned_exists"] = (work / "pwned.jpg").exists()
-        # Issue 23: one worker, attacks on later jobs before the jobs they hit.
+        # One worker: attacks on later jobs before the jobs they hit.
         v3 = attacks_v3()
         obs["v3_alone"] = run({"cmap_count": v3["cmap_count"], "good_after": v3["good_after"]}, work / "v3alone",
                               use_cache=False)

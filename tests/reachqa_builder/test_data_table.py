@@ -1,4 +1,4 @@
-"""The `charts` config exports the data table each chart plots (issue 28)."""
+"""The `charts` config exports the data table each chart plots."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 25 cases of `reachqa build` and the command line: one writer per folder, stale locks and
+"""Faults and bad input of `reachqa build` and the command line: one writer per folder, stale locks and
 staging folders, a full disk, a read-only folder, a truncated Parquet file, --version, --debug, and
 ``load_dataset`` defaulting to ``qa``."""
 

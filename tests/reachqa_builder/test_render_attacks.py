@@ -1,4 +1,4 @@
-"""Issue 11's attack classes against the sandbox: each works against a deliberately weakened
+"""Attack classes against the sandbox: each works against a deliberately weakened
 setting (``SandboxSettings(weaken=...)``, test-only) and is stopped by the real one.
 
 The attacks run through ``render_attacks_driver.py`` twice, as root and as an unprivileged user
@@ -317,7 +317,7 @@ def test_cli_refuses_without_bubblewrap_unless_unsafe_flag(tmp_path):
     assert "WITHOUT a sandbox" in allowed.stderr and (tmp_path / "out" / "c.jpg").exists()
 
 
-# --- issue 23: isolation between scripts, per-script limits, hostile results ------------------
+# --- isolation between scripts, per-script limits, hostile results ------------------
 
 def probe(run: dict, sid: str) -> str:
     return run["records"][sid]["error"] or ""

@@ -149,7 +149,7 @@ def test_current_env_renders_released_scripts(tmp_path):
     assert sum(r.status == "ok" for r in records) >= 39
 
 
-# --- issue 23: what CODE_DIR holds and what scripts print ---------------------------------------
+# --- what CODE_DIR holds and what scripts print ---------------------------------------
 
 def test_symlinks_and_special_files_in_code_dir_are_refused_never_followed(tmp_path):
     secret = tmp_path / "host.env"

@@ -1,4 +1,4 @@
-"""Issue 25 cases in synthesis: garbage replies stay pending, keys in URLs never written, single-stage
+"""Faults in synthesis: garbage replies stay pending, keys in URLs never written, single-stage
 journals survive a move."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Synthesis v3 (issue 28): the Easy/Hard mix of every run size, raters at temperature 0, stable
+"""Synthesis as the authors ran it: the Easy/Hard mix of every run size, raters at temperature 0, stable
 ids across extension, the Q&A-check rater rule, built images equal the rated ones, rough edges."""
 
 from __future__ import annotations

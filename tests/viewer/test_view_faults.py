@@ -1,4 +1,4 @@
-"""Issue 25 cases of `reachqa view`: charts without images, a corrupt JPEG, a busy port, a busy folder."""
+"""Bad input and faults of `reachqa view`: charts without images, a corrupt JPEG, a busy port, a busy folder."""
 
 from __future__ import annotations
 
