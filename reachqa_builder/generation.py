@@ -21,6 +21,7 @@ from typing import Iterator
 from .checks.answers import verify_recognition
 from .features import chart_row, qa_row
 from .layout import QA, Chart, LayoutError, find_splits, read_charts, read_code, read_qa
+from .render.settings import DEFAULT_ENV
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def resolve_render_env(requested: str | None, splits: list[LoadedSplit]) -> str:
         raise LayoutError("the charts record several render environments (" + ", ".join(
             f"{env} at {where}" for env, where in recorded.items()) + "); build each folder on its own")
     if not recorded:
-        return requested or "faithful"
+        return requested or DEFAULT_ENV
     env = next(iter(recorded))
     if requested is not None and requested != env:
         root = splits[0].root if splits else "the data"

@@ -205,4 +205,34 @@ def apply_lora(model, lora_args):
     )
     model = get_peft_model(model, config)
     upcast_trainable(model)
+    if modules_to_save:
+        for wrapper in [m for m in model.modules() if type(m).__name__ == "ModulesToSaveWrapper"]:
+            # the trained fp32 copy and the frozen original (used with the adapter off, e.g. GRPO's reference)
+            for module in (wrapper.original_module, *wrapper.modules_to_save.values()):
+                dtype_island(module)
     return model
+
+
+def dtype_island(module: torch.nn.Module) -> None:
+    """Let a module whose weights have another dtype than the model around it (the fp32 copy of a projector
+    trained in full) run also outside autocast (GRPO's generation, evaluation): floating inputs are cast to the
+    module's own dtype, the output back to the input's dtype."""
+
+    def floating(value) -> bool:
+        return torch.is_tensor(value) and value.is_floating_point()
+
+    def cast_in(mod, args, kwargs):
+        first = next((a for a in (*args, *kwargs.values()) if floating(a)), None)
+        mod._reachqa_input_dtype = None if first is None else first.dtype
+        own = next(mod.parameters()).dtype
+        return (tuple(a.to(own) if floating(a) else a for a in args),
+                {k: v.to(own) if floating(v) else v for k, v in kwargs.items()})
+
+    def cast_out(mod, args, output):
+        dtype = getattr(mod, "_reachqa_input_dtype", None)
+        if dtype is None or not torch.is_tensor(output):
+            return output
+        return output.to(dtype)
+
+    module.register_forward_pre_hook(cast_in, with_kwargs=True)
+    module.register_forward_hook(cast_out)

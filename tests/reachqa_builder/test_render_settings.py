@@ -48,7 +48,10 @@ def test_configs_that_render_use_the_same_defaults():
     import inspect
 
     build = BuildSettings()
-    assert (build.render_env, build.dpi, build.render_timeout) == (DEFAULT_ENV, DEFAULT_DPI, DEFAULT_TIMEOUT)
+    # build's env default is None: the env a synthesized folder records, else DEFAULT_ENV
+    assert (build.render_env, build.dpi, build.render_timeout) == (None, DEFAULT_DPI, DEFAULT_TIMEOUT)
+    from reachqa_builder.generation import resolve_render_env
+    assert resolve_render_env(None, []) == DEFAULT_ENV
     synth = SynthesisConfig.__dataclass_fields__
     assert (synth["render_env"].default, synth["render_timeout"].default) == (DEFAULT_ENV, DEFAULT_TIMEOUT)
     assert DataArguments.__dataclass_fields__["render_env"].default == DEFAULT_ENV
