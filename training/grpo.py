@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from training.rewards import ANSWER_FORMATS, FORMAT_INSTRUCTIONS, REWARD_NAMES
+from training.methods import train_and_evaluate
 
 logger = logging.getLogger("training")
 
@@ -252,17 +253,8 @@ def run(model_args, data_args, lora_args, training_args, reward_args) -> dict:
             "lora": dataclasses.asdict(lora_args), "rewards": dataclasses.asdict(reward_args),
             "prompt_suffix": formatter.prompt_suffix, "training": training_args.to_dict()}, default=str)
 
-    result = trainer.train(resume_from_checkpoint=resume_from)
-    metrics = dict(result.metrics)
-    trainer.save_model()
-    trainer.log_metrics("train", result.metrics)
-    trainer.save_metrics("train", result.metrics)
-    if evaluation is not None:  # rewards of sampled completions on the eval rows
-        eval_metrics = trainer.evaluate()
-        trainer.log_metrics("eval", eval_metrics)
-        trainer.save_metrics("eval", eval_metrics)
-        metrics.update(eval_metrics)
-    trainer.save_state()
+    # the evaluation: rewards of sampled completions on the eval rows
+    metrics = train_and_evaluate(trainer, resume_from, evaluation is not None)
     if trainer.is_world_process_zero():
         record_absolute_base(output_dir, model_args.model_name_or_path)
         processor.tokenizer.padding_side = padding_side  # the checkpoint's own, for inference and SFT

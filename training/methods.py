@@ -28,3 +28,20 @@ def split_method(argv: list[str]) -> tuple[str, list[str]]:
     if method not in METHODS:
         raise ValueError(f"--method {method!r}: choose one of {', '.join(METHODS)}")
     return method, rest
+
+
+def train_and_evaluate(trainer, resume_from, evaluate: bool) -> dict:
+    """Train, save the adapter, log and save the train metrics, then (``evaluate``) once on the eval set, and
+    save the trainer state; the train and eval metrics together. Shared by every method."""
+    result = trainer.train(resume_from_checkpoint=resume_from)
+    metrics = dict(result.metrics)
+    trainer.save_model()
+    trainer.log_metrics("train", result.metrics)
+    trainer.save_metrics("train", result.metrics)
+    if evaluate:
+        eval_metrics = trainer.evaluate()
+        trainer.log_metrics("eval", eval_metrics)
+        trainer.save_metrics("eval", eval_metrics)
+        metrics.update(eval_metrics)
+    trainer.save_state()
+    return metrics

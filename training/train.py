@@ -32,7 +32,7 @@ from training.collator import VisionQACollator
 from training.config import ConfigError, parse_args
 from training.data import load_splits
 from reachqa_builder.processors import copy_conversion_record
-from training.methods import split_method
+from training.methods import split_method, train_and_evaluate
 from training.model import apply_lora, load_checked_processor, load_model, resolve_dtype
 from training.prepare import LENGTH_COLUMN, LengthMeter, measure_split
 from training.prompts import ChatFormatter
@@ -126,20 +126,9 @@ def run(model_args, data_args, lora_args, training_args) -> dict:
             "model": dataclasses.asdict(model_args), "data": dataclasses.asdict(data_args),
             "lora": dataclasses.asdict(lora_args), "training": training_args.to_dict()}, default=str)
 
-    result = trainer.train(resume_from_checkpoint=resume_from)
-    metrics = dict(result.metrics)
-    trainer.save_model()
+    metrics = train_and_evaluate(trainer, resume_from, evaluation is not None)
     if trainer.is_world_process_zero():
         record_absolute_base(output_dir, model_args.model_name_or_path)
-    trainer.log_metrics("train", result.metrics)
-    trainer.save_metrics("train", result.metrics)
-    if evaluation is not None:
-        eval_metrics = trainer.evaluate()
-        trainer.log_metrics("eval", eval_metrics)
-        trainer.save_metrics("eval", eval_metrics)
-        metrics.update(eval_metrics)
-    trainer.save_state()
-    if trainer.is_world_process_zero():
         processor.save_pretrained(training_args.output_dir)
         copy_conversion_record(model_args.model_name_or_path, training_args.output_dir)
     return metrics
