@@ -15,6 +15,8 @@ from pathlib import Path
 
 CONVERSION_FILE = "reachqa_conversion.json"
 
+logger = logging.getLogger(__name__)
+
 
 def conversion_record(name_or_path: str | Path) -> dict:
     """The conversion record of a local converted checkpoint, or {} (Hub ids, other checkpoints)."""
@@ -65,5 +67,5 @@ def match_model_to_processor(model_config, processor) -> bool:
     if [list(p) for p in model_config.image_grid_pinpoints] == pinpoints:
         return False
     model_config.image_grid_pinpoints = pinpoints
-    logging.getLogger(__name__).info("model config follows the processor's anyres grids: %s", pinpoints)
+    logger.info("model config follows the processor's anyres grids: %s", pinpoints)
     return True

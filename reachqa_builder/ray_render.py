@@ -95,9 +95,10 @@ class RenderNode:
             records = render_scripts(chunk, Path(tmp) / "out", cache_dir=cache.root, use_cache=True, report=False,
                                      progress=False, keep_workers=True, **self.options)
             results = []
+            limits = cache_limits(self.options["timeout"], self.options["memory_mb"])
             for rec in records:
                 hit = cache.get(RenderCache.key(chunk[rec.id], self.fingerprint, self.options["dpi"], inspect=True,
-                                                limits=cache_limits(self.options["timeout"], self.options["memory_mb"])))
+                                                limits=limits))
                 image = Path(rec.image).read_bytes() if rec.image else None
                 rec.image, rec.node = None, self.node
                 results.append((rec, image, hit[0] if hit else None))
@@ -201,12 +202,12 @@ class RayRenderer:
         """(ids the driver serves, {id: code} for the cluster, {id: cache key})."""
         cache = RenderCache(self.cache_dir) if self.use_cache else None
         local, remote, keys = [], {}, {}
+        limits = cache_limits(self.timeout, self.memory_mb)
         for sid, code in items:
             if code is None or confined_output_path(out, sid) is None:
                 local.append(sid)
                 continue
-            keys[sid] = RenderCache.key(code, fingerprint, self.dpi, inspect=True,
-                                        limits=cache_limits(self.timeout, self.memory_mb))
+            keys[sid] = RenderCache.key(code, fingerprint, self.dpi, inspect=True, limits=limits)
             if cache is not None and cache.get(keys[sid]) is not None:
                 local.append(sid)
             else:
