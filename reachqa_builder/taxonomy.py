@@ -10,9 +10,11 @@ newly synthesized charts share one vocabulary.
 - :data:`MINORS_BY_MAJOR`: ``{major: (minor, ...)}``.
 - :data:`TOPICS`: the paper's 38 broad domains that synthesized charts are about (two are
   offered to the code-writing model per chart).
-- :data:`CHART_NOTES`: per minor type, the drawing tips synthesis sends the code-writing model
-  (``chart_notes.json`` beside this module). A new chart type is one entry in :data:`MINORS_BY_MAJOR`,
-  its notes here, and a seed script in ``seed_charts/`` (listed in ``seed_charts/plot_info.jsonl``).
+- :data:`CHART_TYPES`: the one chart-type table (``chart_types.json`` beside this module): a row per
+  minor type with its major type and the drawing tips synthesis sends the code-writing model
+  (:data:`CHART_NOTES`); :data:`MINORS_BY_MAJOR`, :data:`MINOR_TYPES` and :data:`MAJOR_TYPES` are read
+  from it. A new chart type is one row there plus its seed: a script in ``seed_charts/`` and its line
+  in ``seed_charts/plot_info.jsonl`` (which names its type).
 - :func:`normalize_minor_type` / :func:`normalize_major_type`: map loose spellings ("Heatmap",
   "donut_chart", "3d bubble") to the canonical names; unknown names raise :class:`ValueError`
   listing the valid ones.
@@ -37,67 +39,23 @@ __all__ = [
     "MINOR_TYPES",
     "MINORS_BY_MAJOR",
     "TOPICS",
+    "CHART_TYPES",
+    "CHART_TYPES_FILE",
     "CHART_NOTES",
-    "CHART_NOTES_FILE",
     "normalize_minor_type",
     "normalize_major_type",
     "major_of",
 ]
 
-MINORS_BY_MAJOR: dict[str, tuple[str, ...]] = {
-    "Line Charts": (
-        "line chart",
-        "line chart with data annotation",
-        "line chart with error bar",
-    ),
-    "Pie Charts": (
-        "pie chart",
-        "donut pie chart",
-        "sector pie chart",
-        "ring chart",
-    ),
-    "Bar Charts": (
-        "bar chart",
-        "bar chart with data annotation",
-        "stacked bar chart",
-        "percentage bar chart",
-        "horizontal bar chart",
-    ),
-    "3D Bar Charts": (
-        "3D bar chart",
-        "stacked 3D bar chart",
-        "percentage 3D bar chart",
-    ),
-    "Node Charts": (
-        "directed node chart",
-        "undirected node chart",
-    ),
-    "Radar Charts": (
-        "radar chart",
-        "radar chart with area filling",
-    ),
-    "Area Charts": (
-        "area chart",
-        "stacked area chart",
-    ),
-    "Box Charts": (
-        "vertical box chart",
-        "horizontal box chart",
-    ),
-    "Scatter Charts": (
-        "scatter chart",
-        "scatter chart with smooth fitting",
-        "3D scatter chart (bubble chart)",
-    ),
-    "Specific Charts": (
-        "heat map",
-        "rose chart",
-        "funnel chart",
-        "waterfall chart",
-        "histogram",
-        "tree map",
-    ),
-}
+CHART_TYPES_FILE = Path(__file__).resolve().parent / "chart_types.json"
+# the chart-type table: one row per minor type, {"minor", "major", "notes"}, grouped by major type in
+# the paper's order; "notes" are the drawing tips synthesis sends the code-writing model
+CHART_TYPES: tuple[dict, ...] = tuple(json.loads(CHART_TYPES_FILE.read_text(encoding="utf-8")))
+
+MINORS_BY_MAJOR: dict[str, tuple[str, ...]] = {}
+for _row in CHART_TYPES:
+    MINORS_BY_MAJOR[_row["major"]] = MINORS_BY_MAJOR.get(_row["major"], ()) + (_row["minor"],)
+del _row
 
 MAJOR_TYPES: tuple[str, ...] = tuple(MINORS_BY_MAJOR)
 
@@ -147,9 +105,8 @@ TOPICS: tuple[str, ...] = (
     "Artificial Intelligence and Robotics",
 )
 
-CHART_NOTES_FILE = Path(__file__).resolve().parent / "chart_notes.json"
 # per minor type, the drawing tips synthesis sends the code-writing model (part of its prompt version)
-CHART_NOTES: dict[str, list[str]] = json.loads(CHART_NOTES_FILE.read_text(encoding="utf-8"))
+CHART_NOTES: dict[str, list[str]] = {row["minor"]: list(row["notes"]) for row in CHART_TYPES}
 
 
 def _key(name: str) -> str:

@@ -16,9 +16,9 @@ class Demo:
 
 
 def default_seed_dir() -> Path:
-    import reachqa_builder
+    from reachqa_builder.release import SEED_DIR
 
-    return Path(reachqa_builder.__file__).resolve().parent / "seed_charts"
+    return SEED_DIR
 
 
 def _metadata(folder: Path) -> dict[str, dict]:

@@ -409,6 +409,14 @@ class Stages:
             out[model] = res
         return out
 
+    def _rater_inputs(self, item: ChartItem, stage: str, text_format: str, json_format: str):
+        """``(image part, text replies?, reply-format instruction)`` of a rater stage."""
+        if not self.raters:
+            raise ValueError(f"{stage} needs at least one --rater-model")
+        text_mode = self.config.replies == "text"
+        return (image_part(self.absolute(item.image).read_bytes()), text_mode,
+                text_format if text_mode else json_format)
+
     async def rate(self, item: ChartItem) -> ChartItem | None:
         """Mean 1-5 score of the raters; kept when at least ``min_rating``.
 
@@ -417,11 +425,8 @@ class Stages:
 
         async def work() -> ChartItem:
             c = self.config
-            if not self.raters:
-                raise ValueError("rating needs at least one --rater-model")
-            image = image_part(self.absolute(item.image).read_bytes())
-            text_mode = c.replies == "text"
-            fmt = prompts.RATING_TEXT_FORMAT if text_mode else prompts.RATING_JSON_FORMAT
+            image, text_mode, fmt = self._rater_inputs(item, "rating", prompts.RATING_TEXT_FORMAT,
+                                                       prompts.RATING_JSON_FORMAT)
             replies = await self._ask_raters(prompts.render("rate_image", reply_format=fmt), image,
                                              None if text_mode else prompts.RATING_SCHEMA,
                                              seed_of(c.seed, item.id, "rate"))
@@ -552,11 +557,8 @@ class Stages:
 
         async def work() -> ChartItem:
             c = self.config
-            if not self.raters:
-                raise ValueError("the Q&A check needs at least one --rater-model")
-            image = image_part(self.absolute(item.image).read_bytes())
-            text_mode = c.replies == "text"
-            fmt = prompts.CHECK_TEXT_FORMAT if text_mode else prompts.CHECK_JSON_FORMAT
+            image, text_mode, fmt = self._rater_inputs(item, "the Q&A check", prompts.CHECK_TEXT_FORMAT,
+                                                       prompts.CHECK_JSON_FORMAT)
 
             async def judge(k: int, pair: dict):
                 text = prompts.render("qa_check", question=pair["question"], answer=pair["answer"], reply_format=fmt)

@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from string import Template
 
-from reachqa_builder.taxonomy import CHART_NOTES, CHART_NOTES_FILE  # noqa: F401 (CHART_NOTES read from here by the stages)
+from reachqa_builder.taxonomy import CHART_NOTES  # read from here by the stages
 
 HERE = Path(__file__).resolve().parent
 
@@ -41,12 +41,16 @@ def render(name: str, **values) -> str:
 
 
 def _version() -> str:
+    """A hash of every prompt text: the templates beside this module and the chart notes of the
+    foundation's chart-type table (hashed as ``chart_notes.json``, indented JSON, so a change to a
+    row's type or order alone leaves the version as it was)."""
+    parts = {p.name: p.read_bytes() for p in list(HERE.glob("*.txt")) + list(HERE.glob("*.json"))}
+    parts["chart_notes.json"] = (json.dumps(CHART_NOTES, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
     h = hashlib.sha256()
-    # the chart notes are prompt text too (kept in the foundation's chart-type table), hashed in name order
-    for path in sorted(list(HERE.glob("*.txt")) + list(HERE.glob("*.json")) + [CHART_NOTES_FILE], key=lambda p: p.name):
-        h.update(path.name.encode())
+    for name in sorted(parts):
+        h.update(name.encode())
         h.update(b"\0")
-        h.update(path.read_bytes())
+        h.update(parts[name])
         h.update(b"\0")
     return h.hexdigest()[:12]
 

@@ -124,3 +124,44 @@ def test_released_names_are_canonical(split):
             seen.add(rec["minor_chart_type"])
     if split == "reachqa_train":
         assert seen == set(MINOR_TYPES)
+
+
+def test_the_chart_type_table_is_the_one_source():
+    """Every list of chart types and every note comes from the table's rows, in its order."""
+    rows = json.loads(taxonomy.CHART_TYPES_FILE.read_text(encoding="utf-8"))
+    assert list(MINOR_TYPES) == [r["minor"] for r in rows]
+    assert all(MINOR_TYPES[r["minor"]] == r["major"] and CHART_NOTES[r["minor"]] == r["notes"] for r in rows)
+    assert list(MAJOR_TYPES) == list(dict.fromkeys(r["major"] for r in rows))
+
+
+def test_a_new_chart_type_is_one_row_of_the_table(tmp_path):
+    """A copy of the taxonomy beside a table with one more row knows the new type everywhere:
+    its major type, the normalizer, the notes sent to the model."""
+    import importlib.util
+    import shutil
+
+    rows = json.loads(taxonomy.CHART_TYPES_FILE.read_text(encoding="utf-8"))
+    rows.append({"minor": "sankey chart", "major": "Specific Charts",
+                 "notes": ["Draw the flows as bands whose width is proportional to the quantity they carry."]})
+    (tmp_path / "chart_types.json").write_text(json.dumps(rows), encoding="utf-8")
+    shutil.copy(taxonomy.__file__, tmp_path / "taxonomy.py")
+    spec = importlib.util.spec_from_file_location("taxonomy_copy", tmp_path / "taxonomy.py")
+    copy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(copy)
+    assert copy.MINORS_BY_MAJOR["Specific Charts"][-1] == "sankey chart" and len(copy.MINOR_TYPES) == 33
+    assert copy.normalize_minor_type("Sankey Diagram") == "sankey chart"
+    assert copy.major_of("sankey chart") == "Specific Charts" and copy.CHART_NOTES["sankey chart"]
+
+
+def test_every_chart_type_has_a_seed_and_every_seed_a_type():
+    """The seed folder names each seed's type in its plot_info line: every row of the table has a
+    seed script there, and every seed is of a type of the table."""
+    from reachqa_builder.release import SEED_DIR
+
+    seen = set()
+    for line in (SEED_DIR / "plot_info.jsonl").read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        assert (SEED_DIR / rec["code"]).is_file(), rec["code"]
+        assert MINOR_TYPES.get(rec["minor_chart_type"]) == rec["major_chart_type"], rec
+        seen.add(rec["minor_chart_type"])
+    assert seen == set(MINOR_TYPES), set(MINOR_TYPES) - seen

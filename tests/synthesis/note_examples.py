@@ -1,5 +1,5 @@
 """One tiny script per chart type that follows that type's drawing tips in
-``synthesis/prompts/chart_notes.json`` literally (test_chart_notes renders each in both render
+the foundation's chart-type table (``reachqa_builder/chart_types.json``) literally (test_chart_notes renders each in both render
 environments, so a tip that breaks on matplotlib 3.9.2 or the current one fails CI)."""
 
 _H = "import matplotlib.pyplot as plt\nimport numpy as np\n"
