@@ -408,7 +408,11 @@ def convert(src: str | Path, out: str | Path, *, dtype: str = "auto", revision: 
     return out
 
 
-def configure_internvl2(parser: argparse.ArgumentParser) -> None:
+FORMAT = "internvl2"  # `reachqa convert internvl2` (found by training.convert)
+HELP = "InternVL2 / InternVL2.5 (InternLM2) -> InternVLForConditionalGeneration"
+
+
+def configure_format(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("src", help="folder or Hub id of an InternVL2 / InternVL2.5 remote-code checkpoint with an "
                                     "InternLM2 language model, e.g. OpenGVLab/InternVL2-8B")
     parser.add_argument("out", help="folder for the native checkpoint (model, processor, generation config)")
@@ -429,11 +433,3 @@ def run_internvl2(args) -> int:
         return 2
     print(f"native InternVL checkpoint written to {out}")
     return 0
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    """Convert a remote-code checkpoint to a native transformers checkpoint (internvl2)."""
-    sub = parser.add_subparsers(dest="format", metavar="FORMAT", required=True)
-    configure_internvl2(sub.add_parser(
-        "internvl2", help="InternVL2 / InternVL2.5 (InternLM2) -> InternVLForConditionalGeneration",
-        description=(__doc__ or "").strip(), formatter_class=argparse.RawDescriptionHelpFormatter))
