@@ -222,3 +222,10 @@ def normalize_major_type(name: str) -> str:
 def major_of(minor: str) -> str:
     """The major chart type that the minor type ``minor`` (any accepted spelling) belongs to."""
     return MINOR_TYPES[normalize_minor_type(minor)]
+
+
+def __getattr__(name: str):
+    if name == "CHART_NOTES_FILE":  # the notes file became the chart-type table's "notes" column
+        raise AttributeError("reachqa_builder.taxonomy.CHART_NOTES_FILE is gone: the notes are the 'notes' of each "
+                             "row of CHART_TYPES_FILE (chart_types.json); CHART_NOTES maps each type to them")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

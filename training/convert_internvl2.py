@@ -433,3 +433,11 @@ def run_internvl2(args) -> int:
         return 2
     print(f"native InternVL checkpoint written to {out}")
     return 0
+
+
+def __getattr__(name: str):
+    if name in ("configure", "configure_internvl2"):  # `reachqa convert` moved to training.convert
+        from reachqa_builder.moved import moved_name
+
+        return moved_name(__name__, "configure", "training.convert") if name == "configure" else configure_format
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
