@@ -201,6 +201,19 @@ def test_unusable_judge_stops_after_the_first_item(openai_server, tmp_path):
         judge_items(QUESTIONS, REFERENCES, PREDICTIONS, _config(openai_server, tmp_path, base_url="http://127.0.0.1:9/v1"))
 
 
+def test_preflight_retries_bound_the_first_item_only(openai_server, tmp_path):
+    openai_server.reply = grading_judge
+    openai_server.faults.extend([Fault("500"), Fault("500")])
+    with pytest.raises(JudgeUnavailable, match="http_500"):
+        judge_items(QUESTIONS, REFERENCES, PREDICTIONS, _config(openai_server, tmp_path, preflight_retries=1))
+    assert len(openai_server.requests) == 2
+    openai_server.faults.extend([Fault("500"), Fault("500")])
+    result = judge_items(QUESTIONS, REFERENCES, PREDICTIONS, _config(openai_server, tmp_path, preflight_retries=2))
+    assert result.verdicts == ["correct", "incorrect", "correct", "correct"] and len(openai_server.requests) == 2 + 6
+    with pytest.raises(ValueError, match="preflight_retries must be >= 0"):
+        _config(openai_server, tmp_path, preflight_retries=-1)
+
+
 def test_input_errors():
     with pytest.raises(ValueError, match="judge_model is required"):
         judge_items(["q"], ["a"], ["p"], JudgeConfig(judge_model=None, cache_path=None))
