@@ -20,8 +20,7 @@ from reachqa_builder.cli_flags import add_dataclass_flags, dataclass_from_args
 
 from .runner import GenerationSettings
 
-INVALID_WARN_SHARE = 0.05
-OUTPUT_FILES = ("judged.jsonl",)  # what `reachqa judge --out DIR` writes: never read back as input from DIR  # warn when more than this share of judged items has no verdict
+OUTPUT_FILES = ("judged.jsonl",)  # what `reachqa judge --out DIR` writes: never read back as input from DIR
 
 # errors a user can cause and fix: reported as one line
 # the render environment of benchmark charts that have no image file: ``current`` (this interpreter's
@@ -278,7 +277,7 @@ def run_judge(args: argparse.Namespace) -> int:
 
 def _judge_and_report(args: argparse.Namespace, records: list[dict], command: str) -> int:
     from reachqa_builder.fileio import atomic_write_text
-    from reachqa_builder.scoring.judge import JudgeConfig, JudgeUnavailable, judge_items
+    from reachqa_builder.scoring.judge import INVALID_WARN_SHARE, JudgeConfig, JudgeUnavailable, judge_items
     from reachqa_builder.scoring.relaxed import extract_final_answer, relaxed_match
     from .report import collect_meta, markdown_report, write_report
 

@@ -1,10 +1,12 @@
 """The LLM judge of ``reachqa judge``: does a model's answer agree with the ground truth?
 
-What the judge is asked and how replies are read is :mod:`.judge_protocol` (a verbatim copy is the
-``llm_judge`` metric's ``judge_protocol.py``; ``paper`` by default: the ReachQA authors'
-protocol; ``json``: reachqa's JSON-schema variant). Requests go through the shared
-:class:`~reachqa_builder.llm.api.APIClient`, which retries faults and caches replies on disk
+What the judge is asked and how replies are read is :mod:`.judge_protocol` (``paper`` by default:
+the ReachQA authors' protocol; ``json``: reachqa's JSON-schema variant). Requests go through the
+shared :class:`~reachqa_builder.llm.api.APIClient`, which retries faults and caches replies on disk
 (keyed by the whole request), so judging the same inputs twice sends no requests the second time.
+This is the one judge: ``reachqa judge`` / ``evaluate``, training's rewards and the ``llm_judge``
+``evaluate`` metric all call :func:`judge_items`, so they share one client and one reply cache
+(``$REACHQA_HOME/judge-cache.sqlite`` by default): a reply one of them got is a cache hit for the others.
 
 A reply without a readable verdict is asked again (bypassing the cache; a readable reply
 then replaces it there) up to ``reasks`` times, counted in ``usage["reasks"]``. An item whose request
@@ -17,6 +19,9 @@ with :class:`JudgeUnavailable` instead of failing every item one by one.
 ``JudgeResult.usage`` counts the requests sent and the tokens the server reported for this run
 (cache hits cost nothing); with ``price_per_prompt_token`` / ``price_per_completion_token`` set
 it also holds ``cost``.
+
+:func:`judge_items` blocks; called while an event loop runs in the thread (a notebook cell), it
+runs in a worker thread.
 """
 
 from __future__ import annotations
@@ -33,8 +38,10 @@ from .judge_protocol import PROTOCOLS, analysis_of, get_protocol, summarize_verd
 if TYPE_CHECKING:  # the client (and ``openai``) load on first use, not when a command's flags are built
     from ..llm.api import APIConfig, APIError
 
-__all__ = ["JudgeConfig", "JudgeResult", "JudgeUnavailable", "judge_items", "judge_request", "PROTOCOLS"]
+__all__ = ["INVALID_WARN_SHARE", "JudgeConfig", "JudgeResult", "JudgeUnavailable", "judge_items", "judge_request",
+           "PROTOCOLS"]
 
+INVALID_WARN_SHARE = 0.05  # callers warn when more than this share of the judged items has no verdict
 
 
 def default_cache() -> str:
@@ -62,6 +69,9 @@ class JudgeConfig:
     timeout: float = field(default=120.0, metadata={"help": "seconds per judge request"})
     max_retries: int = field(default=6, metadata={"help": "judge retries per request on faults"})
     backoff_base: float = field(default=1.0, metadata={"help": "first retry delay of the judge (s)"})
+    preflight_retries: int = field(default=2, metadata={
+        "help": "retries of the first item, judged alone before the rest: a judge that still cannot answer it "
+                "(unreachable, server errors, key refused) stops the run early (at most max_retries)"})
     reasks: int = field(default=2, metadata={
         "help": "times a judge reply without a readable verdict is asked again before the item counts as invalid"})
     cache_path: str | None = field(default_factory=default_cache, metadata={
@@ -75,8 +85,8 @@ class JudgeConfig:
 
     def __post_init__(self) -> None:
         get_protocol(self.protocol)  # fails early with the valid names
-        if self.max_retries < 0 or self.timeout <= 0:
-            raise ValueError("max_retries must be >= 0 and timeout > 0")
+        if self.max_retries < 0 or self.preflight_retries < 0 or self.timeout <= 0:
+            raise ValueError("max_retries and preflight_retries must be >= 0 and timeout > 0")
         if any(p is not None and p < 0 for p in (self.price_per_prompt_token, self.price_per_completion_token)):
             raise ValueError("judge token prices must be >= 0")
 
@@ -145,7 +155,20 @@ def _unusable(exc: APIError) -> bool:
 
 def judge_items(questions: Sequence[str], references: Sequence[str], predictions: Sequence[str],
                 config: JudgeConfig) -> JudgeResult:
-    """Judge every (question, reference, prediction) triple; blocking (runs its own event loop)."""
+    """Judge every (question, reference, prediction) triple; blocking (runs its own event loop, in a
+    worker thread when one already runs here)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _judge_items(questions, references, predictions, config)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(_judge_items, questions, references, predictions, config).result()
+
+
+def _judge_items(questions: Sequence[str], references: Sequence[str], predictions: Sequence[str],
+                 config: JudgeConfig) -> JudgeResult:
     from ..llm.api import APIClient, APIError
 
     if not (len(questions) == len(references) == len(predictions)):
@@ -190,8 +213,9 @@ def judge_items(questions: Sequence[str], references: Sequence[str], predictions
         errors[i] = f"no verdict in {1 + max(0, config.reasks)} replies; the last: {reply.text[:200]!r}"
 
     async def preflight() -> None:
-        """The first item alone, with at most 2 retries: stop early when the judge is unusable."""
-        async with APIClient(replace(api, max_retries=min(2, api.max_retries)), usage=shared) as client:
+        """The first item alone, with at most ``preflight_retries``: stop early when the judge is unusable."""
+        retries = min(config.preflight_retries, api.max_retries)
+        async with APIClient(replace(api, max_retries=retries), usage=shared) as client:
             try:
                 async with reasker(client) as again:
                     await ask(client, 0, again)

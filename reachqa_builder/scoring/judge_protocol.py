@@ -16,8 +16,8 @@ the marker ends its line); a marker followed by the template's own "(Yes or No)"
 Where this differs from the authors' reading (first marker, then the substring "yes", else "no",
 anywhere after it) is listed in :data:`PARSING_DIFFERENCES`.
 
-Two identical copies exist, so both ask and read the same way: ``reachqa_builder/scoring/judge_protocol.py``
-(``reachqa judge``, training's rewards) and the ``llm_judge`` metric folder's (loaded standalone by ``evaluate.load``).
+This module is the one place verdicts are asked for and read: ``reachqa judge`` / ``evaluate``,
+training's rewards and the ``llm_judge`` metric (through :mod:`.judge`) all use it.
 """
 
 from __future__ import annotations

@@ -180,6 +180,20 @@ def test_unreachable_judge_is_one_line(tmp_path, capsys):
     assert err.count("\n") == 1 and "cannot be used (connection)" in err and "nothing was judged" in err
 
 
+def test_judge_preflight_retries_flag(tmp_path, openai_server, capsys):
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text(json.dumps({"id": "1", "benchmark": "chartqa", "subset": "human", "question": "q",
+                                 "answer": "5", "prediction": "5"}) + "\n")
+    openai_server.reply = lambda req: "Correctness: Yes"
+    openai_server.faults.append(Fault("503"))
+    code = main(["judge", str(preds), "--out", str(tmp_path / "r"), *_judge_args(openai_server, tmp_path),
+                 "--judge-backoff-base", "0.01", "--judge-preflight-retries", "0"])
+    assert code == 1 and "cannot be used (http_503 503)" in capsys.readouterr().err
+    openai_server.faults.append(Fault("503"))
+    assert main(["judge", str(preds), "--out", str(tmp_path / "r"), *_judge_args(openai_server, tmp_path),
+                 "--judge-backoff-base", "0.01"]) == 0  # the default: 2 retries
+
+
 def test_judge_imported_predictions_relaxed_only(tmp_path, capsys):
     path = tmp_path / "model-ChartQA.json"
     path.write_text(json.dumps([{"question": "q", "answer": "10", "split": "human", "prediction": "answer: 10.3"},

@@ -24,10 +24,10 @@ PREDICTIONS = ["Counting them, the answer is 3.", "The tallest bar reaches 6, so
 
 
 @pytest.fixture(autouse=True)
-def metrics_cache(tmp_path, monkeypatch):
-    """The metric's default reply cache (under the Hugging Face cache) goes to a folder of the test."""
-    monkeypatch.setattr(evaluate.config, "HF_METRICS_CACHE", str(tmp_path / "hf-metrics"))
-    return tmp_path / "hf-metrics"
+def reachqa_home(tmp_path, monkeypatch):
+    """The judge's default reply cache ($REACHQA_HOME/judge-cache.sqlite) goes to a folder of the test."""
+    monkeypatch.setenv("REACHQA_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
 
 
 def _judge(openai_server, tmp_path, **kw):
@@ -100,12 +100,12 @@ def _unreadable_twice(text):
     return reply
 
 
-def test_metric_reasks_an_unreadable_verdict_and_caches_by_default(openai_server, tmp_path, metrics_cache):
+def test_metric_reasks_an_unreadable_verdict_and_caches_by_default(openai_server, tmp_path, reachqa_home):
     openai_server.reply = _unreadable_twice("<html>502 Bad Gateway</html>")
     first = _judge(openai_server, tmp_path, cache_path=None)  # None: the default place
     assert first["verdicts"] == ["correct", "incorrect", "correct", "correct"] and first["invalid"] == 0
     assert first["reasks"] == 2 and len(openai_server.requests) == 6
-    assert (metrics_cache / "llm_judge" / "replies.sqlite").is_file()
+    assert (reachqa_home / "judge-cache.sqlite").is_file()  # the default of `reachqa judge` too
     second = _judge(openai_server, tmp_path, cache_path=None)
     assert second["verdicts"] == first["verdicts"] and len(openai_server.requests) == 6  # all from the cache
     assert second["requests"]["cache_hits"] == 4
@@ -135,7 +135,7 @@ def test_metric_raises_when_nothing_could_be_judged(openai_server, tmp_path):
     with pytest.raises(Exception, match=r"none of the 4 items could be judged by judge-1 .*(401|Authentication)") as err:
         _judge(openai_server, tmp_path, api_key="wrong", no_cache=True)
     assert type(err.value).__name__ == "JudgeFailed"
-    with pytest.raises(Exception, match=r"none of the 4 items could be judged .*Connection") as err:
+    with pytest.raises(Exception, match=r"none of the 4 items could be judged .*cannot be used \(connection\)") as err:
         _judge(openai_server, tmp_path, base_url="http://user:sk-SECRET@127.0.0.1:9/v1", max_retries=0)
     assert "sk-SECRET" not in str(err.value)
 
@@ -199,6 +199,19 @@ def test_unusable_judge_stops_after_the_first_item(openai_server, tmp_path):
     assert len(openai_server.requests) == 1
     with pytest.raises(JudgeUnavailable, match="connection"):
         judge_items(QUESTIONS, REFERENCES, PREDICTIONS, _config(openai_server, tmp_path, base_url="http://127.0.0.1:9/v1"))
+
+
+def test_preflight_retries_bound_the_first_item_only(openai_server, tmp_path):
+    openai_server.reply = grading_judge
+    openai_server.faults.extend([Fault("500"), Fault("500")])
+    with pytest.raises(JudgeUnavailable, match="http_500"):
+        judge_items(QUESTIONS, REFERENCES, PREDICTIONS, _config(openai_server, tmp_path, preflight_retries=1))
+    assert len(openai_server.requests) == 2
+    openai_server.faults.extend([Fault("500"), Fault("500")])
+    result = judge_items(QUESTIONS, REFERENCES, PREDICTIONS, _config(openai_server, tmp_path, preflight_retries=2))
+    assert result.verdicts == ["correct", "incorrect", "correct", "correct"] and len(openai_server.requests) == 2 + 6
+    with pytest.raises(ValueError, match="preflight_retries must be >= 0"):
+        _config(openai_server, tmp_path, preflight_retries=-1)
 
 
 def test_input_errors():

@@ -1,6 +1,7 @@
-"""The metric folders load standalone (``evaluate.load`` copies only the folder), so they carry copies
-of the scoring rules of :mod:`reachqa_builder.scoring`; the copies must stay byte-identical, or the
-metric and ``reachqa judge`` / training's rewards would score differently."""
+"""The ``relaxed_accuracy`` metric folder loads standalone (``evaluate.load`` copies only the folder),
+so it carries copies of the scoring rules of :mod:`reachqa_builder.scoring`; the copies must stay
+byte-identical, or the metric and ``reachqa judge`` / training's rewards would score differently.
+(``llm_judge`` imports the foundation's judge instead: no copy.)"""
 
 from pathlib import Path
 
@@ -10,7 +11,6 @@ ROOT = Path(__file__).resolve().parents[2]
 COPIES = [
     ("reachqa_builder/scoring/relaxed_rule.py", "evaluation/metrics/relaxed_accuracy/relaxed_rule.py"),
     ("reachqa_builder/scoring/answer_extraction.py", "evaluation/metrics/relaxed_accuracy/answer_extraction.py"),
-    ("reachqa_builder/scoring/judge_protocol.py", "evaluation/metrics/llm_judge/judge_protocol.py"),
 ]
 
 

@@ -1,14 +1,15 @@
-"""LLM judge accuracy: an OpenAI-compatible model grades answers against the ground truth."""
+"""LLM judge accuracy: an OpenAI-compatible model grades answers against the ground truth.
 
-import os
-import re
+A thin ``evaluate`` face of reachqa's judge (:mod:`reachqa_builder.scoring.judge`): the requests,
+the client (retries, limits, re-asks) and the reply cache are the ones of ``reachqa judge``."""
+
 import warnings
 
 import datasets
 import evaluate
 
-from .judge_protocol import PROTOCOLS, get_protocol, summarize_verdicts
-from .openai_judge import complete_all
+from reachqa_builder.scoring.judge import (INVALID_WARN_SHARE, PROTOCOLS, JudgeConfig,  # From: reachqa
+                                           JudgeUnavailable, default_cache, judge_items)
 
 _DESCRIPTION = """
 An LLM judge reads the question, the ground truth and a model's prediction (the chart is not
@@ -22,18 +23,17 @@ shown) and says whether the prediction is correct. Two protocols:
 - `json`: reachqa's own variant (not the paper's): a JSON-schema verdict
   `{"analysis", "correct": "yes"|"no"}` on the final answer only, temperature 0, top_p 1.
 
-Requests go through any OpenAI-compatible server with the `openai` package (retries, timeout,
-bounded concurrency). Replies with a verdict are cached on disk by default (under the Hugging Face
-cache: `<HF_METRICS_CACHE>/llm_judge/replies.sqlite`; `cache_path` moves it, `no_cache=True` turns it
-off), so computing the same inputs again sends no requests. A reply without a readable verdict is asked
-again up to `reasks` times (default 2) before the item counts as invalid; `reasks` in the result
-counts the re-asks. `invalid` counts items without a verdict (failed requests, unreadable replies);
-`accuracy_scored` is the share correct among the other items. When no item gets a verdict (judge
-unreachable, key refused) compute raises `JudgeFailed`; when more than 5% of the items are invalid it
-warns (`InvalidVerdictsWarning`).
+The metric needs reachqa installed (`pip install -e .` in a checkout): it is a thin face of
+`reachqa judge`'s judge, so both send the same requests through the same client (retries with
+backoff, bounded concurrency) and share one reply cache, an SQLite file at
+`$REACHQA_HOME/judge-cache.sqlite` (`~/.cache/reachqa/` unless moved; `cache_path` moves it,
+`no_cache=True` turns it off): a reply either of them got is not asked for again. A reply without a
+readable verdict is asked again up to `reasks` times (default 2) before the item counts as invalid;
+`reasks` in the result counts the re-asks. `invalid` counts items without a verdict (failed requests,
+unreadable replies); `accuracy_scored` is the share correct among the other items. When no item gets
+a verdict (judge unreachable, key refused, server errors through every retry) compute raises
+`JudgeFailed`; when more than 5% of the items are invalid it warns (`InvalidVerdictsWarning`).
 """
-
-INVALID_WARN_SHARE = 0.05  # warn when more than this share of the items has no verdict
 
 
 class JudgeFailed(RuntimeError):
@@ -43,10 +43,6 @@ class JudgeFailed(RuntimeError):
 class InvalidVerdictsWarning(UserWarning):
     """More than INVALID_WARN_SHARE of the items have no verdict (they count as not correct)."""
 
-
-def default_cache_path() -> str:
-    """``<HF_METRICS_CACHE>/llm_judge/replies.sqlite`` (``~/.cache/huggingface/metrics`` unless moved)."""
-    return os.path.join(evaluate.config.HF_METRICS_CACHE, "llm_judge", "replies.sqlite")
 
 _KWARGS_DESCRIPTION = """
 Args:
@@ -58,7 +54,7 @@ Args:
     base_url (`str`, optional): API root with /v1; default `$OPENAI_BASE_URL`, else OpenAI's.
     api_key (`str`, optional): default `$OPENAI_API_KEY`.
     concurrency (`int`, default 16): requests in flight.
-    cache_path (`str`, optional): SQLite reply cache; default `<HF_METRICS_CACHE>/llm_judge/replies.sqlite`.
+    cache_path (`str`, optional): SQLite reply cache; default `$REACHQA_HOME/judge-cache.sqlite` (`reachqa judge`'s).
     no_cache (`bool`, default False): send every request, read and write no cache.
     reasks (`int`, default 2): times a reply without a readable verdict is asked again.
     max_retries (`int`, default 6), timeout (`float`, default 120): per request.
@@ -71,6 +67,9 @@ Returns:
     reasks (`int`): re-asks sent for replies without a verdict.
     verdicts (`list` of `str`): "correct", "incorrect" or "invalid", per item.
     fingerprint (`dict`): judge model, protocol, prompt hash, temperature, top_p, description.
+    errors (`list`): why an item has no verdict (`None` where it has one).
+    requests (`dict`): the client's counters: HTTP requests sent (retries included), replies, cache hits,
+        failures, tokens, retries by reason, reasks.
 
 Examples:
     >>> judge = evaluate.load("llm_judge")  # the folder of this metric  # doctest: +SKIP
@@ -111,32 +110,25 @@ class LlmJudge(evaluate.Metric):
             raise ValueError("judge_model is required (the judge's model name on the server)")
         if protocol not in PROTOCOLS:
             raise ValueError(f"unknown protocol {protocol!r}; choose from {', '.join(PROTOCOLS)}")
-        proto = get_protocol(protocol)
-        bodies = []
-        for q, r, p in zip(questions, references, predictions):
-            body = {"model": judge_model, "messages": proto.messages(q, r, p), "temperature": proto.temperature,
-                    "top_p": proto.top_p, "max_tokens": max_tokens or proto.max_tokens}
-            if proto.schema is not None:
-                body["response_format"] = {"type": "json_schema",
-                                           "json_schema": {"name": "verdict", "schema": proto.schema}}
-            bodies.append(body)
-        base_url = base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
-        texts, errors, counts = complete_all(
-            bodies, base_url=base_url, api_key=api_key, concurrency=concurrency, timeout=timeout,
-            max_retries=max_retries, cache_path=None if no_cache else (cache_path or default_cache_path()),
-            readable=lambda text: proto.parse(text) != "invalid", reasks=reasks)
-        verdicts = [proto.parse(t) if t is not None else "invalid" for t in texts]
-        summary = summarize_verdicts(verdicts)
-        first_error = next((e for e in errors if e), "no reason recorded")
-        if verdicts and not summary["scored"]:
-            where = re.sub(r"//[^/@]*@", "//", base_url)  # no credentials in the message
-            raise JudgeFailed(f"llm_judge: none of the {len(verdicts)} items could be judged by {judge_model} at "
-                              f"{where}; e.g. {first_error}")
-        if summary["invalid"] > INVALID_WARN_SHARE * len(verdicts):
-            warnings.warn(f"llm_judge: {summary['invalid']} of {len(verdicts)} verdicts "
-                          f"({100 * summary['invalid'] / len(verdicts):.1f}%, above {100 * INVALID_WARN_SHARE:g}%) are "
+        config = JudgeConfig(judge_model=judge_model, protocol=protocol, base_url=base_url, api_key=api_key,
+                             concurrency=concurrency, max_tokens=max_tokens, timeout=timeout, max_retries=max_retries,
+                             preflight_retries=max_retries,  # every item gets the retries asked for, the first too
+                             reasks=reasks, cache_path=None if no_cache else (cache_path or default_cache()),
+                             progress=False)
+        where = f"{judge_model} at {config.api_config().display_url}"  # no credentials in messages
+        try:
+            result = judge_items(questions, references, predictions, config)
+        except JudgeUnavailable as exc:
+            raise JudgeFailed(f"llm_judge: none of the {len(predictions)} items could be judged by {judge_model} "
+                              f"because {exc}") from exc
+        n, summary = len(result.verdicts), result.summary
+        first_error = next((e for e in result.errors if e), "no reason recorded")
+        if n and not summary["scored"]:
+            raise JudgeFailed(f"llm_judge: none of the {n} items could be judged by {where}; e.g. {first_error}")
+        if summary["invalid"] > INVALID_WARN_SHARE * n:
+            warnings.warn(f"llm_judge: {summary['invalid']} of {n} verdicts "
+                          f"({100 * summary['invalid'] / n:.1f}%, above {100 * INVALID_WARN_SHARE:g}%) are "
                           f"invalid and count as not correct; e.g. {first_error}", InvalidVerdictsWarning, stacklevel=2)
-        return {"accuracy": summary["accuracy"] or 0.0, "accuracy_scored": summary["accuracy_scored"],
-                "scored": summary["scored"], "invalid": summary["invalid"], "reasks": counts["reasks"],
-                "verdicts": verdicts, "fingerprint": proto.fingerprint(judge_model), "errors": errors,
-                "requests": counts}
+        return {"accuracy": result.accuracy, "accuracy_scored": result.accuracy_scored, "scored": summary["scored"],
+                "invalid": summary["invalid"], "reasks": result.usage["reasks"], "verdicts": result.verdicts,
+                "fingerprint": result.fingerprint, "errors": result.errors, "requests": result.usage}
