@@ -45,3 +45,15 @@ def test_a_run_writes_what_the_readers_read(synth_server, tmp_path, capsys):
     card = synthesis_record(out)
     assert card["protocol"]["mode"] == "full" and card["protocol"]["drop_near_duplicate_questions"] == 0.9
     assert card["models"]["Q&A"] == {"gen-model": 1} and card["models"]["image raters"] == {"rater-a": 1, "rater-b": 1}
+
+
+def test_a_damaged_journal_stops_a_resume_in_one_line_and_keeps_the_journal(synth_server, tmp_path, capsys):
+    out = tmp_path / "charts"
+    journal = sf.journal_path(out / sf.WORK_DIR, "rate")
+    journal.parent.mkdir(parents=True)
+    content = b'{"id": "c00000", "status": "ok"}\n{"id": "c00001", "sta\n{"id": "c00002", "status": "ok"}\n'
+    journal.write_bytes(content)
+    assert main(synth_args(synth_server, out, "--num-charts", "1")) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "rate.jsonl:2: damaged journal line" in err[0], err
+    assert journal.read_bytes() == content  # the records after the damage are still there
