@@ -6,6 +6,7 @@ A synthesis output folder holds, beside the ReachQA layout (``plot_info.jsonl``,
     summary.json              kept and dropped items per stage and reason, Q&A pairs dropped, output counts, API use
     work/<stage>.jsonl        one journal per stage (``self_instruct.jsonl`` ... ``check.jsonl``)
     work/run-<mode>.json      the settings of each run (mode: ``full`` or the stage run alone)
+    work/api/usage.jsonl      one line per model call a run really made: stage, model, tokens
 
 A **journal** is append-only JSON Lines, one whole line per finished item
 (``{"id", "status": "ok" | "dropped", "reason", "detail", ...}``). The last record of an id wins. A
@@ -38,13 +39,13 @@ import os
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
-from .fileio import atomic_write_text
+from .fileio import atomic_write_text, iter_jsonl
 from .render.settings import RenderSettings
 
 __all__ = ["STAGES", "JOURNAL_NAMES", "SUMMARY_FILE", "WORK_DIR", "JournalFormatError", "journal_path",
            "encode_record", "scan_index", "read_at", "iter_records", "read_records", "JournalReader",
            "is_synthesis_output", "read_summary", "write_summary", "run_record_path", "write_run_record",
-           "read_run_records", "read_protocol", "PROTOCOL_KEYS", "MODEL_KEYS", "NOT_PROTOCOL", "Provenance",
+           "read_run_records", "read_protocol", "USAGE_FILE", "usage_by_stage", "PROTOCOL_KEYS", "MODEL_KEYS", "NOT_PROTOCOL", "Provenance",
            "pairs_dropped"]
 
 # the journaled stages, in pipeline order (``output`` writes the layout and has no journal)
@@ -53,6 +54,7 @@ JOURNAL_NAMES = {stage: f"{stage.replace('-', '_')}.jsonl" for stage in STAGES}
 WORK_DIR = "work"
 SUMMARY_FILE = "summary.json"
 RUN_RECORD_GLOB = "run-*.json"
+USAGE_FILE = "api/usage.jsonl"  # under work/, beside the Batch API's own journals
 
 Index = dict[str, tuple[int, int, str]]  # id -> (offset, length, status) of its last record
 
@@ -216,6 +218,21 @@ def read_protocol(folder: str | os.PathLike) -> dict[str, Any]:
         protocol.update({k: settings[k] for k in PROTOCOL_KEYS if settings.get(k) is not None})
         protocol.update({k: settings[k] for k in MODEL_KEYS if settings.get(k)})
     return protocol
+
+
+def usage_by_stage(work: str | os.PathLike) -> dict[tuple[str, str], dict[str, int]]:
+    """``{(stage, model): {"requests", "prompt_tokens", "completion_tokens"}}`` of the usage log in
+    ``work`` (cached replies cost nothing and are not logged); a torn last line is ignored."""
+    path = Path(work) / USAGE_FILE
+    totals: dict[tuple[str, str], dict[str, int]] = {}
+    if not path.exists():
+        return totals
+    for rec in iter_jsonl(path, what="usage log", torn_tail_ok=True):
+        t = totals.setdefault((rec["stage"], rec["model"]), {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0})
+        t["requests"] += 1
+        t["prompt_tokens"] += int(rec.get("prompt_tokens") or 0)
+        t["completion_tokens"] += int(rec.get("completion_tokens") or 0)
+    return totals
 
 
 # -- the published names of a run record ------------------------------------------------------

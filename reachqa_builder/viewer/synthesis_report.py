@@ -14,7 +14,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Callable
 
-from ..synthesis_format import (STAGES, WORK_DIR, JournalFormatError, JournalReader, is_synthesis_output,
+from ..synthesis_format import (STAGES, SUMMARY_FILE, WORK_DIR, JournalFormatError, JournalReader, is_synthesis_output,
                                 journal_path, pairs_dropped, read_summary)
 
 __all__ = ["read_synthesis", "is_synthesis_output"]
@@ -49,7 +49,7 @@ def read_synthesis(folder: str | Path, add_image: Callable[[bytes | None], str])
     names = list(summary.get("stages") or [])
     unknown = [s for s in names if s not in STAGES]
     if unknown:
-        raise JournalFormatError(f"{root / 'summary.json'}: unknown stage(s) {', '.join(map(repr, unknown))}; "
+        raise JournalFormatError(f"{root / SUMMARY_FILE}: unknown stage(s) {', '.join(map(repr, unknown))}; "
                                  f"stages: {', '.join(STAGES)}")
     names += [s for s in STAGES if s not in names and journal_path(work, s).is_file()]
     with ExitStack() as opened:  # each journal's index in memory; records are read when needed

@@ -174,7 +174,7 @@ def test_the_card_shows_the_protocol_the_pipeline_recorded(tmp_path):
 # -- one reader: the guard ------------------------------------------------------------------
 
 JOURNAL_API = {"journal_path", "JOURNAL_NAMES", "scan_index", "read_at", "JournalReader", "Journal", "iter_records",
-               "read_records"}
+               "read_records", "USAGE_FILE", "SUMMARY_FILE"}
 PARSERS = {"loads", "load", "iter_jsonl", "iter_json_records", "read_json", "raw_decode"}
 
 
@@ -205,17 +205,23 @@ def _torn_line_rule(node: ast.AST) -> bool:
                and isinstance(n.args[0], ast.Constant) and n.args[0].value in (b"\n", "\n") for n in ast.walk(node))
 
 
+def _format_file(text: str) -> bool:
+    """``text`` names a file of the format (a journal, the summary, the usage log, a run record)."""
+    name = text.rsplit("/", 1)[-1]
+    return (name in set(sf.JOURNAL_NAMES.values()) | {sf.SUMMARY_FILE, Path(sf.USAGE_FILE).name}
+            or name.startswith("run-") and name.endswith(".json"))
+
+
 def journal_readers(root: Path) -> list[str]:
     """Places outside the format module that parse synthesis journals or retype the stage list:
 
-    * a function that parses JSON and reaches a journal, the summary or a run record (the format's
-      journal names, or one of those file names spelled out),
+    * a function that parses JSON and reaches a journal, the summary, a run record or the usage log
+      (the format's names for them, or one of those file names spelled out),
     * a function that parses JSON lines with the torn-last-line rule (a second journal parser;
       ``fileio.iter_jsonl`` is the generic reader of prediction and judged files),
     * a sequence literal holding four or more stage names (the stage list typed again; a mapping
-      from some stages to their own values is fine), or a journal file name spelled out.
+      from some stages to their own values is fine), or a file name of the format spelled out.
     """
-    files = set(sf.JOURNAL_NAMES.values()) | {sf.SUMMARY_FILE}
     found = []
     for package in PACKAGES:
         for path in sorted((root / package).rglob("*.py")):
@@ -225,9 +231,7 @@ def journal_readers(root: Path) -> list[str]:
             tree = ast.parse(path.read_text(encoding="utf-8"))
             for node in ast.walk(tree):
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _parses_json(node):
-                    spelled = any(s.rsplit("/", 1)[-1] in files or s.rsplit("/", 1)[-1].startswith("run-")
-                                  for s in _strings(node))
-                    if (_names(node) & JOURNAL_API) or spelled:
+                    if (_names(node) & JOURNAL_API) or any(_format_file(s) for s in _strings(node)):
                         found.append(f"{rel}:{node.lineno} {node.name} parses a journal")
                     elif _torn_line_rule(node) and (rel, node.name) != ("reachqa_builder/fileio.py", "iter_jsonl"):
                         found.append(f"{rel}:{node.lineno} {node.name} parses JSON lines with the torn-line rule")
@@ -235,9 +239,8 @@ def journal_readers(root: Path) -> list[str]:
                     stages = {n.value for n in node.elts if isinstance(n, ast.Constant) and n.value in sf.STAGES}
                     if len(stages) >= 4:
                         found.append(f"{rel}:{node.lineno} spells the stage list")
-                elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
-                      and node.value.rsplit("/", 1)[-1] in sf.JOURNAL_NAMES.values()):
-                    found.append(f"{rel}:{node.lineno} spells a journal file name")
+                elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _format_file(node.value):
+                    found.append(f"{rel}:{node.lineno} spells a file name of the format")
     return sorted(found)
 
 
@@ -267,9 +270,10 @@ def test_the_guard_finds_second_readers(tmp_path):
         "import json\ndef f(p):\n    return json.loads((p / 'config.json').read_text()), p / 'preds.jsonl'\n"
         "def g(p):\n    return json.loads((p / 'summary.json').read_text())\n")
     assert journal_readers(tmp_path) == ["evaluation/peek.py:2 kept parses a journal",
-                                         "evaluation/peek.py:3 spells a journal file name",
-                                         "evaluation/peek.py:4 spells a journal file name",
+                                         "evaluation/peek.py:3 spells a file name of the format",
+                                         "evaluation/peek.py:4 spells a file name of the format",
                                          "reachqa_builder/report.py:2 spells the stage list",
                                          "reachqa_builder/report.py:3 _records parses JSON lines with the torn-line rule",
                                          "synthesis/out.py:3 write parses a journal",
-                                         "training/fine.py:4 g parses a journal"]
+                                         "training/fine.py:4 g parses a journal",
+                                         "training/fine.py:5 spells a file name of the format"]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from reachqa_builder import synthesis_format as sf
 from reachqa_builder.cli import main
 from reachqa_builder.layout import find_splits, read_charts
@@ -57,3 +59,23 @@ def test_a_damaged_journal_stops_a_resume_in_one_line_and_keeps_the_journal(synt
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "rate.jsonl:2: damaged journal line" in err[0], err
     assert journal.read_bytes() == content  # the records after the damage are still there
+
+
+def test_the_usage_log_survives_a_torn_line_and_damage_is_named(tmp_path):
+    from types import SimpleNamespace
+
+    from synthesis.usage_log import UsageLog
+
+    work = tmp_path / "work"
+    log = work / sf.USAGE_FILE
+    log.parent.mkdir(parents=True)
+    log.write_bytes(b'{"stage": "rate", "model": "r", "prompt_tokens": 10, "completion_tokens": 2}\n{"stage": "ra')
+    assert sf.usage_by_stage(work) == {("rate", "r"): {"requests": 1, "prompt_tokens": 10, "completion_tokens": 2}}
+    usage = UsageLog(log)  # a resumed run: its first line must not complete the torn one
+    usage.record("qa", "g", SimpleNamespace(prompt_tokens=5, completion_tokens=7))
+    usage.close()
+    assert sf.usage_by_stage(work) == {("rate", "r"): {"requests": 1, "prompt_tokens": 10, "completion_tokens": 2},
+                                       ("qa", "g"): {"requests": 1, "prompt_tokens": 5, "completion_tokens": 7}}
+    log.write_bytes(b'{"stage": "rate", "mo\n' + log.read_bytes())
+    with pytest.raises(ValueError, match=r"usage\.jsonl:1: not a JSON record"):
+        sf.usage_by_stage(work)
