@@ -55,6 +55,14 @@ class Dropped(Exception):
         self.extra = extra or {}
 
 
+def __getattr__(name: str):
+    if name == "JOURNAL_NAMES":  # the journal names moved to the format, for one release
+        from reachqa_builder.moved import moved_name
+
+        return moved_name(__name__, name, "reachqa_builder.synthesis_format")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def seed_of(*parts: Any) -> int:
     """A stable 32-bit seed from any parts (run seed, item id, step): the same inputs draw the same choices."""
     return int(hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()[:8], 16)

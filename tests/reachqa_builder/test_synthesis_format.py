@@ -277,3 +277,15 @@ def test_the_guard_finds_second_readers(tmp_path):
                                          "synthesis/out.py:3 write parses a journal",
                                          "training/fine.py:4 g parses a journal",
                                          "training/fine.py:5 spells a file name of the format"]
+
+
+@pytest.mark.parametrize("old, name", [("synthesis.journal", "iter_records"), ("synthesis.journal", "scan_index"),
+                                       ("synthesis.journal", "read_records"), ("synthesis.stages", "JOURNAL_NAMES"),
+                                       ("synthesis.usage_log", "usage_by_stage"),
+                                       ("reachqa_builder.provenance", "PROTOCOL_KEYS")])
+def test_the_old_names_still_import_with_a_deprecation_warning(old, name):
+    import importlib
+
+    module = importlib.import_module(old)
+    with pytest.warns(DeprecationWarning, match=f"{old}.{name} moved to reachqa_builder.synthesis_format"):
+        assert getattr(module, name) is getattr(sf, name)
