@@ -184,7 +184,13 @@ def read_summary(folder: str | os.PathLike) -> dict[str, Any] | None:
     """``summary.json`` of a synthesis output folder (``stages``: ``{stage: {"ok", "dropped": {reason:
     n}}}``, ``qa_pairs_dropped``, ``output``, ``target_charts``, ``api``, ...); ``None`` without one."""
     path = Path(folder) / SUMMARY_FILE
-    return _read_object(path, "summary") if path.is_file() else None
+    if not path.is_file():
+        return None
+    summary = _read_object(path, "summary")
+    unknown = [s for s in summary.get("stages") or {} if s not in STAGES]
+    if unknown:
+        raise JournalFormatError(f"{path}: unknown stage(s) {', '.join(map(repr, unknown))} (stages: {', '.join(STAGES)})")
+    return summary
 
 
 def write_summary(folder: str | os.PathLike, summary: dict[str, Any]) -> Path:

@@ -14,8 +14,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Callable
 
-from ..synthesis_format import (STAGES, SUMMARY_FILE, WORK_DIR, JournalFormatError, JournalReader, is_synthesis_output,
-                                journal_path, pairs_dropped, read_summary)
+from ..synthesis_format import (STAGES, WORK_DIR, JournalReader, is_synthesis_output, journal_path, pairs_dropped,
+                                read_summary)
 
 __all__ = ["read_synthesis", "is_synthesis_output"]
 
@@ -47,10 +47,6 @@ def read_synthesis(folder: str | Path, add_image: Callable[[bytes | None], str])
     work = root / WORK_DIR
     summary = read_summary(root) or {}
     names = list(summary.get("stages") or [])
-    unknown = [s for s in names if s not in STAGES]
-    if unknown:
-        raise JournalFormatError(f"{root / SUMMARY_FILE}: unknown stage(s) {', '.join(map(repr, unknown))}; "
-                                 f"stages: {', '.join(STAGES)}")
     names += [s for s in STAGES if s not in names and journal_path(work, s).is_file()]
     with ExitStack() as opened:  # each journal's index in memory; records are read when needed
         journals = {s: opened.enter_context(JournalReader(journal_path(work, s))) for s in names}

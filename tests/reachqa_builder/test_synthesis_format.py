@@ -105,13 +105,16 @@ def test_journal_paths_follow_the_stage_names(tmp_path):
 
 # -- summary and run records ----------------------------------------------------------------
 
-def test_a_summary_that_is_not_an_object_is_named(tmp_path):
+def test_a_summary_that_is_not_what_synthesis_writes_is_named(tmp_path):
     assert sf.read_summary(tmp_path) is None
     (tmp_path / "summary.json").write_text("[1, 2]")
     with pytest.raises(sf.JournalFormatError, match="summary.json: not a synthesis summary"):
         sf.read_summary(tmp_path)
     with pytest.raises(LayoutError, match="summary.json: not a synthesis summary"):  # the card's error type
         synthesis_record(tmp_path)
+    (tmp_path / "summary.json").write_text('{"stages": {"rate": {"ok": 1, "dropped": {}}, "rating": {}}}')
+    with pytest.raises(sf.JournalFormatError, match="summary.json: unknown stage.s. 'rating' .stages: self-instruct"):
+        sf.read_summary(tmp_path)
 
 
 def _non_protocol() -> set[str]:
