@@ -26,7 +26,7 @@ estimate read through this module::
     sf.read_protocol(out)["min_rating"]                       # 3.75
 
 **Protocol keys** (:data:`PROTOCOL_KEYS`) are the run settings that define how the data was made; the
-card and the viewer show them. Every other setting of a run record is listed, with the reason it is
+dataset card shows them. Every other setting of a run record is listed, with the reason it is
 not protocol, in :data:`NOT_PROTOCOL` (``tests/reachqa_builder/test_synthesis_format.py`` fails on a
 setting that is in neither).
 """
@@ -45,8 +45,8 @@ from .render.settings import RenderSettings
 __all__ = ["STAGES", "JOURNAL_NAMES", "SUMMARY_FILE", "WORK_DIR", "JournalFormatError", "journal_path",
            "encode_record", "scan_index", "read_at", "iter_records", "read_records", "JournalReader",
            "is_synthesis_output", "read_summary", "write_summary", "run_record_path", "write_run_record",
-           "read_run_records", "read_protocol", "USAGE_FILE", "usage_by_stage", "PROTOCOL_KEYS", "MODEL_KEYS", "NOT_PROTOCOL", "Provenance",
-           "pairs_dropped"]
+           "read_run_records", "read_protocol", "USAGE_FILE", "usage_by_stage", "PROTOCOL_KEYS", "MODEL_KEYS",
+           "NOT_PROTOCOL", "Provenance", "pairs_dropped"]
 
 # the journaled stages, in pipeline order (``output`` writes the layout and has no journal)
 STAGES = ("self-instruct", "evol-instruct", "execute", "rate", "qa", "check")
@@ -243,7 +243,7 @@ def usage_by_stage(work: str | os.PathLike) -> dict[tuple[str, str], dict[str, i
 
 # -- the published names of a run record ------------------------------------------------------
 
-# settings that define how the data was made (shown on the card and in the viewer, in this order)
+# settings that define how the data was made (shown on the dataset card, in this order)
 PROTOCOL_KEYS = ("prompt_version", "mode", "protocol", "num_charts", "max_attempts_factor", "num_demos", "evolve_ratio",
                  "temperature", "top_p", "max_tokens", "rater_temperature", "max_fixes", "min_rating", "qa_per_type",
                  "dedup_threshold", "reject_threshold", "reject_rule", "replies", "failed_rater", "unextracted",
