@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from reachqa_builder import synthesis_format
 from reachqa_builder.llm import APIConfig
 from reachqa_builder.redact import redact_value
 from reachqa_builder.render.envs import ENV_NAMES
@@ -12,7 +13,7 @@ from reachqa_builder.render.settings import DEFAULT_ENV, DEFAULT_TIMEOUT
 
 LINT_ACTIONS = ("off", "fix", "skip-rating")  # what synthesis does with a chart whose layout is flagged
 
-STAGES = ("self-instruct", "evol-instruct", "execute", "rate", "qa", "check", "output")
+STAGES = synthesis_format.STAGES + ("output",)  # the journaled stages, then the layout
 
 # the settings a --protocol stands for; an explicit flag overrides its entry
 PROTOCOLS: dict[str, dict] = {

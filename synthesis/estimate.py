@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reachqa_builder.synthesis_format import iter_records, journal_path, usage_by_stage
+
 from .config import STAGES, SynthesisConfig
-from .journal import iter_records
-from .stages import JOURNAL_NAMES
-from .usage_log import USAGE_FILE, usage_by_stage
 
 BATCH_DISCOUNT = 0.5
 
@@ -52,8 +51,8 @@ def estimate(cfg: SynthesisConfig) -> dict:
     """The estimate as a dict (see :func:`format_estimate`)."""
     prices = parse_prices(cfg.price)
     pilot = Path(cfg.pilot or cfg.out)
-    usage = usage_by_stage(pilot / "work" / USAGE_FILE)
-    kept = sum(1 for _ in iter_records(pilot / "work" / JOURNAL_NAMES["check"], "ok")) if usage else 0
+    usage = usage_by_stage(pilot / "work")
+    kept = sum(1 for _ in iter_records(journal_path(pilot / "work", "check"), "ok")) if usage else 0
     result = {"target": cfg.num_charts, "protocol_requests_per_chart": protocol_requests(cfg),
               "pilot": str(pilot) if usage and kept else None, "pilot_charts": kept, "rows": [],
               "batch": cfg.batch, "unpriced": []}

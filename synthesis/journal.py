@@ -1,8 +1,9 @@
-"""Append-only JSON Lines journals and atomic file writes: what makes a run resumable.
+"""The journal writer: append-only JSON Lines, what makes a run resumable.
 
 Each stage appends one whole line per finished item (``{"id", "status": "ok" | "dropped", ...}``)
 and flushes it, so a crash or SIGKILL loses at most the line being written; a torn last line is
-ignored (and cut off) when the journal is opened again. Finished ids are skipped on resume.
+ignored (and cut off) when the journal is opened again. Finished ids are skipped on resume. The
+format and its readers are the foundation's (:mod:`reachqa_builder.synthesis_format`).
 
 Example::
 
@@ -14,48 +15,22 @@ Example::
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from pathlib import Path
 from typing import Any, Iterator
 
+from reachqa_builder import synthesis_format as _format  # the record format and its readers
+from reachqa_builder.moved import moved_name
 
-def scan_index(fh) -> tuple[dict[str, tuple[int, int, str]], int]:
-    """``({id: (offset, length, status)}, good bytes)`` of a journal file, streamed line by line."""
-    index: dict[str, tuple[int, int, str]] = {}
-    good = 0
-    for line in fh:
-        if not line.endswith(b"\n"):
-            break  # torn last line from a killed writer
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            break
-        if isinstance(rec, dict) and "id" in rec:
-            index[str(rec["id"])] = (good, len(line), str(rec.get("status", "")))
-        good += len(line)
-    return index, good
+__all__ = ["Journal"]
 
 
-def iter_records(path: str | os.PathLike, status: str | None = None) -> Iterator[dict[str, Any]]:
-    """The last record of every id (optionally only those with ``status``), read one at a time:
-    memory holds the ids and offsets, never the whole journal."""
-    path = Path(path)
-    if not path.exists():
-        return
-    with open(path, "rb") as fh:
-        index, _ = scan_index(fh)
-        for offset, length, st in index.values():
-            if status is None or st == status:
-                fh.seek(offset)
-                yield json.loads(fh.read(length))
-
-
-def read_records(path: str | os.PathLike) -> dict[str, dict[str, Any]]:
-    """``{id: last record}`` of a journal, read only (a torn last line is ignored); for small
-    journals (prefer :func:`iter_records`)."""
-    return {str(r["id"]): r for r in iter_records(path)}
+def __getattr__(name: str):
+    """The readers that moved to the foundation, for one release."""
+    if name in ("scan_index", "iter_records", "read_records"):
+        return moved_name(__name__, name, _format.__name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Journal:
@@ -78,7 +53,7 @@ class Journal:
 
     def _load(self) -> None:
         with open(self.path, "rb") as fh:
-            self._index, good = scan_index(fh)
+            self._index, good = _format.scan_index(fh)
             fh.seek(0, os.SEEK_END)
             size = fh.tell()
         if good != size:  # drop the torn tail so later appends start on a fresh line
@@ -97,8 +72,7 @@ class Journal:
         if entry is None:
             return None
         with self._lock:
-            self._reader.seek(entry[0])
-            return json.loads(self._reader.read(entry[1]))
+            return _format.read_at(self._reader, entry)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for item_id in list(self._index):
@@ -114,9 +88,7 @@ class Journal:
                 yield self.get(item_id)
 
     def append(self, record: dict[str, Any]) -> None:
-        if "id" not in record:
-            raise ValueError("journal records need an 'id'")
-        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        line = _format.encode_record(record)
         with self._lock:
             self._fh.write(line)
             self._fh.flush()

@@ -11,13 +11,13 @@ charts are numbered in the order of their pipeline ids after every number given 
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 from reachqa_builder.fileio import atomic_write, atomic_write_text
+from reachqa_builder.synthesis_format import JournalReader
 
-from .journal import Journal, scan_index
+from .journal import Journal
 
 QA_FILE = "instruction_data.json"
 
@@ -31,9 +31,8 @@ def write_layout(out_dir: str | Path, check_journal: str | Path, id_prefix: str,
     folder; returns counts. Records are read one at a time; image and code paths in them are
     relative to ``out_dir`` (or absolute)."""
     out = Path(out_dir)
-    with open(check_journal, "rb") if Path(check_journal).exists() else open(os.devnull, "rb") as fh:
-        index, _ = scan_index(fh)
-        ids = _numbered(out / "work" / ID_FILE, [i for i, e in index.items() if e[2] == "ok"], limit)
+    with JournalReader(check_journal) as checked:
+        ids = _numbered(out / "work" / ID_FILE, checked.ids("ok"), limit)
         (out / "code").mkdir(parents=True, exist_ok=True)
         (out / "images").mkdir(parents=True, exist_ok=True)
         plot_lines, qa_lines = [], []
@@ -41,8 +40,7 @@ def write_layout(out_dir: str | Path, check_journal: str | Path, id_prefix: str,
         plot_ids = {item_id: f"{id_prefix}-plot-{n:05d}" for item_id, n in ids.items()}
         levels: dict[str, int] = {}
         for item_id, n in ids.items():
-            fh.seek(index[item_id][0])
-            item = json.loads(fh.read(index[item_id][1]))
+            item = checked.get(item_id)
             name = f"{n:05d}"
             names.add(name)
             plot_id = plot_ids[item_id]

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import hashlib
-import json
 import math
 import os
 import random
@@ -29,16 +28,15 @@ from typing import Any
 from reachqa_builder.llm import APIClient, ReplyCache, RequestLimiter, Usage
 
 from .config import STAGES, SynthesisConfig
-from reachqa_builder.fileio import atomic_write_text
 from reachqa_builder.render.terminal import printable
+from reachqa_builder.synthesis_format import iter_records, journal_path, pairs_dropped, write_run_record, write_summary
 
 from .items import ChartItem
-from .journal import iter_records
 from .output import write_layout
 from .progress import ProgressDisplay
 from .render_service import RenderService
 from .seeds import DemoPool, load_seeds, resolve_seed_dir
-from .stages import JOURNAL_NAMES, Stages, seed_of, accepted_demo
+from .stages import Stages, seed_of, accepted_demo
 
 
 def _clients(cfg: SynthesisConfig, work: Path, usage: Usage) -> tuple[APIClient | None, APIClient | None, list,
@@ -128,12 +126,14 @@ class _Run:
         return total
 
     def save_run_info(self, mode: str) -> None:
-        info = self.cfg.settings_record()
-        info["mode"] = mode
-        from . import prompts
+        write_run_record(self.work, mode, run_settings(self.cfg, mode))
 
-        info["prompt_version"] = prompts.PROMPT_VERSION
-        atomic_write_text(self.work / f"run-{mode}.json", json.dumps(info, indent=1, default=str) + "\n")
+
+def run_settings(cfg: SynthesisConfig, mode: str) -> dict[str, Any]:
+    """The run record of ``work/run-<mode>.json``: the settings, the mode and the prompts' version."""
+    from . import prompts
+
+    return dict(cfg.settings_record(), mode=mode, prompt_version=prompts.PROMPT_VERSION)
 
 
 def _require(cfg: SynthesisConfig, generator: bool, raters: bool, check: bool = False) -> None:
@@ -156,14 +156,14 @@ async def run_pipeline(cfg: SynthesisConfig) -> dict[str, Any]:
     run.stages.pool_factory = lambda: _demo_pool(cfg, run.stages)
     lineages = _Lineages(run)
     await lineages.run_until_target()
-    counts = write_layout(run.out, run.work / JOURNAL_NAMES["check"], cfg.id_prefix, limit=cfg.num_charts)
+    counts = write_layout(run.out, journal_path(run.work, "check"), cfg.id_prefix, limit=cfg.num_charts)
     summary = summarize(run.work, run.usage, counts, target=cfg.num_charts, stages_state=run.stages)
     summary["lineages"] = {"started": lineages.started, "budget": lineages.budget}
     summary["reserve"] = reserve(run.work, counts["charts"])
     if cfg.batch:
         summary["batch"] = run.batch_stats()
     summary["seeds"] = getattr(run.stages, "seed_source", None)
-    atomic_write_text(run.out / "summary.json", json.dumps(summary, indent=1) + "\n")
+    write_summary(run.out, summary)
     return summary
 
 
@@ -324,7 +324,7 @@ def load_inputs(stage: str, src: Path):
     """Inputs of ``stage`` from ``src/work`` journals (read lazily, one record at a time), else
     from ``src`` as a ReachQA folder."""
     work = src / "work"
-    journals = [work / JOURNAL_NAMES[p] for p in PREVIOUS[stage]]
+    journals = [journal_path(work, p) for p in PREVIOUS[stage]]
     if any(p.exists() for p in journals):
         return _journal_inputs(stage, src, journals)
     if not src.exists():
@@ -354,11 +354,12 @@ async def run_stage(stage: str, cfg: SynthesisConfig) -> dict[str, Any]:
         raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
     out = Path(cfg.out)
     if stage == "output":
-        if next(iter_records(out / "work" / JOURNAL_NAMES["check"], "ok"), None) is None:
+        checked = journal_path(out / "work", "check")
+        if next(iter_records(checked, "ok"), None) is None:
             raise ValueError(f"{out / 'work'}: no checked charts to write (run the check stage first)")
-        counts = write_layout(out, out / "work" / JOURNAL_NAMES["check"], cfg.id_prefix, limit=cfg.num_charts)
+        counts = write_layout(out, checked, cfg.id_prefix, limit=cfg.num_charts)
         summary = summarize(out / "work", None, counts)
-        atomic_write_text(out / "summary.json", json.dumps(summary, indent=1) + "\n")
+        write_summary(out, summary)
         return summary
     _require(cfg, generator=stage in ("self-instruct", "evol-instruct", "qa"), raters=stage in ("rate", "check"),
              check=stage == "check")
@@ -437,18 +438,12 @@ def summarize(work: Path, usage: Usage | None, counts: dict | None, target: int 
     per_stage, pairs = {}, collections.Counter()
     for stage in stages or [s for s in STAGES if s != "output"]:
         reasons, ok = collections.Counter(), 0
-        for r in iter_records(work / JOURNAL_NAMES[stage]):  # one record at a time
+        for r in iter_records(journal_path(work, stage)):  # one record at a time
             if r.get("status") != "ok":
                 reasons[r.get("reason", "?")] += 1
                 continue
             ok += 1
-            prov = r.get("provenance") or {}
-            if r.get("status") == "ok" and stage == "qa":
-                pairs["qa:duplicate"] += int(prov.get("qa_duplicates_dropped", 0))
-                if "qa_near_duplicates_dropped" in prov:
-                    pairs["qa:near_duplicate"] += int(prov["qa_near_duplicates_dropped"])
-            if r.get("status") == "ok" and stage == "check":
-                pairs["check:rejected"] += int(prov.get("qa_rejected", 0))
+            pairs.update(pairs_dropped(stage, r))
         per_stage[stage] = {"ok": ok, "dropped": dict(reasons)}
     out: dict[str, Any] = {"stages": per_stage, "qa_pairs_dropped": dict(pairs)}
     if stages_state is not None:
@@ -466,9 +461,9 @@ def summarize(work: Path, usage: Usage | None, counts: dict | None, target: int 
 def reserve(work: Path, written: int) -> dict[str, int]:
     """Charts that passed rating (or every stage) past what the output holds: their paid work stays
     in the journals, and a rerun with a larger ``--num-charts`` finishes them before any new chart."""
-    checked = {r["id"] for r in iter_records(work / JOURNAL_NAMES["check"])}
-    checked_ok = sum(1 for _ in iter_records(work / JOURNAL_NAMES["check"], "ok"))
-    rated = sum(1 for r in iter_records(work / JOURNAL_NAMES["rate"], "ok") if r["id"] not in checked)
+    checked = {r["id"] for r in iter_records(journal_path(work, "check"))}
+    checked_ok = sum(1 for _ in iter_records(journal_path(work, "check"), "ok"))
+    rated = sum(1 for r in iter_records(journal_path(work, "rate"), "ok") if r["id"] not in checked)
     return {"kept": max(0, checked_ok - written), "rated": rated}
 
 

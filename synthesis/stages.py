@@ -28,20 +28,12 @@ from .codeutil import CodeFormatError, extract_code
 from .config import SynthesisConfig
 from .items import ChartItem
 from reachqa_builder.fileio import atomic_write_text
+from reachqa_builder.synthesis_format import STAGES as JOURNALED_STAGES, journal_path
 
 from .journal import Journal
 from .usage_log import USAGE_FILE, UsageLog
 from .rouge import rouge_l_f
 from .seeds import Demo, DemoPool
-
-JOURNAL_NAMES = {
-    "self-instruct": "self_instruct.jsonl",
-    "evol-instruct": "evol_instruct.jsonl",
-    "execute": "execute.jsonl",
-    "rate": "rate.jsonl",
-    "qa": "qa.jsonl",
-    "check": "check.jsonl",
-}
 
 
 _STAGE: contextvars.ContextVar[str] = contextvars.ContextVar("synthesis_stage", default="?")
@@ -61,6 +53,14 @@ class Dropped(Exception):
         self.reason = reason
         self.detail = detail
         self.extra = extra or {}
+
+
+def __getattr__(name: str):
+    if name == "JOURNAL_NAMES":  # the journal names moved to the format, for one release
+        from reachqa_builder.moved import moved_name
+
+        return moved_name(__name__, name, "reachqa_builder.synthesis_format")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def seed_of(*parts: Any) -> int:
@@ -95,7 +95,7 @@ class Stages:
         self.pool_factory: Callable[[], DemoPool] | None = None  # builds ``pool`` when first needed
         self._pool_lock: asyncio.Lock | None = None
         self.on_event = on_event or (lambda *a: None)
-        self.journals = {s: Journal(self.work_dir / n) for s, n in JOURNAL_NAMES.items()}
+        self.journals = {s: Journal(journal_path(self.work_dir, s)) for s in JOURNALED_STAGES}
         self._usage_log = UsageLog(self.work_dir / USAGE_FILE)
         self.qa_client = qa_client or generator
         self._slots: asyncio.Semaphore | None = None

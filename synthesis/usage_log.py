@@ -1,15 +1,24 @@
 """``work/api/usage.jsonl``: one line per model call a run really made (cached replies are free and not
 logged): stage, model, prompt and completion tokens. Summed over every run of a folder, it gives the
-requests and tokens each kept chart cost, which ``reachqa synthesize --estimate`` scales to a target."""
+requests and tokens each kept chart cost, which ``reachqa synthesize --estimate`` scales to a target.
+This is the writer; the reader is the format's (:func:`reachqa_builder.synthesis_format.usage_by_stage`)."""
 
 from __future__ import annotations
 
-import collections
 import json
 import os
 from pathlib import Path
 
-USAGE_FILE = "api/usage.jsonl"  # under work/, beside the batch journals (not an id-keyed journal)
+from reachqa_builder.moved import moved_name
+from reachqa_builder.synthesis_format import USAGE_FILE
+
+__all__ = ["UsageLog", "USAGE_FILE"]
+
+
+def __getattr__(name: str):
+    if name == "usage_by_stage":  # the reader moved to the format, for one release
+        return moved_name(__name__, name, "reachqa_builder.synthesis_format")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class UsageLog:
@@ -22,6 +31,7 @@ class UsageLog:
     def record(self, stage: str, model: str, resp) -> None:
         if self._fh is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            _cut_torn_tail(self.path)
             self._fh = open(self.path, "a", encoding="utf-8")
         self._fh.write(json.dumps({"stage": stage, "model": model, "prompt_tokens": resp.prompt_tokens,
                                    "completion_tokens": resp.completion_tokens}) + "\n")
@@ -33,19 +43,14 @@ class UsageLog:
             self._fh = None
 
 
-def usage_by_stage(path: str | os.PathLike) -> dict[tuple[str, str], dict[str, int]]:
-    """``{(stage, model): {"requests", "prompt_tokens", "completion_tokens"}}`` of a usage log."""
-    totals: dict = collections.defaultdict(lambda: {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0})
-    path = Path(path)
+def _cut_torn_tail(path: Path) -> None:
+    """Drop a last line without its newline (a write cut off by a crash), so the next line starts
+    fresh instead of completing it into a damaged one."""
     if not path.exists():
-        return {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a torn last line
-        t = totals[(rec["stage"], rec["model"])]
-        t["requests"] += 1
-        t["prompt_tokens"] += int(rec.get("prompt_tokens") or 0)
-        t["completion_tokens"] += int(rec.get("completion_tokens") or 0)
-    return dict(totals)
+        return
+    with open(path, "r+b") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        fh.seek(max(0, size - 65536))  # a usage line is far shorter
+        tail = fh.read()
+        if tail and not tail.endswith(b"\n"):
+            fh.truncate(size - len(tail) + tail.rfind(b"\n") + 1)
