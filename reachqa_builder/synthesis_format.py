@@ -162,6 +162,23 @@ class JournalReader:
         self.close()
 
 
+def record_code(record: dict[str, Any], root: str | os.PathLike) -> str | None:
+    """The chart script of a journal record: its ``code``, or the file its ``code_file`` names
+    (relative to the output folder ``root``; journals store code this way since scripts are
+    content-addressed under ``work/code/``). ``None`` when the record has neither; a named file
+    that is missing is an error naming it."""
+    if "code" in record:
+        return record["code"]
+    if "code_file" not in record:
+        return None
+    path = Path(root) / record["code_file"]
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise JournalFormatError(f"{path}: the chart script of {record.get('id', '?')!r} cannot be read "
+                                 f"({exc.strerror or exc})") from None
+
+
 # -- the folder, its summary and run records --------------------------------------------------
 
 def is_synthesis_output(folder: str | os.PathLike) -> bool:

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from reachqa_builder.fileio import atomic_write, atomic_write_text
-from reachqa_builder.synthesis_format import JournalReader
+from reachqa_builder.synthesis_format import JournalReader, record_code
 
 from .journal import Journal
 
@@ -44,7 +44,7 @@ def write_layout(out_dir: str | Path, check_journal: str | Path, id_prefix: str,
             name = f"{n:05d}"
             names.add(name)
             plot_id = plot_ids[item_id]
-            code = item["code"] if "code" in item else (out / item["code_file"]).read_text(encoding="utf-8")
+            code = record_code(item, out)
             atomic_write_text(out / "code" / f"{name}.py", code)
             atomic_write(out / "images" / f"{name}.jpg", (out / item["image"]).read_bytes())
             prov = dict(item.get("provenance") or {}, pipeline_id=item["id"])

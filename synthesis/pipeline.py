@@ -29,7 +29,7 @@ from reachqa_builder.llm import APIClient, ReplyCache, RequestLimiter, Usage
 
 from .config import STAGES, SynthesisConfig
 from reachqa_builder.render.terminal import printable
-from reachqa_builder.synthesis_format import iter_records, journal_path, pairs_dropped, write_run_record, write_summary
+from reachqa_builder.synthesis_format import iter_records, journal_path, pairs_dropped, record_code, write_run_record, write_summary
 
 from .items import ChartItem
 from .output import write_layout
@@ -338,7 +338,8 @@ def _journal_inputs(stage: str, src: Path, journals: list[Path]):
             if stage == "evol-instruct" and "code_file" not in r:
                 continue  # evolution needs a self-instruct script with a usable code block
             if "code_file" in r:  # paths in journals are relative to their own folder
-                r["code"] = (src / r.pop("code_file")).read_text(encoding="utf-8")
+                r["code"] = record_code(r, src)
+                del r["code_file"]
             if "image" in r:
                 image = src / r["image"]  # an absolute path (older single-stage journals) stays as it is
                 if not image.is_file():

@@ -28,7 +28,7 @@ from .codeutil import CodeFormatError, extract_code
 from .config import SynthesisConfig
 from .items import ChartItem
 from reachqa_builder.fileio import atomic_write_text
-from reachqa_builder.synthesis_format import STAGES as JOURNALED_STAGES, journal_path
+from reachqa_builder.synthesis_format import STAGES as JOURNALED_STAGES, journal_path, record_code
 
 from .journal import Journal
 from .usage_log import USAGE_FILE, UsageLog
@@ -217,7 +217,7 @@ class Stages:
     def loaded(self, record: dict) -> ChartItem:
         """A journal record as an item, with its code read back."""
         if "code_file" in record and "code" not in record:
-            record = dict(record, code=self.absolute(record["code_file"]).read_text(encoding="utf-8"))
+            record = dict(record, code=record_code(record, self.out_dir))
         return ChartItem.from_record(record)
 
     async def demo_pool(self) -> DemoPool:

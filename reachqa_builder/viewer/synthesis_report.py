@@ -14,8 +14,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Callable
 
-from ..synthesis_format import (STAGES, WORK_DIR, JournalReader, is_synthesis_output, journal_path, pairs_dropped,
-                                read_summary)
+from ..synthesis_format import (STAGES, WORK_DIR, JournalFormatError, JournalReader, is_synthesis_output,
+                                journal_path, pairs_dropped, read_summary, record_code)
 
 __all__ = ["read_synthesis", "is_synthesis_output"]
 
@@ -30,9 +30,15 @@ def _example(item_id: str, rec: dict, journals: dict[str, JournalReader], add_im
         before = journals[stage].get(item_id) if stage in journals else None
         if not before or before.get("status") != "ok":
             continue
-        for key in ("level", "major_chart_type", "minor_chart_type", "code", "provenance"):
+        for key in ("level", "major_chart_type", "minor_chart_type", "provenance"):
             if before.get(key):
                 ex[key] = before[key]
+        try:
+            code = record_code(before, root)
+        except JournalFormatError as exc:
+            code = f"# {exc}"  # shown in place of the script, never a silent gap
+        if code:
+            ex["code"] = code
         if before.get("image"):
             img = Path(before["image"])
             img = img if img.is_absolute() else root / img

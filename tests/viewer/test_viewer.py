@@ -191,6 +191,10 @@ def test_synthesis_report_counts_and_examples(page, tmp_path, monkeypatch):
     text = section.text_content()
     assert all(d["id"] in text and d["detail"] in text for d in drops[:3]) and "< 3.75" in text
     assert section.locator("details table.data").count() > 0  # provenance as a table, not JSON
+    executed = {r["id"]: r for r in map(json.loads, (out / "work" / "execute.jsonl").read_text().splitlines())}
+    script = (out / executed[drops[0]["id"]]["code_file"]).read_text()  # journals keep code in work/code/
+    shown = section.locator(".item").first.locator("details pre").first.text_content()
+    assert shown == script  # the dropped chart's own script, read through its code_file
     assert all(w > 0 for w in images_loaded(page))
     assert f"rejected by the raters (check stage): {summary['qa_pairs_dropped']['check:rejected']}" in \
         page.locator("#pairs").text_content()
