@@ -31,6 +31,8 @@ COMMANDS = {
     "render": (["code", "out"], {name: name for name in ALL}),
     "build": ([], {"render_env": "env", "render_cache_dir": "cache_dir", "render_workers": "workers",
                    "render_timeout": "timeout", "dpi": "dpi", "progress": "progress"}),
+    "push": (["user/reachqa"], {"render_env": "env", "render_cache_dir": "cache_dir", "render_workers": "workers",
+                                "render_timeout": "timeout", "dpi": "dpi", "progress": "progress"}),
     "synthesize": ([], {f"render_{n}": n for n in ("env", "workers", "timeout", "memory_mb", "cache_dir", "cache")}),
     "lint": (["data"], {f"render_{name}": name for name in ALL}),
     "verify": (["data"], {f"render_{name}": name for name in ALL}),
@@ -40,7 +42,7 @@ COMMANDS = {
 }
 # the one flag whose default is not RenderSettings': build's env is the one a synthesized folder
 # records, else RenderSettings' (BuildSettings.render_settings / generation.resolve_render_env)
-RESOLVED_LATER = {("build", "render_env")}
+RESOLVED_LATER = {("build", "render_env"), ("push", "render_env")}
 
 
 def subparser(name: str):
@@ -67,6 +69,14 @@ def test_every_rendering_command_takes_its_render_flags_from_render_settings(com
         assert field.metadata["help"] in actions[dest].help, f"reachqa {command}: {dest} has its own help"
         if "choices" in field.metadata:
             assert tuple(actions[dest].choices) == tuple(field.metadata["choices"])
+
+
+def test_training_render_env_is_render_settings_env():
+    from training.config import DataArguments
+
+    field, env = DataArguments.__dataclass_fields__["render_env"], FIELDS["env"]
+    assert field.default == env.default and tuple(field.metadata["choices"]) == tuple(env.metadata["choices"])
+    assert env.metadata["help"] in field.metadata["help"]
 
 
 def test_old_flag_spellings_keep_working():
