@@ -31,8 +31,9 @@ CHOICES = {"replies": ("text", "json_schema"), "failed_rater": ("zero", "omit"),
 # every other APIConfig field is a flag of `reachqa synthesize` as APIConfig declares it
 RUN_SET_CLIENT_FIELDS = ("base_url", "api_key", "concurrency", "schema_retries", "structured", "cache_path")
 
-# RenderSettings fields a run sets itself: the images are saved at the release's dpi (what the raters
-# judge is what `reachqa build` renders) and the run's own display replaces the render progress bar
+# RenderSettings fields that are not flags of `reachqa synthesize`: the images keep the default dpi (the
+# one `reachqa build` renders, so the raters judge the built images) and the run's own display replaces
+# the render progress bar (RenderService turns it off)
 RUN_SET_RENDER_FIELDS = ("dpi", "progress")
 # the flat keys of SynthesisConfig before it embedded RenderSettings, still accepted (deprecated)
 FLAT_RENDER_KEYS = {"render_env": "env", "render_workers": "workers", "render_timeout": "timeout"}
