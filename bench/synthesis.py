@@ -72,12 +72,13 @@ def baseline(url: str, charts: int, concurrency: int, batch: int = 100) -> float
 
 
 def project(url: str, charts: int, concurrency: int) -> float:
+    from reachqa_builder.render.settings import RenderSettings
     from synthesis.config import SynthesisConfig
     from synthesis.pipeline import run_stage
 
     with tempfile.TemporaryDirectory() as tmp:
         cfg = SynthesisConfig(base_url=url, api_key="k", model="gen", out=tmp, num_charts=charts,
-                              concurrency=concurrency, progress=False, render_env="current")
+                              concurrency=concurrency, progress=False, render=RenderSettings(env="current"))
         t0 = time.perf_counter()
         summary = asyncio.run(run_stage("self-instruct", cfg))
         seconds = time.perf_counter() - t0
@@ -89,6 +90,7 @@ def memory(n_qa: int, concurrency: int) -> None:
     import resource
     import shutil
 
+    from reachqa_builder.render.settings import RenderSettings
     from synthesis.config import SynthesisConfig
     from synthesis.journal import Journal
     from synthesis.pipeline import run_stage
@@ -118,7 +120,7 @@ def memory(n_qa: int, concurrency: int) -> None:
                           "provenance": {"plot_model": "gen", "rating": 4.0}})
             j.close()
             base = dict(base_url=server.url, api_key="k", model="gen", rater_model=["r1", "r2"], out=str(out),
-                        num_charts=charts, concurrency=concurrency, progress=False, render_env="current")
+                        num_charts=charts, concurrency=concurrency, progress=False, render=RenderSettings(env="current"))
             t0 = time.perf_counter()
             for stage in ("qa", "check", "output"):
                 asyncio.run(run_stage(stage, SynthesisConfig(**base)))

@@ -14,19 +14,14 @@ import os
 import sys
 from pathlib import Path
 
-from reachqa_builder.render.envs import ENV_NAMES
-
 from reachqa_builder.cli_flags import add_dataclass_flags, dataclass_from_args
+from reachqa_builder.render.settings import RenderSettings
 
 from .runner import GenerationSettings
 
 OUTPUT_FILES = ("judged.jsonl",)  # what `reachqa judge --out DIR` writes: never read back as input from DIR
 
 # errors a user can cause and fix: reported as one line
-# the render environment of benchmark charts that have no image file: ``current`` (this interpreter's
-# matplotlib), a named choice of infer / evaluate; building, checks and synthesis default to
-# reachqa_builder.render.settings.DEFAULT_ENV (``faithful``)
-BENCHMARK_RENDER_ENV = "current"
 USER_ERRORS = (FileNotFoundError, ValueError, KeyError, RuntimeError, ImportError, OSError)
 
 
@@ -50,9 +45,8 @@ def _add_infer_args(p: argparse.ArgumentParser, with_out: bool = True) -> None:
     p.add_argument("--limit", type=int, default=None, help="at most this many questions per benchmark")
     p.add_argument("--subsets", default=None, help="comma-separated subsets to keep (e.g. reasoning)")
     p.add_argument("--split", default=None, help="benchmark split when it has several (e.g. testmini)")
-    p.add_argument("--render-env", default=BENCHMARK_RENDER_ENV, choices=ENV_NAMES,
-                   help="renderer environment for ReachQA charts that have no image file "
-                        f"(default {BENCHMARK_RENDER_ENV})")
+    # the render environment of benchmark charts that have no image file (ReachQA's code-only release)
+    add_dataclass_flags(p, RenderSettings, only=("env",), prefix="render")
     p.add_argument("--image-cache", default=None, help="folder for rendered benchmark charts")
     g = p.add_argument_group("local engines")
     g.add_argument("--batch-size", type=int, default=8, help="requests per generate call (transformers)")

@@ -22,7 +22,8 @@ from pathlib import Path
 from reachqa_builder.render.settings import add_render_flags
 
 
-def benchmark_corpus(name: str, source: str | None, *, images: bool, limit: int | None = None):
+def benchmark_corpus(name: str, source: str | None, *, images: bool, limit: int | None = None,
+                     render_env: str | None = None):
     """A benchmark from the registry as a corpus: one chart per distinct image, one question per sample."""
     from reachqa_builder.checks.contamination import Corpus
     from reachqa_builder.checks.similarity import image_hash
@@ -31,7 +32,8 @@ def benchmark_corpus(name: str, source: str | None, *, images: bool, limit: int 
 
     corpus = Corpus(f"benchmark {name}")
     seen: dict[str, str] = {}
-    for sample in load_benchmark(name, source, limit=limit):
+    options = {"render_env": render_env} if render_env else {}
+    for sample in load_benchmark(name, source, limit=limit, **options):
         digest = hashlib.sha256(sample.image).hexdigest()
         chart = seen.get(digest)
         if chart is None:
@@ -76,7 +78,8 @@ def run(args) -> int:
                                  name=f"{args.against_data}" + (f" ({args.against_split})" if args.against_split else ""))
             overlaps.append(compare(dataset, ref, thresholds))
         for name, source in benchmarks:
-            overlaps.append(compare(dataset, benchmark_corpus(name, source, images=not args.no_images), thresholds))
+            overlaps.append(compare(dataset, benchmark_corpus(name, source, images=not args.no_images,
+                                                                   render_env=settings.env), thresholds))
     except (LayoutError, UnknownBenchmarkError, FileNotFoundError, ValueError) as exc:
         print(f"reachqa decontaminate: error: {exc}", file=sys.stderr)
         return 2
@@ -126,5 +129,5 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--examples", type=int, default=5, help="example pairs per check in the summary")
     parser.add_argument("--out", help="write the full report (every pair) as JSON")
     parser.add_argument("--drop-to", help="write a copy of the dataset without the matched charts and questions")
-    add_render_flags(parser, "rendering (for image hashes; from the render cache when present)", timeout=False)
+    add_render_flags(parser, "rendering (for image hashes; from the render cache when present)")
     parser.set_defaults(run=run)

@@ -25,6 +25,7 @@ def program_verdicts(items: list[tuple[str, str, str, str]], args) -> dict:
     """``{qa_id: Verdict}`` for ``(qa_id, question, answer, code)`` items, via model-written programs."""
     from reachqa_builder.checks.program import compare_answer, extract_program, program_prompt, run_programs
     from reachqa_builder.paths import reachqa_home
+    from reachqa_builder.render.settings import render_settings_from_args
 
     from reachqa_builder.llm.api import APIClient, APIConfig, APIError
     from reachqa_builder.llm.types import ChatRequest
@@ -47,8 +48,9 @@ def program_verdicts(items: list[tuple[str, str, str, str]], args) -> dict:
             verdicts[qa_id] = compare_answer(answer, None, "the model's reply holds no program")
         else:
             programs[qa_id] = program
-    results = run_programs(programs, env=args.render_env, workers=args.workers, timeout=args.program_timeout,
-                           cache_dir=args.render_cache_dir, progress=not args.no_progress)
+    render = render_settings_from_args(args)
+    results = run_programs(programs, env=render.env, workers=render.workers, timeout=args.program_timeout,
+                           cache_dir=render.cache_dir, progress=render.progress)
     answers = {qa_id: answer for qa_id, _, answer, _ in items}
     for qa_id, (computed, problem) in results.items():
         verdicts[qa_id] = compare_answer(answers[qa_id], computed, problem)

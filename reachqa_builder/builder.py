@@ -67,8 +67,7 @@ class ReachQA(datasets.GeneratorBasedBuilder):
         splits = generation.load_sources(cfg.name, root, cfg.split)
         self.split_roots = {s.name: s.root for s in splits}
         self.render_env = generation.resolve_render_env(cfg.render_env, splits)
-        render_kwargs = dict(env=self.render_env, dpi=cfg.dpi, workers=cfg.render_workers, timeout=cfg.render_timeout,
-                             cache_dir=cfg.render_cache_dir, progress=cfg.progress, ray=cfg.ray)
+        render_kwargs = dict(settings=cfg.render_settings(self.render_env), ray=cfg.ray)
         self.render_reports = {}
         return [datasets.SplitGenerator(name=s.name, gen_kwargs={"split": s, "render_kwargs": render_kwargs})
                 for s in splits]

@@ -9,9 +9,11 @@ repeatable, ``Optional[X]`` takes an ``X``. ``metadata["choices"]`` restricts th
 ``--judge-timeout``, ``args.judge_timeout``; a field already named ``judge_...`` keeps its name), and
 ``aliases`` adds flags for this parser only (e.g. ``{"base_url": ["--base-url"]}``).
 A field whose type is itself a dataclass and whose metadata has ``"embed"`` is *embedded*: the
-nested dataclass's fields become flags of this parser (under the same ``prefix``), except those in
-``metadata["embed"]["exclude"]``, and :func:`dataclass_kwargs` builds the nested value from them,
-so a field added to the nested settings becomes a flag of every command that embeds them.
+nested dataclass's fields become flags of this parser, except those in ``metadata["embed"]["exclude"]``;
+``metadata["embed"]["prefix"]`` names them (``"render"``: ``--render-timeout``; default: the outer
+``prefix``) and ``metadata["embed"]["aliases"]`` adds per-field flags (``{"timeout": ["--timeout"]}``).
+:func:`dataclass_kwargs` builds the nested value from them, so a field added to the nested settings
+becomes a flag of every command that embeds them.
 
     parser = argparse.ArgumentParser()
     add_dataclass_flags(parser, JudgeSettings)
@@ -53,7 +55,9 @@ def add_dataclass_flags(parser: argparse.ArgumentParser | Any, cls: type, *, exc
         if f.name in skip or (keep is not None and f.name not in keep) or not f.init or f.name.startswith("_"):
             continue
         if "embed" in f.metadata:
-            add_dataclass_flags(parser, _embedded(hints[f.name], f), exclude=_embed_exclude(f), prefix=prefix)
+            embed = _embed(f)
+            add_dataclass_flags(parser, _embedded(hints[f.name], f), exclude=embed.get("exclude", ()),
+                                prefix=embed.get("prefix", prefix), aliases=embed.get("aliases"))
             added.append(f.name)
             continue
         help_ = f.metadata.get("help", "")
@@ -98,9 +102,10 @@ def _embedded(hint: Any, f: dataclasses.Field) -> type:
     return nested
 
 
-def _embed_exclude(f: dataclasses.Field) -> tuple[str, ...]:
+def _embed(f: dataclasses.Field) -> dict:
+    """An embedded field's options: ``exclude``, ``prefix``, ``aliases`` (``metadata["embed"]``)."""
     embed = f.metadata["embed"]
-    return tuple(embed.get("exclude", ())) if isinstance(embed, dict) else ()
+    return embed if isinstance(embed, dict) else {}
 
 
 def dataclass_kwargs(cls: type, args: argparse.Namespace, *, exclude: Iterable[str] = (),
@@ -117,7 +122,8 @@ def dataclass_kwargs(cls: type, args: argparse.Namespace, *, exclude: Iterable[s
         if "embed" in f.metadata:
             hints = hints or typing.get_type_hints(cls)
             nested = _embedded(hints[f.name], f)
-            kwargs = dataclass_kwargs(nested, args, exclude=_embed_exclude(f), prefix=prefix)
+            embed = _embed(f)
+            kwargs = dataclass_kwargs(nested, args, exclude=embed.get("exclude", ()), prefix=embed.get("prefix", prefix))
             if kwargs:
                 out[f.name] = nested(**kwargs)
             continue

@@ -204,7 +204,7 @@ def build_record(builder, split: str, report: RenderReport | None) -> dict:
     from .provenance import render_record, synthesis_record
 
     cfg = builder.config
-    record = {"reachqa_version": __version__, "render": render_record(getattr(builder, "render_env", None) or cfg.render_env or "faithful", cfg.dpi),
+    record = {"reachqa_version": __version__, "render": render_record(cfg.render_settings(getattr(builder, "render_env", None)).env, cfg.dpi),
               "source": dict(getattr(builder, "source_info", {}))}
     root = getattr(builder, "split_roots", {}).get(split)
     if record["source"].get("kind") == "folder" and root is not None:

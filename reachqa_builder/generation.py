@@ -21,7 +21,7 @@ from typing import Iterator
 from .checks.answers import verify_recognition
 from .features import chart_row, qa_row
 from .layout import QA, Chart, LayoutError, find_splits, read_charts, read_code, read_qa
-from .render.settings import DEFAULT_ENV
+from .render.settings import DEFAULT_ENV, RenderSettings
 
 logger = logging.getLogger(__name__)
 
@@ -111,8 +111,8 @@ def _used_charts(split: LoadedSplit) -> list[Chart]:
     return [c for c in split.charts if c.id in used]
 
 
-def render_stream(split: LoadedSplit, out_dir: Path, *, env: str, dpi: int, workers: int | None, timeout: float,
-                  cache_dir: str | None, progress: bool, ray: str | None = None) -> tuple[Iterator, RenderReport]:
+def render_stream(split: LoadedSplit, out_dir: Path, *, settings: RenderSettings,
+                  ray: str | None = None) -> tuple[Iterator, RenderReport]:
     """The render records of the charts a split needs, in order, and its (still filling) report.
 
     Locally the records come when :func:`reachqa_builder.render.render_scripts` is done; with
@@ -121,12 +121,11 @@ def render_stream(split: LoadedSplit, out_dir: Path, *, env: str, dpi: int, work
     charts = _used_charts(split)
     report = RenderReport(split=split.name, total=len(charts))
     scripts = {c.id: c.code for c in charts}
-    options = dict(env=env, dpi=dpi, workers=workers, timeout=timeout, cache_dir=cache_dir, use_cache=True,
-                   progress=progress, desc=f"rendering {split.name}")
+    desc = f"rendering {split.name}"
     if ray:
         from .ray_render import RayRenderer
 
-        renderer = RayRenderer(ray, **options)
+        renderer = RayRenderer(ray, settings, desc=desc)
 
         def records():
             yield from renderer.iter_render(scripts, out_dir)
@@ -135,7 +134,7 @@ def render_stream(split: LoadedSplit, out_dir: Path, *, env: str, dpi: int, work
         return records(), report
     from .render import render_scripts  # imported here to keep `import reachqa_builder` light
 
-    return iter(render_scripts(scripts, out_dir, **options)), report
+    return iter(render_scripts(scripts, out_dir, **settings.render_options(), desc=desc)), report
 
 
 class _Rendered:

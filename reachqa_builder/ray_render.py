@@ -3,7 +3,7 @@
 Example::
 
     from reachqa_builder.ray_render import RayRenderer
-    renderer = RayRenderer("auto", env="faithful")               # or "ray://head:10001", "head:6379"
+    renderer = RayRenderer("auto", RenderSettings(env="faithful"))  # or "ray://head:10001", "head:6379"
     records = renderer.render(sorted(Path("code").glob("*.py")), "images")
 
 The driver (this process) reads the scripts and serves what needs no rendering exactly as a local
@@ -37,6 +37,7 @@ from .fileio import atomic_write
 from .render import (REPORT_NAME, RenderEnvironmentError, RenderRecord, cache_limits, get_environment,
                      render_scripts)
 from .render.cache import RenderCache
+from .render.settings import RenderSettings
 from .render.verify import confined_output_path
 
 __all__ = ["RayRenderer", "RayUnavailableError", "render_scripts_ray", "connect"]
@@ -105,31 +106,32 @@ class RenderNode:
         return results
 
 
-@dataclass
+@dataclass(init=False)
 class RayRenderer:
-    """Render settings for a Ray cluster; the same meaning as :func:`render_scripts`' arguments.
+    """Rendering on a Ray cluster with :class:`RenderSettings` (``workers`` is then per node).
 
     Args:
         address: the cluster, as ``ray.init`` takes it (``auto``, ``ray://host:port``, ``host:port``).
-        env: render environment on every node (``faithful`` or ``current``).
-        workers: warm workers per node (default: the node's CPUs as Ray counts them).
+        settings: how to render (default: ``RenderSettings()``).
+        unsafe_no_sandbox, desc: as :func:`render_scripts` takes them.
         chunk_size: scripts per Ray task (default: two per worker, fewer for small runs); a lost
             node costs at most one chunk rendered again.
+        **options: :func:`render_scripts`' keyword arguments (``env``, ``timeout``, ``use_cache``, ...)
+            applied over ``settings`` (``RayRenderer("auto", env="current")``).
     """
 
     address: str
-    env: str = "faithful"
-    dpi: int = 200
-    workers: int | None = None
-    timeout: float = 60.0
-    memory_mb: int = 4096
-    cache_dir: str | os.PathLike | None = None
-    use_cache: bool = True
-    progress: bool = True
+    settings: RenderSettings
     unsafe_no_sandbox: bool = False
     chunk_size: int | None = None
     desc: str = "rendering on ray"
-    nodes: list[dict] = field(default_factory=list, init=False)  # info of the nodes of the last run, with charts rendered
+    nodes: list[dict] = field(default_factory=list)  # info of the nodes of the last run, with charts rendered
+
+    def __init__(self, address: str, settings: RenderSettings | None = None, *, unsafe_no_sandbox: bool = False,
+                 chunk_size: int | None = None, desc: str = "rendering on ray", **options) -> None:
+        self.address, self.unsafe_no_sandbox, self.chunk_size, self.desc = address, unsafe_no_sandbox, chunk_size, desc
+        self.settings = (settings or RenderSettings()).with_options(**options)
+        self.nodes = []
 
     def render(self, scripts, out_dir) -> list[RenderRecord]:
         """Like :func:`render_scripts`: one record per script, in order; report and cache written."""
@@ -160,8 +162,9 @@ class RayRenderer:
     # -- steps ---------------------------------------------------------------------------------------
 
     def _options(self, workers: int) -> dict:
-        return {"env": self.env, "dpi": self.dpi, "workers": workers, "timeout": self.timeout,
-                "memory_mb": self.memory_mb, "unsafe_no_sandbox": self.unsafe_no_sandbox}
+        s = self.settings
+        return {"env": s.env, "dpi": s.dpi, "workers": workers, "timeout": s.timeout, "memory_mb": s.memory_mb,
+                "unsafe_no_sandbox": self.unsafe_no_sandbox}
 
     def _start_nodes(self, ray) -> tuple[list, str]:
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
@@ -175,19 +178,19 @@ class RayRenderer:
         actors = [remote_cls.options(
             max_restarts=-1, max_task_retries=-1,
             scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=True),
-        ).remote(self.env, self._options(self.workers or max(1, int(n["Resources"]["CPU"])))) for n in alive]
+        ).remote(self.settings.env, self._options(self.settings.workers or max(1, int(n["Resources"]["CPU"])))) for n in alive]
         try:
             self.nodes = ray.get([a.info.remote() for a in actors])
             for n in self.nodes:
                 if n["error"]:
-                    raise RenderEnvironmentError(f"node {n['ip']} ({n['node'][:12]}) cannot use the {self.env!r} "
+                    raise RenderEnvironmentError(f"node {n['ip']} ({n['node'][:12]}) cannot use the {self.settings.env!r} "
                                                  f"render environment: {n['error']}")
             prints = {n["fingerprint"] for n in self.nodes}
             if len(prints) > 1:
-                raise RenderEnvironmentError(f"the nodes render with different {self.env!r} environments "
+                raise RenderEnvironmentError(f"the nodes render with different {self.settings.env!r} environments "
                                              f"({', '.join(sorted(prints))}): install the same reachqa everywhere")
             fingerprint = prints.pop()
-            here = RenderCache.key("", fingerprint, self.dpi, inspect=True)
+            here = RenderCache.key("", fingerprint, self.settings.dpi, inspect=True)
             other = [n for n in self.nodes if n["probe"] != here]
             if other:
                 raise RenderEnvironmentError(f"node {other[0]['ip']} ({other[0]['node'][:12]}) runs another reachqa "
@@ -200,20 +203,20 @@ class RayRenderer:
 
     def _split(self, items, out: Path, fingerprint: str):
         """(ids the driver serves, {id: code} for the cluster, {id: cache key})."""
-        cache = RenderCache(self.cache_dir) if self.use_cache else None
+        cache = RenderCache(self.settings.cache_dir) if self.settings.cache else None
         local, remote, keys = [], {}, {}
-        limits = cache_limits(self.timeout, self.memory_mb)
+        limits = cache_limits(self.settings.timeout, self.settings.memory_mb)
         for sid, code in items:
             if code is None or confined_output_path(out, sid) is None:
                 local.append(sid)
                 continue
-            keys[sid] = RenderCache.key(code, fingerprint, self.dpi, inspect=True, limits=limits)
+            keys[sid] = RenderCache.key(code, fingerprint, self.settings.dpi, inspect=True, limits=limits)
             if cache is not None and cache.get(keys[sid]) is not None:
                 local.append(sid)
             else:
                 remote[sid] = code
-        if local and get_environment(self.env, create=False).fingerprint != fingerprint:
-            raise RenderEnvironmentError(f"this driver's {self.env!r} render environment differs from the cluster's "
+        if local and get_environment(self.settings.env, create=False).fingerprint != fingerprint:
+            raise RenderEnvironmentError(f"this driver's {self.settings.env!r} render environment differs from the cluster's "
                                          f"({fingerprint}): install the same versions here")
         return local, remote, keys
 
@@ -246,7 +249,7 @@ class _Run:
     def __init__(self, cfg: RayRenderer, ray, actors, out: Path, items, sources: dict, keys: dict):
         self.cfg, self.ray, self.actors, self.out, self.sources, self.keys = cfg, ray, actors, out, sources, keys
         self.order = [sid for sid, _ in items]
-        self.cache = RenderCache(cfg.cache_dir) if cfg.use_cache else None
+        self.cache = RenderCache(cfg.settings.cache_dir) if cfg.settings.cache else None
         self.records: dict[str, RenderRecord] = {}
         self.driver_node = ray.get_runtime_context().get_node_id()
 
@@ -254,7 +257,7 @@ class _Run:
         from tqdm.auto import tqdm
 
         report = open(self.out / REPORT_NAME, "w", encoding="utf-8")
-        bar = tqdm(total=len(self.order), desc=self.cfg.desc, unit="chart", disable=not self.cfg.progress,
+        bar = tqdm(total=len(self.order), desc=self.cfg.desc, unit="chart", disable=not self.cfg.settings.progress,
                    file=sys.stderr)
         next_out = 0
         try:
@@ -283,10 +286,8 @@ class _Run:
         scripts = {sid: self.sources[sid] for sid in local}
         if all(isinstance(v, Path) for v in scripts.values()):
             scripts = [scripts[sid] for sid in local]
-        records = render_scripts(scripts, self.out, env=self.cfg.env, dpi=self.cfg.dpi, workers=self.cfg.workers,
-                                 timeout=self.cfg.timeout, memory_mb=self.cfg.memory_mb, cache_dir=self.cfg.cache_dir,
-                                 use_cache=self.cfg.use_cache, progress=False, report=False,
-                                 unsafe_no_sandbox=self.cfg.unsafe_no_sandbox)
+        records = render_scripts(scripts, self.out, **{**self.cfg.settings.render_options(), "progress": False},
+                                 report=False, unsafe_no_sandbox=self.cfg.unsafe_no_sandbox)
         for rec in records:
             rec.node = self.driver_node
         return records
@@ -323,5 +324,6 @@ class _Run:
 
 
 def render_scripts_ray(scripts: Iterable | Mapping, out_dir, *, address: str, **settings) -> list[RenderRecord]:
-    """:func:`reachqa_builder.render.render_scripts` on a Ray cluster (``settings``: :class:`RayRenderer` fields)."""
+    """:func:`reachqa_builder.render.render_scripts` on a Ray cluster (``settings``: ``render_scripts``' keyword
+    arguments, as :class:`RayRenderer` takes them)."""
     return RayRenderer(address, **settings).render(scripts, out_dir)

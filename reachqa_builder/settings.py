@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .render.envs import ENV_NAMES
-from .render.settings import DEFAULT_DPI, DEFAULT_ENV, DEFAULT_TIMEOUT
+from .render.settings import RenderSettings, render_field
 
 __all__ = ["CONFIG_NAMES", "PROMPT_SUFFIX", "BuildSettings"]
 
@@ -27,44 +27,50 @@ PROMPT_SUFFIX = "Let's think step by step."
 class BuildSettings:
     """How charts are rendered and which split is built.
 
+    The render fields are flat (``load_dataset(..., render_env="current", dpi=...)``) and take their
+    defaults and help from :class:`~reachqa_builder.render.settings.RenderSettings`
+    (:meth:`render_settings` builds the one they mean).
+
     Args:
-        render_env: Render environment: "faithful" (pinned matplotlib 3.9.2 virtualenv, byte-faithful
-            to the release) or "current" (the installed matplotlib with a compatibility layer).
-            Default: the environment a ``reachqa synthesize`` folder records (the images its raters
-            judged), else "faithful"; naming another one than the folder records is refused.
-        render_cache_dir: Render cache folder (default: the renderer's own, shared by all configs).
-        render_workers: Number of render workers (default: the renderer's choice).
-        render_timeout: Seconds one script may run before it counts as failed.
-        dpi: Resolution of the rendered JPEGs (the release used 200).
+        render_env: ``RenderSettings.env``; default: the environment a ``reachqa synthesize`` folder
+            records (the images its raters judged), else ``RenderSettings.env``; naming another one
+            than the folder records is refused.
+        render_cache_dir: ``RenderSettings.cache_dir``.
+        render_workers: ``RenderSettings.workers``.
+        render_timeout: ``RenderSettings.timeout``.
+        dpi: ``RenderSettings.dpi``.
         split: For a single split folder, the split's name; for a data root, the one split to build.
         archive_url: Where to download the ReachQA repository archive when no ``data_dir`` is given
             (default: ``$REACHQA_ARCHIVE_URL``, else the GitHub archive at the pinned commit). The
             archive holds both splits: 3,249 train charts with the 20k train Q&A, 500 test charts with
             the 2k test Q&A.
-        progress: Show render progress bars.
+        progress: ``RenderSettings.progress``.
         ray: Render on the Ray cluster at this address (``auto``, ``ray://host:port``, ``host:port``;
             needs ``reachqa[ray]``); rows are written while the cluster renders.
     """
 
-    render_env: Optional[str] = field(default=None, metadata={
-        "help": "render environment: faithful (the pinned matplotlib of the release) or current (default: the one "
-                "a synthesized folder records, else faithful)",
-        "choices": ENV_NAMES})
-    render_cache_dir: Optional[str] = field(default=None, metadata={
-        "help": "render cache folder (default: the renderer's own)"})
-    render_workers: Optional[int] = field(default=None, metadata={
-        "help": "render workers (default: the renderer's choice)", "flags": ("--workers",)})
-    render_timeout: float = field(default=DEFAULT_TIMEOUT, metadata={"help": "seconds per script", "flags": ("--timeout",)})
-    dpi: int = field(default=DEFAULT_DPI, metadata={"help": "JPEG resolution"})
+    render_env: Optional[str] = render_field("env", default=None, note=(
+        "(default: the one a synthesized folder records, else %s)" % RenderSettings.__dataclass_fields__["env"].default))
+    render_cache_dir: Optional[str] = render_field("cache_dir")
+    render_workers: Optional[int] = render_field("workers", flags=("--workers",))
+    render_timeout: float = render_field("timeout", flags=("--timeout",))
+    dpi: int = render_field("dpi")
     split: Optional[str] = field(default=None, metadata={
         "help": "name of a single split folder, or the one split of a data root to build"})
     archive_url: Optional[str] = field(default=None, metadata={
         "help": "ReachQA repository archive (zip) to download when no --data-dir is given (default: "
                 "$REACHQA_ARCHIVE_URL, else the GitHub archive at the pinned commit)"})
-    progress: bool = field(default=True, metadata={"help": "progress bars"})
+    progress: bool = render_field("progress")
     ray: Optional[str] = field(default=None, metadata={
         "help": "render on the Ray cluster at this address (auto, ray://host:port, host:port; needs reachqa[ray]); "
                 "--workers is then per node"})
+
+    def render_settings(self, env: str | None = None) -> RenderSettings:
+        """The :class:`RenderSettings` these fields mean; ``env``: the build's resolved environment
+        (default: :attr:`render_env`, else ``RenderSettings``' own)."""
+        chosen = {"env": env or self.render_env} if env or self.render_env else {}
+        return RenderSettings(dpi=self.dpi, workers=self.render_workers, timeout=self.render_timeout,
+                              cache_dir=self.render_cache_dir, progress=self.progress, **chosen)
 
     def check(self) -> None:
         if self.render_env is not None and self.render_env not in ENV_NAMES:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import warnings
 from dataclasses import dataclass, field
 
 from reachqa_builder import synthesis_format
 from reachqa_builder.llm import APIConfig
 from reachqa_builder.redact import redact_value
 from reachqa_builder.render.envs import ENV_NAMES
-from reachqa_builder.render.settings import DEFAULT_ENV, DEFAULT_TIMEOUT
+from reachqa_builder.render.settings import RenderSettings
 
 LINT_ACTIONS = ("off", "fix", "skip-rating")  # what synthesis does with a chart whose layout is flagged
 
@@ -29,6 +31,13 @@ CHOICES = {"replies": ("text", "json_schema"), "failed_rater": ("zero", "omit"),
 # APIConfig fields a run sets itself, per server or from its own settings (see api_config());
 # every other APIConfig field is a flag of `reachqa synthesize` as APIConfig declares it
 RUN_SET_CLIENT_FIELDS = ("base_url", "api_key", "concurrency", "schema_retries", "structured", "cache_path")
+
+# RenderSettings fields that are not flags of `reachqa synthesize`: the images keep the default dpi (the
+# one `reachqa build` renders, so the raters judge the built images) and the run's own display replaces
+# the render progress bar (RenderService turns it off)
+RUN_SET_RENDER_FIELDS = ("dpi", "progress")
+# the flat keys of SynthesisConfig before it embedded RenderSettings, still accepted (deprecated)
+FLAT_RENDER_KEYS = {"render_env": "env", "render_workers": "workers", "render_timeout": "timeout"}
 
 
 @dataclass
@@ -85,10 +94,9 @@ class SynthesisConfig:
     max_tokens: int = field(default=8192, metadata={"help": "max tokens of a generation reply"})
     rater_temperature: float | None = field(default=None, metadata={"help": "rater temperature (0, as the authors' run_rating_*.sh scripts pass to their rating scripts)"})
     max_fixes: int = field(default=2, metadata={"help": "LLM fix attempts for code that fails to run"})
-    render_env: str = field(default=DEFAULT_ENV, metadata={"help": "render environment: faithful | current",
-                                                          "choices": ENV_NAMES})
-    render_workers: int | None = field(default=None, metadata={"help": "render workers (default: CPU count)"})
-    render_timeout: float = field(default=DEFAULT_TIMEOUT, metadata={"help": "seconds per chart render"})
+    render: RenderSettings = field(default_factory=RenderSettings, metadata={
+        "help": "how charts are rendered, one --render-* flag per RenderSettings field",
+        "embed": {"prefix": "render", "exclude": RUN_SET_RENDER_FIELDS}})
     min_rating: float = field(default=3.75, metadata={"help": "keep charts whose mean rating is at least this"})
     qa_per_type: int = field(default=4, metadata={"help": "questions per chart per type (recognition, reasoning)"})
     dedup_threshold: float = field(default=0.7, metadata={"help": "drop a question whose ROUGE-L F with a kept one exceeds this"})
@@ -152,8 +160,8 @@ class SynthesisConfig:
         if self.near_duplicate_question_scope not in ("chart", "dataset"):
             raise ValueError(f"--near-duplicate-question-scope must be chart or dataset, "
                              f"got {self.near_duplicate_question_scope!r}")
-        if self.render_env not in ENV_NAMES:
-            raise ValueError(f"--render-env must be one of {', '.join(ENV_NAMES)}, got {self.render_env!r}")
+        if self.render.env not in ENV_NAMES:
+            raise ValueError(f"--render-env must be one of {', '.join(ENV_NAMES)}, got {self.render.env!r}")
         if self.rater_base_url and len(self.rater_base_url) not in (1, len(self.rater_model)):
             raise ValueError(f"give one --rater-base-url or one per --rater-model "
                              f"({len(self.rater_model)} raters, {len(self.rater_base_url)} URLs)")
@@ -172,10 +180,12 @@ class SynthesisConfig:
                                    schema_retries=self.schema_retries, structured=self.structured)
 
     def settings_record(self) -> dict:
-        """The run's settings as one flat dict (the client's flags beside the others), keys left out."""
+        """The run's settings as one flat dict, keys left out: the client's flags beside the others, the
+        render settings as their flags name them (``render_env``, ``render_timeout``, ...)."""
         client = {k: v for k, v in dataclasses.asdict(self.client).items() if k not in RUN_SET_CLIENT_FIELDS}
-        own = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "client"}
-        return redact_value({k: v for k, v in {**own, **client}.items() if not k.endswith("api_key")})
+        render = {f"render_{k}": v for k, v in dataclasses.asdict(self.render).items() if k not in RUN_SET_RENDER_FIELDS}
+        own = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("client", "render")}
+        return redact_value({k: v for k, v in {**own, **client, **render}.items() if not k.endswith("api_key")})
 
     def sampling(self) -> dict:
         return {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens}
@@ -184,3 +194,24 @@ class SynthesisConfig:
         """The rules this run follows (recorded with every chart)."""
         return {"protocol": self.protocol, **{k: getattr(self, k) for k in PROTOCOLS["paper"]},
                 "reject_threshold": self.reject_threshold, "min_rating": self.min_rating}
+
+
+def _accept_flat_render_keys(init):
+    """``SynthesisConfig(render_env=..., render_workers=..., render_timeout=...)``, the keys of configs
+    written before :attr:`SynthesisConfig.render`, keep working: mapped onto ``render`` with a
+    DeprecationWarning."""
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        flat = {FLAT_RENDER_KEYS[k]: kwargs.pop(k) for k in list(kwargs) if k in FLAT_RENDER_KEYS}
+        if flat:
+            old = ", ".join(f"render_{k}" for k in flat)
+            warnings.warn(f"SynthesisConfig({old}=...) is deprecated: pass render=RenderSettings(...)",
+                          DeprecationWarning, stacklevel=2)
+            kwargs["render"] = dataclasses.replace(kwargs.get("render") or RenderSettings(), **flat)
+        init(self, *args, **kwargs)
+
+    return __init__
+
+
+SynthesisConfig.__init__ = _accept_flat_render_keys(SynthesisConfig.__init__)

@@ -92,8 +92,7 @@ class _Run:
         self.usage = Usage()
         self.gen, self.qa, self.raters, self.limiter = _clients(cfg, self.work, self.usage)
         self.progress = ProgressDisplay(stage_names, self.usage, enabled=cfg.progress, target=target)
-        self.render = RenderService(self.work / "renders", env=cfg.render_env, workers=cfg.render_workers,
-                                    timeout=cfg.render_timeout)
+        self.render = RenderService(self.work / "renders", cfg.render)
         self.stages = Stages(cfg, self.work, self.gen, self.raters, render=self.render,
                              on_event=self.progress.event, qa_client=self.qa)
 

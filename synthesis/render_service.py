@@ -13,14 +13,15 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from reachqa_builder.render.settings import DEFAULT_ENV, DEFAULT_TIMEOUT
+from reachqa_builder.render.settings import RenderSettings
 
 
 class RenderService:
-    def __init__(self, out_dir: str | Path, env: str = DEFAULT_ENV, workers: int | None = None,
-                 timeout: float = DEFAULT_TIMEOUT, max_batch: int = 64) -> None:
+    """Renders with ``settings`` (the run's :class:`RenderSettings`; no progress bar of its own)."""
+
+    def __init__(self, out_dir: str | Path, settings: RenderSettings | None = None, max_batch: int = 64) -> None:
         self.out_dir = Path(out_dir)
-        self.env, self.workers, self.timeout, self.max_batch = env, workers, timeout, max_batch
+        self.settings, self.max_batch = settings or RenderSettings(), max_batch
         self._pending: list[tuple[str, str, asyncio.Future]] = []
         self._runner: asyncio.Task | None = None
         self.rendered = 0
@@ -41,8 +42,8 @@ class RenderService:
             scripts = {item_id: code for item_id, code, _ in batch}
             try:
                 records = await asyncio.to_thread(
-                    render_scripts, scripts, self.out_dir, env=self.env, workers=self.workers,
-                    timeout=self.timeout, progress=False, report=False)
+                    render_scripts, scripts, self.out_dir, **{**self.settings.render_options(), "progress": False},
+                    report=False)
             except Exception as exc:  # infrastructure failure: every waiter sees it
                 for _, _, fut in batch:
                     if not fut.done():

@@ -132,7 +132,7 @@ class Stages:
     def _base_provenance(self) -> dict[str, Any]:
         c = self.config
         return {"prompt_version": prompts.PROMPT_VERSION, "rules": c.protocol_rules(), "run_seed": c.seed,
-                "render_env": c.render_env}
+                "render_env": c.render.env}
 
     def _gen_request(self, messages: list[dict], seed: int, schema: dict | None = None,
                      model: str | None = None) -> ChatRequest:

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from reachqa_builder.render.envs import ENV_NAMES
-from reachqa_builder.render.settings import DEFAULT_ENV
+from reachqa_builder.render.settings import render_field
 from reachqa_builder.settings import PROMPT_SUFFIX
 from training.budget import DEFAULT_MAX_PIXELS
 
@@ -85,12 +84,9 @@ class DataArguments:
         metadata={"help": "With several --dataset files: sampling weight of each (rows are drawn from each file with "
                           "these probabilities until every file is used up). Default: plain concatenation."},
     )
-    render_env: str = field(
-        default=DEFAULT_ENV,
-        metadata={"help": "Render environment for released ReachQA Q&A files whose chart images do not exist yet "
-                          "(their code/*.py is rendered through the builder): 'faithful' (the paper's pinned "
-                          "matplotlib) or 'current'.", "choices": list(ENV_NAMES)},
-    )
+    # HfArgumentParser needs a flat field: default, help and choices are RenderSettings.env's
+    render_env: str = render_field("env", note="Used for released ReachQA Q&A files whose chart images do not exist "
+                                               "yet (their code/*.py is rendered).")
     render_dir: str = field(
         default="~/.cache/reachqa/training-renders",
         metadata={"help": "Folder for charts rendered from released ReachQA chart scripts."},

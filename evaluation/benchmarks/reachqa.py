@@ -28,6 +28,7 @@ from typing import Iterator
 
 from reachqa_builder.layout import Chart, SourceSplit, qa_file_in, read_qa_folder
 from reachqa_builder.render.cache import RenderCache
+from reachqa_builder.render.settings import DEFAULT_ENV
 from reachqa_builder.paths import reachqa_home
 
 from ._io import image_bytes, iter_data_json, load_hub_rows, resolve_source
@@ -46,7 +47,7 @@ def _subset(qa_type: str) -> str:
           subset_words=("reasoning", "recognition"),
           subset_aliases={"recognizing": "recognition", "reco": "recognition", "reas": "reasoning"},
           description="ReachQA test: recognition and reasoning questions on synthetic charts")
-def load_reachqa(source: str | None, *, render_env: str = "current", image_cache: str | None = None,
+def load_reachqa(source: str | None, *, render_env: str = DEFAULT_ENV, image_cache: str | None = None,
                  split: str = "test", progress: bool = False, **_) -> Iterator[Sample]:
     folder = Path(resolve_source(source, os.environ.get("REACHQA_TEST_DIR"), "reachqa"))
     if not folder.exists():

@@ -21,10 +21,6 @@ def _add_render_args(parser: argparse.ArgumentParser) -> None:
     add_render_flags(parser, "rendering (results come from the render cache when present)")
 
 
-def _settings(args):
-    return render_settings_from_args(args)
-
-
 def _write_jsonl(path: str, rows) -> None:
     from ..fileio import atomic_write
 
@@ -74,7 +70,7 @@ def verify_rows(args) -> tuple[list[dict], dict]:
         used = {qa.chart_id for qa in split.qas}
         charts = [c for c in split.charts if c.id in used]
         codes.update({c.id: c.code for c in charts})
-        records, _ = render_inspected(charts, _settings(args), desc=f"rendering {split.name}")
+        records, _ = render_inspected(charts, render_settings_from_args(args), desc=f"rendering {split.name}")
         for qa in split.qas:
             rec = records[qa.chart_id]
             v = verify_recognition(qa.question, qa.answer, qa.qa_type, rec.plotted if rec.status == "ok" else None)
@@ -112,7 +108,7 @@ def run_lint(args) -> int:
     records = {}
     for split in splits:
         charts = sample_charts(list(split.charts), args.sample, args.seed)
-        got, _ = render_inspected(charts, _settings(args), desc=f"rendering {split.name}")
+        got, _ = render_inspected(charts, render_settings_from_args(args), desc=f"rendering {split.name}")
         records.update({f"{split.name}/{k}": v for k, v in got.items()})
     summary = summarize(records)
     print(format_summary(summary))

@@ -1,19 +1,23 @@
-"""How charts are rendered: :class:`RenderSettings`, the one declaration of every render setting and
-its default. Commands build their flags from it (``reachqa render``: :class:`~.cli.RenderFlags`; the
-checks and ``reachqa decontaminate``: :func:`add_render_flags`); the dataset builder, synthesis and
-training name the same defaults.
+"""How charts are rendered: :class:`RenderSettings`, the one declaration of every render setting, its
+default and its help. Every command's render flags are generated from it (:mod:`reachqa_builder.cli_flags`):
+``reachqa render`` (:class:`~.cli.RenderFlags`), the checks and ``reachqa decontaminate``
+(:func:`add_render_flags`), ``reachqa synthesize`` (``SynthesisConfig.render``, embedded), infer /
+evaluate (the ``env`` field). Settings that must stay flat for their public API (``BuildSettings``,
+training's ``DataArguments``) declare their fields with :func:`render_field`, which copies the default,
+help and choices from here.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from .envs import ENV_NAMES
 
 __all__ = ["RenderSettings", "DEFAULT_ENV", "DEFAULT_DPI", "DEFAULT_TIMEOUT", "DEFAULT_MEMORY_MB",
-           "add_render_flags", "render_settings_from_args"]
+           "RENDER_FLAG_ALIASES", "add_render_flags", "render_settings_from_args", "render_field"]
 
 DEFAULT_ENV = "faithful"     # the pinned matplotlib of the released data
 DEFAULT_DPI = 200            # the release's JPEG resolution
@@ -26,8 +30,8 @@ class RenderSettings:
     """How chart scripts are rendered (the options of :func:`reachqa_builder.render.render_scripts`)."""
 
     env: str = field(default=DEFAULT_ENV, metadata={
-        "help": "faithful (pinned versions of the released data, created on first use) or current (this "
-                "interpreter's matplotlib with a compatibility layer)"})
+        "help": "render environment: faithful (pinned versions of the released data, created on first use) or "
+                "current (this interpreter's matplotlib with a compatibility layer)", "choices": ENV_NAMES})
     dpi: int = field(default=DEFAULT_DPI, metadata={"help": "resolution of the saved JPEG"})
     workers: Optional[int] = field(default=None, metadata={"help": "warm render workers (default: CPU count)"})
     timeout: float = field(default=DEFAULT_TIMEOUT, metadata={"help": "wall-clock seconds per script"})
@@ -44,21 +48,43 @@ class RenderSettings:
                 "progress": self.progress}
 
 
-def add_render_flags(parser: argparse.ArgumentParser, title: str, *, timeout: bool = True) -> None:
-    """The rendering flags of commands that render to read charts (``reachqa lint`` / ``verify``,
-    ``reachqa decontaminate``): ``--render-env``, ``--render-cache-dir``, ``--workers``, ``--timeout``,
-    ``--no-progress``; read back with :func:`render_settings_from_args`."""
-    g = parser.add_argument_group(title)
-    g.add_argument("--render-env", choices=ENV_NAMES, default=DEFAULT_ENV,
-                   help=f"render environment (default: {DEFAULT_ENV}, the pinned matplotlib of the release)")
-    g.add_argument("--render-cache-dir", help="render cache folder (default: the renderer's own)")
-    g.add_argument("--workers", type=int, help="render workers (default: CPU count)")
-    if timeout:
-        g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                       help=f"seconds per script (default {DEFAULT_TIMEOUT:g})")
-    g.add_argument("--no-progress", action="store_true", help="no progress bars")
+    def with_options(self, **options: Any) -> "RenderSettings":
+        """A copy with ``render_scripts``-style keyword arguments applied (``use_cache`` is :attr:`cache`)."""
+        if "use_cache" in options:
+            options["cache"] = options.pop("use_cache")
+        return dataclasses.replace(self, **options)
+
+
+# the spellings commands accepted before their flags were generated (``--workers`` beside ``--render-workers``)
+RENDER_FLAG_ALIASES = {"workers": ("--workers",), "timeout": ("--timeout",), "progress": ("--progress",)}
+
+
+def add_render_flags(parser: argparse.ArgumentParser, title: str) -> None:
+    """The render flags of a command that renders to read charts (``reachqa lint`` / ``verify``,
+    ``reachqa decontaminate``), one per :class:`RenderSettings` field: ``--render-env``, ``--render-dpi``,
+    ``--render-workers`` (``--workers``), ``--render-timeout`` (``--timeout``), ``--render-memory-mb``,
+    ``--render-cache-dir``, ``--no-render-cache``, ``--no-render-progress`` (``--no-progress``); read back
+    with :func:`render_settings_from_args`."""
+    from ..cli_flags import add_dataclass_flags
+
+    add_dataclass_flags(parser.add_argument_group(title), RenderSettings, prefix="render", aliases=RENDER_FLAG_ALIASES)
 
 
 def render_settings_from_args(args: argparse.Namespace) -> RenderSettings:
-    return RenderSettings(env=args.render_env, workers=args.workers, timeout=getattr(args, "timeout", DEFAULT_TIMEOUT),
-                          cache_dir=args.render_cache_dir, progress=not args.no_progress)
+    """The :class:`RenderSettings` of flags added by :func:`add_render_flags`."""
+    from ..cli_flags import dataclass_from_args
+
+    return dataclass_from_args(RenderSettings, args, prefix="render")
+
+
+def render_field(name: str, *, note: str = "", flags: tuple[str, ...] = (), **overrides: Any) -> Any:
+    """A flat field of another settings dataclass that stands for ``RenderSettings.<name>``: its default,
+    help and choices are copied from there (``default=`` overrides the default, ``note`` is appended to
+    the help, ``flags`` are extra command-line spellings for :mod:`reachqa_builder.cli_flags`)."""
+    source = RenderSettings.__dataclass_fields__[name]
+    metadata = {k: source.metadata[k] for k in ("help", "choices") if k in source.metadata}
+    if note:
+        metadata["help"] = f"{metadata['help']} {note}"
+    if flags:
+        metadata["flags"] = tuple(flags)
+    return field(default=overrides.pop("default", source.default), metadata=metadata, **overrides)

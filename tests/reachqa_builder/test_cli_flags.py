@@ -78,3 +78,20 @@ def test_an_embedded_field_that_clashes_with_an_outer_one_is_an_error():
 
     with pytest.raises(argparse.ArgumentError, match="--model"):
         add_dataclass_flags(argparse.ArgumentParser(), Clash)
+
+
+def test_an_embedded_dataclass_can_have_its_own_prefix_and_per_field_aliases():
+    @dataclass
+    class Prefixed:
+        model: str = field(default="x", metadata={"help": "the outer model"})
+        inner: Settings = field(default_factory=Settings, metadata={"embed": {
+            "prefix": "judge", "exclude": ("api_key",), "aliases": {"timeout": ["--timeout"], "cache": ["--cache"]}}})
+
+    p = argparse.ArgumentParser()
+    add_dataclass_flags(p, Prefixed)
+    flags = {s for a in p._actions for s in a.option_strings}
+    assert {"--model", "--judge-model", "--judge-timeout", "--timeout", "--no-judge-cache", "--no-cache"} <= flags
+    assert dataclass_from_args(Prefixed, p.parse_args([])) == Prefixed()
+    got = dataclass_from_args(Prefixed, p.parse_args(["--model", "a", "--judge-model", "b", "--timeout", "4",
+                                                      "--no-cache"]))
+    assert got == Prefixed(model="a", inner=Settings(model="b", timeout=4.0, cache=False))

@@ -91,7 +91,7 @@ def test_cli_bad_folders(tmp_path, setup, message):
 def test_cli_unknown_env(tmp_path):
     (tmp_path / "a.py").write_text(CHART)
     res = run_cli("render", str(tmp_path), str(tmp_path / "out"), "--env", "nightly")
-    assert res.returncode == 2 and "unknown --env 'nightly'" in res.stderr and "faithful" in res.stderr
+    assert res.returncode == 2 and "--env: invalid choice: 'nightly'" in res.stderr and "faithful" in res.stderr
 
 
 def test_faithful_env_that_cannot_be_created(tmp_path):

@@ -25,7 +25,8 @@ FLAGS = ['--api-key', '--backoff-base', '--backoff-max', '--base-url', '--concur
 ADDED_SINCE = ['--drop-near-duplicate-questions', '--drop-near-duplicates', '--near-duplicate-question-scope',
                '--notice-after', '--timeout-retries',  # client: a waiting line, timeout retries capped
                '--batch', '--batch-window', '--batch-max-requests', '--batch-poll', '--estimate', '--pilot',
-               '--price']  # Batch API and cost estimate
+               '--price',  # Batch API and cost estimate
+               '--render-memory-mb', '--render-cache-dir', '--no-render-cache']  # every RenderSettings field
 CLIENT_FLAGS = ("timeout", "max_retries", "backoff_base", "backoff_max", "rpm", "tpm", "no_cache")
 
 
