@@ -18,7 +18,8 @@ PEERS = ("synthesis", "training", "evaluation")
 PACKAGES = ("reachqa_builder",) + PEERS
 # the old paths of moved modules: each is an alias of its new home (reachqa_builder.moved)
 ALIASES = {"evaluation/inference/api.py", "evaluation/inference/api_config.py", "evaluation/inference/cache.py",
-           "evaluation/inference/types.py", "evaluation/judge.py", "evaluation/relaxed.py", "training/native.py"}
+           "evaluation/inference/types.py", "evaluation/judge.py", "evaluation/relaxed.py", "training/native.py",
+           "evaluation/verify.py"}
 
 
 def imported_names(tree: ast.AST) -> list[tuple[int, str]]:
@@ -71,6 +72,7 @@ def test_the_scan_finds_a_cross_import(tmp_path):
     ("evaluation.judge", "reachqa_builder.scoring.judge", "judge_items"),
     ("evaluation.relaxed", "reachqa_builder.scoring.relaxed", "relaxed_match"),
     ("training.native", "reachqa_builder.processors", "load_processor"),
+    ("evaluation.verify", "reachqa_builder.checks.verify", "program_verdicts"),
 ])
 def test_moved_modules_still_import_with_a_deprecation_warning(old, new, name):
     import importlib

@@ -1,5 +1,5 @@
-"""``reachqa lint``, and the model-free part of ``reachqa verify`` (whose command lives in
-``evaluation.verify``).
+"""``reachqa lint``, and the model-free part of ``reachqa verify`` (whose command is
+:mod:`.verify`).
 
 Examples::
 

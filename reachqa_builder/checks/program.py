@@ -1,6 +1,6 @@
 """Answers recomputed by a program: the model-free half of the program check.
 
-An LLM (driven from ``evaluation.verify``, which owns the API client) writes a short program
+An LLM (driven from ``reachqa verify``, :mod:`.verify`) writes a short program
 that computes the answer to a question from the data in the chart's code. The program never
 runs in this process: :func:`run_programs` sends it through the render sandbox
 (:func:`reachqa_builder.render.render_scripts`) with a tail that draws the value of ``answer``
