@@ -38,6 +38,8 @@ class BuildSettings:
         render_cache_dir: ``RenderSettings.cache_dir``.
         render_workers: ``RenderSettings.workers``.
         render_timeout: ``RenderSettings.timeout``.
+        render_memory_mb: ``RenderSettings.memory_mb``.
+        render_cache: ``RenderSettings.cache``.
         dpi: ``RenderSettings.dpi``.
         split: For a single split folder, the split's name; for a data root, the one split to build.
         archive_url: Where to download the ReachQA repository archive when no ``data_dir`` is given
@@ -54,6 +56,8 @@ class BuildSettings:
     render_cache_dir: Optional[str] = render_field("cache_dir")
     render_workers: Optional[int] = render_field("workers", flags=("--workers",))
     render_timeout: float = render_field("timeout", flags=("--timeout",))
+    render_memory_mb: int = render_field("memory_mb")
+    render_cache: bool = render_field("cache")
     dpi: int = render_field("dpi")
     split: Optional[str] = field(default=None, metadata={
         "help": "name of a single split folder, or the one split of a data root to build"})
@@ -70,7 +74,8 @@ class BuildSettings:
         (default: :attr:`render_env`, else ``RenderSettings``' own)."""
         chosen = {"env": env or self.render_env} if env or self.render_env else {}
         return RenderSettings(dpi=self.dpi, workers=self.render_workers, timeout=self.render_timeout,
-                              cache_dir=self.render_cache_dir, progress=self.progress, **chosen)
+                              memory_mb=self.render_memory_mb, cache_dir=self.render_cache_dir,
+                              cache=self.render_cache, progress=self.progress, **chosen)
 
     def check(self) -> None:
         if self.render_env is not None and self.render_env not in ENV_NAMES:

@@ -124,10 +124,25 @@ def test_build_settings_mean_one_render_settings():
     assert BuildSettings().render_settings() == RenderSettings()
     assert resolve_render_env(None, []) == RenderSettings().env
     s = BuildSettings(render_env="current", dpi=100, render_timeout=5.0, render_workers=2, render_cache_dir="c",
-                      progress=False)
+                      render_memory_mb=512, render_cache=False, progress=False)
     assert s.render_settings() == RenderSettings(env="current", dpi=100, timeout=5.0, workers=2, cache_dir="c",
-                                                 progress=False)
+                                                 memory_mb=512, cache=False, progress=False)
     assert s.render_settings("faithful").env == "faithful"  # the build's resolved environment wins
+
+
+def test_every_render_setting_is_a_build_setting():
+    """A field added to RenderSettings must reach `reachqa build` / `load_dataset` too: each has its flat
+    BuildSettings field (``render_<name>``, or its own name), with RenderSettings' default."""
+    import dataclasses
+
+    from reachqa_builder.settings import BuildSettings
+
+    build = {f.name: f for f in dataclasses.fields(BuildSettings)}
+    for f in dataclasses.fields(RenderSettings):
+        flat = build.get(f"render_{f.name}") or build.get(f.name)
+        assert flat is not None, f"RenderSettings.{f.name} has no BuildSettings field"
+        if f.name != "env":  # render_env defaults to None: the environment a synthesized folder records
+            assert flat.default == f.default, f.name
 
 
 def test_ray_renderer_embeds_render_settings():
