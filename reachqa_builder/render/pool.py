@@ -23,6 +23,7 @@ from typing import Callable, Iterable
 
 from .envs import RenderEnvironment
 from .sandbox import SandboxSettings, worker_command
+from .settings import DEFAULT_TIMEOUT
 
 
 class RenderInfrastructureError(RuntimeError):
@@ -169,7 +170,7 @@ class _Worker:
 
     def receive(self, job: dict) -> tuple[dict, bytes]:
         """The reply to ``job``, the one job this worker was last sent; checked, never trusted."""
-        grace = float(job.get("timeout") or 60) + REPLY_GRACE_S
+        grace = float(job.get("timeout") or DEFAULT_TIMEOUT) + REPLY_GRACE_S
         line = self._read_line(grace)
         try:
             header = json.loads(line)

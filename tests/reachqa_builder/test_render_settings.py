@@ -280,6 +280,11 @@ def render_default_literals(tree: ast.AST) -> list[int]:
                     hits.append(node.lineno)
             hits += [k.value.lineno for k in node.keywords if k.arg in ("dpi", "memory_mb", "render_timeout")
                      and _literal(k.value, _setting(k.arg))]
+        elif isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or) and len(node.values) == 2:
+            read, fallback = node.values  # job.get("timeout") or 60
+            if (isinstance(read, ast.Call) and getattr(read.func, "attr", "") == "get" and read.args
+                    and isinstance(read.args[0], ast.Constant) and _literal(fallback, _setting(str(read.args[0].value)))):
+                hits.append(node.lineno)
     return hits
 
 
@@ -295,8 +300,9 @@ def test_the_scan_finds_a_second_declaration():
         job.get("dpi", 200)
         render_scripts(code, dpi=200)
         sqlite3.connect(path, timeout=60.0)  # not a render setting
+        grace = float(job.get("timeout") or 60) + 5
     ''')
-    assert sorted(render_default_literals(ast.parse(src))) == [5, 6, 7, 8, 9, 10]
+    assert sorted(render_default_literals(ast.parse(src))) == [5, 6, 7, 8, 9, 10, 12]
 
 
 def test_no_module_but_render_settings_types_the_render_defaults():
