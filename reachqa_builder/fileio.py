@@ -102,6 +102,32 @@ def iter_jsonl(path: str | os.PathLike, *, what: str = "file", torn_tail_ok: boo
                 raise ValueError(f"{path}:{n}: not a JSON record: {exc}") from None
 
 
+def cut_torn_tail(path: str | os.PathLike) -> None:
+    """Drop a last line without its newline (a write cut off by a crash) from an append-only file,
+    so the next appended line starts fresh instead of completing it into a damaged one."""
+    path = Path(path)
+    if not path.exists():
+        return
+    with open(path, "r+b") as fh:
+        end = fh.seek(0, os.SEEK_END)
+        if end == 0:
+            return
+        fh.seek(end - 1)
+        if fh.read(1) == b"\n":
+            return
+        pos = end
+        while pos > 0:  # back, a block at a time, to the last newline
+            start = max(0, pos - 65536)
+            fh.seek(start)
+            block = fh.read(pos - start)
+            cut = block.rfind(b"\n")
+            if cut >= 0:
+                fh.truncate(start + cut + 1)
+                return
+            pos = start
+        fh.truncate(0)
+
+
 def check_parquet(path: str | os.PathLike) -> Path:
     """``path`` if it ends like a whole Parquet file (``PAR1`` footer magic after a footer length
     that fits); a truncated or foreign file is a ``ValueError`` naming it (pyarrow's own message

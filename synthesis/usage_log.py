@@ -9,6 +9,7 @@ import json
 import os
 from pathlib import Path
 
+from reachqa_builder.fileio import cut_torn_tail
 from reachqa_builder.moved import moved_name
 from reachqa_builder.synthesis_format import USAGE_FILE
 
@@ -31,7 +32,7 @@ class UsageLog:
     def record(self, stage: str, model: str, resp) -> None:
         if self._fh is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            _cut_torn_tail(self.path)
+            cut_torn_tail(self.path)
             self._fh = open(self.path, "a", encoding="utf-8")
         self._fh.write(json.dumps({"stage": stage, "model": model, "prompt_tokens": resp.prompt_tokens,
                                    "completion_tokens": resp.completion_tokens}) + "\n")
@@ -41,16 +42,3 @@ class UsageLog:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
-
-
-def _cut_torn_tail(path: Path) -> None:
-    """Drop a last line without its newline (a write cut off by a crash), so the next line starts
-    fresh instead of completing it into a damaged one."""
-    if not path.exists():
-        return
-    with open(path, "r+b") as fh:
-        size = fh.seek(0, os.SEEK_END)
-        fh.seek(max(0, size - 65536))  # a usage line is far shorter
-        tail = fh.read()
-        if tail and not tail.endswith(b"\n"):
-            fh.truncate(size - len(tail) + tail.rfind(b"\n") + 1)

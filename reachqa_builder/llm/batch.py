@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..fileio import cut_torn_tail, iter_jsonl
 from .api import APIClient, parse_json_reply, validate_reply
 from .types import ChatRequest, ChatResponse
 
@@ -88,6 +89,7 @@ class BatchClient:
         self._tasks: set[asyncio.Task] = set()
         self._waiting: dict[str, asyncio.Future] = {}  # keys of unfinished batches from the journal
         self._recovered = False
+        self._appending = False  # the torn tail of an earlier run is cut before the first append
 
     # -- public ---------------------------------------------------------------------------
 
@@ -237,6 +239,9 @@ class BatchClient:
 
     def _log(self, record: dict) -> None:
         self.journal.parent.mkdir(parents=True, exist_ok=True)
+        if not self._appending:
+            cut_torn_tail(self.journal)  # a line a crash cut off is not completed by this one
+            self._appending = True
         with open(self.journal, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(record) + "\n")
             fh.flush()
@@ -250,11 +255,10 @@ class BatchClient:
         if not self.journal.exists():
             return
         open_batches: dict[str, list[str]] = {}
-        for line in self.journal.read_text(encoding="utf-8").splitlines():
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a torn last line
+        # a torn last line (a crash while writing) ends it; a damaged line elsewhere is an error naming it
+        for rec in iter_jsonl(self.journal, what="Batch API journal", torn_tail_ok=True):
+            if not isinstance(rec, dict) or "batch" not in rec:
+                raise ValueError(f"{self.journal}: not a Batch API journal record: {str(rec)[:200]}")
             if "keys" in rec:
                 open_batches[rec["batch"]] = rec["keys"]
             elif "done" in rec:

@@ -103,3 +103,31 @@ def test_batch_run_resumes_a_submitted_batch_after_a_crash(batch_server, tmp_pat
     summary = json.loads((out / "summary.json").read_text())
     assert summary["batch"]["resumed"] == 1 and summary["output"]["charts"] == 2
     assert len(batch_server.requests) == len(lines)  # nothing sent directly
+
+
+async def _one_batch(server, tmp_path, journal, cache="c.sqlite"):
+    api = APIClient(APIConfig(base_url=server.url, api_key="test-key", cache_path=tmp_path / cache,
+                              backoff_base=0.01))
+    client = BatchClient(api, journal, window=0.1, poll_interval=0.02)
+    try:
+        reqs = [ChatRequest(messages=[{"role": "user", "content": f"q {i}"}], model="m") for i in range(2)]
+        return await asyncio.gather(*(client.chat(r) for r in reqs))
+    finally:
+        await client.close()
+
+
+def test_a_torn_journal_tail_is_cut_and_a_damaged_line_is_named(tmp_path):
+    """A crash mid-write leaves a line without its newline: the next run drops it and appends whole
+    lines after it (the journal reads back whole). A damaged line anywhere else is not skipped: the
+    run stops with the file and line named."""
+    journal = tmp_path / "batches.jsonl"
+    journal.write_text('{"batch": "batch_old", "done": true}\n{"batch": "batch_x", "ke')  # torn by a crash
+    with BatchAPIServer(api_key="test-key") as server:
+        replies = asyncio.run(_one_batch(server, tmp_path, journal))
+        assert [r.text for r in replies] == ["ok", "ok"]
+        lines = journal.read_text().splitlines()
+        assert lines[0] == '{"batch": "batch_old", "done": true}' and all(json.loads(l) for l in lines)
+        assert not any("batch_x" in l for l in lines)
+        journal.write_text('{"batch": "batch_old", "done": true}\nnot json\n{"batch": "b2", "done": true}\n')
+        with pytest.raises(ValueError, match=rf"{journal}:2: not a JSON record"):
+            asyncio.run(_one_batch(server, tmp_path, journal, cache="fresh.sqlite"))  # no cache hits
