@@ -7,7 +7,7 @@ import json
 import pytest
 
 from reachqa_builder.cli import main
-from synthesis.journal import iter_records
+from reachqa_builder.synthesis_format import iter_records
 from tests.synthesis.synthesis_fixtures import synth_args
 
 
