@@ -22,7 +22,6 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-import numpy as np
 
 __all__ = ["attention_maps", "draw_attention", "main"]
 
@@ -95,6 +94,7 @@ def draw_attention(image, maps: Sequence[np.ndarray], titles: Sequence[str], out
                    alpha: float = 0.5) -> Path:
     """Draw each map over the chart (bilinear upsampling, per-panel normalization) into one PNG."""
     import matplotlib
+    import numpy as np
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

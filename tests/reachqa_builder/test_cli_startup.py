@@ -1,4 +1,4 @@
-"""`reachqa --help` and `reachqa CMD --help` start fast: neither torch nor transformers is imported
+"""`reachqa --help` and `reachqa CMD --help` start fast: none of torch, transformers, numpy, aiohttp is imported
 (a command loads its heavy modules only when it runs)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 
 from reachqa_builder.cli import COMMAND_GROUP
 
-HEAVY = ("torch", "transformers")
+HEAVY = ("torch", "transformers", "numpy", "aiohttp")
 COMMANDS = sorted(ep.name for ep in entry_points(group=COMMAND_GROUP))
 
 _PROBE = """
