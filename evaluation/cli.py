@@ -15,11 +15,13 @@ import sys
 from pathlib import Path
 
 from reachqa_builder.cli_flags import add_dataclass_flags, dataclass_from_args
+from reachqa_builder.eval_records import JUDGED_FILE
 from reachqa_builder.render.settings import RenderSettings
 
 from .runner import GenerationSettings
 
-OUTPUT_FILES = ("judged.jsonl",)  # what `reachqa judge --out DIR` writes: never read back as input from DIR
+# what `reachqa judge --out DIR` writes: never read back as input from DIR
+OUTPUT_FILES = (JUDGED_FILE,)
 
 # errors a user can cause and fix: reported as one line
 USER_ERRORS = (FileNotFoundError, ValueError, KeyError, RuntimeError, ImportError, OSError)
@@ -200,21 +202,10 @@ def configure_judge(parser: argparse.ArgumentParser) -> None:
     p.set_defaults(run=run_judge)
 
 
-def _is_reachqa_file(path: Path) -> bool:
-    from .predictions import REQUIRED_FIELDS
-
-    with open(path, encoding="utf-8") as fh:
-        first = next((ln for ln in fh if ln.strip()), "")
-    try:
-        rec = json.loads(first)
-    except ValueError:
-        return False
-    return isinstance(rec, dict) and all(k in rec for k in REQUIRED_FIELDS)
-
-
 def _gather(inputs: list[str], fmt: str, benchmark: str | None) -> list[dict]:
+    from reachqa_builder.eval_records import is_prediction_file, read_predictions
+
     from .importers import import_predictions
-    from .predictions import read_predictions
 
     records: list[dict] = []
     for item in inputs:
@@ -222,7 +213,7 @@ def _gather(inputs: list[str], fmt: str, benchmark: str | None) -> list[dict]:
         if not path.exists():
             raise FileNotFoundError(f"no prediction file or folder at {path}")
         listed = [f for f in sorted(path.glob("*.jsonl")) if f.name not in OUTPUT_FILES] if path.is_dir() else [path]
-        ours = [f for f in listed if f.suffix == ".jsonl" and _is_reachqa_file(f)] if fmt in ("auto", "reachqa") else []
+        ours = [f for f in listed if f.suffix == ".jsonl" and is_prediction_file(f)] if fmt in ("auto", "reachqa") else []
         if ours and (fmt == "reachqa" or not path.is_dir() or len(ours) == len(listed)):
             for f in ours:
                 recs = read_predictions(f)
@@ -319,7 +310,7 @@ def _judge_and_report(args: argparse.Namespace, records: list[dict], command: st
                                             for k in ("requests", "cache_hits", "prompt_tokens", "completion_tokens")})
         judge_usage = usage
     out = Path(args.out)
-    atomic_write_text(out / "judged.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    atomic_write_text(out / JUDGED_FILE, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
     summary = write_report(out, records, fingerprint, collect_meta(records, fingerprint, list(getattr(args, "inputs", []))),
                            judge_usage)
     print(markdown_report(summary), end="")
@@ -363,12 +354,13 @@ def configure_evaluate(parser: argparse.ArgumentParser) -> None:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
+    from reachqa_builder.eval_records import read_predictions
+
     from .benchmarks import parse_benchmark_list
-    from .predictions import read_predictions
 
     if not args.no_judge and not args.judge_model:
         return _fail("evaluate", "--judge-model is required (or --no-judge for the relaxed rule only)")
-    if args.baseline and not (Path(args.baseline) / "judged.jsonl").is_file() and not Path(args.baseline).is_file():
+    if args.baseline and not (Path(args.baseline) / JUDGED_FILE).is_file() and not Path(args.baseline).is_file():
         return _fail("evaluate", f"--baseline: no judged.jsonl at {args.baseline} (a folder written by reachqa "
                                  f"judge / evaluate)")
     try:

@@ -14,7 +14,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -27,13 +26,10 @@ __all__ = ["load_run", "compare_runs", "markdown_comparison", "configure"]
 
 
 def load_run(run: str | Path) -> list[dict[str, Any]]:
-    from reachqa_builder.fileio import iter_jsonl
+    """The judged records of a run (a ``reachqa judge`` / ``evaluate`` folder or its judged.jsonl)."""
+    from reachqa_builder.eval_records import read_judged
 
-    path = Path(run)
-    path = path / "judged.jsonl" if path.is_dir() else path
-    if not path.is_file():
-        raise FileNotFoundError(f"no judged.jsonl at {path} (a folder written by reachqa judge / evaluate)")
-    return list(iter_jsonl(path, what="judged file"))
+    return read_judged(run)
 
 
 def _metric(a: list[dict], b: list[dict]) -> str:

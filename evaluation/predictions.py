@@ -11,38 +11,25 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from reachqa_builder.fileio import iter_jsonl
+from reachqa_builder.eval_records import check_prediction as _check
+from reachqa_builder.eval_records import read_predictions as _read
+from reachqa_builder.fileio import cut_torn_tail
 
-__all__ = ["REQUIRED_FIELDS", "PredictionWriter", "iter_prediction_files", "read_predictions"]
+__all__ = ["PredictionWriter"]
 
-REQUIRED_FIELDS = ("id", "benchmark", "subset", "question", "answer", "prediction")
-
-
-def _check(record: dict[str, Any], where: str) -> None:
-    missing = [k for k in REQUIRED_FIELDS if k not in record]
-    if missing:
-        raise ValueError(f"{where}: prediction record lacks {missing}")
+# the reading half moved to the foundation's one reader of evaluation records
+_MOVED = {"REQUIRED_FIELDS": "PREDICTION_FIELDS", "read_predictions": "read_predictions",
+          "iter_prediction_files": "iter_prediction_files"}
 
 
-def read_predictions(path: str | os.PathLike) -> list[dict[str, Any]]:
-    """All complete records of a prediction JSONL file (a torn last line is ignored)."""
-    out: list[dict[str, Any]] = []
-    for n, rec in enumerate(iter_jsonl(path, what="prediction file", torn_tail_ok=True), 1):
-        _check(rec, f"{path}:{n}")
-        out.append(rec)
-    return out
+def __getattr__(name: str):
+    if name in _MOVED:
+        from reachqa_builder.moved import moved_name
 
-
-def iter_prediction_files(folder: str | os.PathLike) -> Iterator[Path]:
-    folder = Path(folder)
-    if folder.is_file():
-        yield folder
-        return
-    if not folder.is_dir():
-        raise FileNotFoundError(f"no prediction folder or file at {folder}")
-    yield from sorted(folder.glob("*.jsonl"))
+        return moved_name(__name__, name, "reachqa_builder.eval_records", _MOVED[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class PredictionWriter:
@@ -54,16 +41,9 @@ class PredictionWriter:
         self.fsync = fsync
         self.done: set[str] = set()
         if self.path.exists():
-            self._repair_tail()
-            self.done = {str(r["id"]) for r in read_predictions(self.path)}
+            cut_torn_tail(self.path)  # a line a crash cut off is not completed by the next one
+            self.done = {str(r["id"]) for r in _read(self.path)}
         self._fh = open(self.path, "a", encoding="utf-8")
-
-    def _repair_tail(self) -> None:
-        data = self.path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            cut = data.rfind(b"\n") + 1
-            with open(self.path, "r+b") as fh:
-                fh.truncate(cut)
 
     def write(self, record: dict[str, Any]) -> None:
         _check(record, str(self.path))

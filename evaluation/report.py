@@ -38,6 +38,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable
 
+from reachqa_builder.eval_report import REPORT_FILE
 from reachqa_builder.fileio import atomic_write_json, atomic_write_text
 
 from .stats import clustered_mean, interval
@@ -277,6 +278,6 @@ def write_report(out_dir: str | Path, records: list[dict[str, Any]], fingerprint
     """Write ``report.md`` and ``report.json`` (atomically) and return the summary."""
     summary = summarize(records, fingerprint, meta, judge_usage)
     out_dir = Path(out_dir)
-    atomic_write_json(out_dir / "report.json", summary)
+    atomic_write_json(out_dir / REPORT_FILE, summary)
     atomic_write_text(out_dir / "report.md", markdown_report(summary))
     return summary

@@ -23,10 +23,11 @@ from typing import Any
 
 from .fileio import read_json
 
-__all__ = ["METRICS", "ReportFormatError", "Score", "Cell", "AccPlus", "BenchmarkReport", "JudgeUsage",
+__all__ = ["METRICS", "REPORT_FILE", "ReportFormatError", "Score", "Cell", "AccPlus", "BenchmarkReport", "JudgeUsage",
            "EvalReport", "read_report", "parse_report"]
 
 METRICS = ("judge", "relaxed", "official")
+REPORT_FILE = "report.json"  # in the folder of `reachqa judge --out` / `reachqa evaluate --out`
 
 
 class ReportFormatError(ValueError):
@@ -163,7 +164,7 @@ def _usage(raw: Any, where: str) -> JudgeUsage | None:
                       cost=_num(u.get("cost"), f"{where}.cost"))
 
 
-def parse_report(data: Any, source: str = "report.json") -> EvalReport:
+def parse_report(data: Any, source: str = REPORT_FILE) -> EvalReport:
     """The report in ``data`` (the parsed JSON); :class:`ReportFormatError` names the key that does not fit."""
     top = _obj(data, source)
     if "benchmarks" not in top:
@@ -185,5 +186,5 @@ def parse_report(data: Any, source: str = "report.json") -> EvalReport:
 def read_report(path: str | Path) -> EvalReport:
     """Read ``report.json`` (or ``FOLDER/report.json``); one error naming the file when it does not fit."""
     p = Path(path)
-    p = p / "report.json" if p.is_dir() else p
+    p = p / REPORT_FILE if p.is_dir() else p
     return parse_report(read_json(p, what="evaluation report"), str(p))

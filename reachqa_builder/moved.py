@@ -22,8 +22,10 @@ def alias(old: str, new: str) -> ModuleType:
     return module
 
 
-def moved_name(old_module: str, name: str, new_module: str):
-    """One attribute of a module that moved (for a package ``__getattr__``), with the same warning."""
-    warnings.warn(f"{old_module}.{name} moved to {new_module}; import it from there "
+def moved_name(old_module: str, name: str, new_module: str, new_name: str | None = None):
+    """One attribute of a module that moved (for a package ``__getattr__``), with the same warning;
+    ``new_name`` when it was renamed on the way."""
+    target = f"{new_module}.{new_name}" if new_name else new_module
+    warnings.warn(f"{old_module}.{name} moved to {target}; import it from there "
                   "(the old path goes in the next release)", DeprecationWarning, stacklevel=3)
-    return getattr(importlib.import_module(new_module), name)
+    return getattr(importlib.import_module(new_module), new_name or name)

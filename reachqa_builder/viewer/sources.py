@@ -20,8 +20,10 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from ..eval_records import (JUDGED_FILE, PREDICTION_FIELDS, REPORT_FILE, is_prediction_file, iter_prediction_files,
+                            read_judged, read_predictions)
 from ..eval_report import read_report
-from ..fileio import check_parquet, iter_jsonl
+from ..fileio import check_parquet
 from ..imagedata import image_bytes
 from .model import ChartView, QAView, concise_answer
 
@@ -33,7 +35,6 @@ _QA_KNOWN = {"qa_id", "chart_id", "image", "question", "answer", "qa_type", "qa_
              "major_chart_type", "minor_chart_type", "code"}
 _LAYOUT_QA_KNOWN = {"data_id", "plot_id", "image", "code", "plot_level", "plot_model", "major_chart_type",
                     "minor_chart_type", "QA_type", "QA_model", "question", "answer", "final_answer"}
-_PRED_FIELDS = ("id", "benchmark", "question", "answer", "prediction")
 
 AddImage = Callable[[bytes | None], str]
 
@@ -52,26 +53,16 @@ def _configs(folder: Path) -> dict[str, dict[str, list[Path]]]:
     return found
 
 
-def _is_prediction_file(path: Path) -> bool:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            first = fh.readline()
-        rec = json.loads(first)
-    except (OSError, ValueError):
-        return False
-    return isinstance(rec, dict) and all(k in rec for k in _PRED_FIELDS)
-
-
 def detect_kind(path: str | Path) -> str:
     """``"dataset"``, ``"layout"`` or ``"evaluation"``; :class:`ViewerInputError` otherwise."""
     p = Path(path)
     if not p.exists():
         raise ViewerInputError(f"{p}: no such file or folder")
     if p.is_file():
-        if p.suffix == ".jsonl" and _is_prediction_file(p):
+        if p.suffix == ".jsonl" and is_prediction_file(p):
             return "evaluation"
-        raise ViewerInputError(f"{p}: not a prediction file (JSON lines with {', '.join(_PRED_FIELDS)})")
-    if (p / "judged.jsonl").is_file() or any(_is_prediction_file(f) for f in sorted(p.glob("*.jsonl"))[:5]):
+        raise ViewerInputError(f"{p}: not a prediction file (JSON lines with {', '.join(PREDICTION_FIELDS)})")
+    if (p / JUDGED_FILE).is_file() or any(is_prediction_file(f) for f in sorted(p.glob("*.jsonl"))[:5]):
         return "evaluation"
     if _configs(p):
         return "dataset"
@@ -209,19 +200,6 @@ def read_layout(folder: str | Path, add_image: AddImage) -> tuple[list[ChartView
     return charts, qas
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """The records of a JSON-lines file; a torn last line (an interrupted run) ends it."""
-    out = []
-    try:
-        for n, rec in enumerate(iter_jsonl(path, torn_tail_ok=True), 1):
-            if not isinstance(rec, dict):
-                raise ViewerInputError(f"{path}: record {n} is not a JSON object")
-            out.append(rec)
-    except ValueError as exc:
-        raise ViewerInputError(str(exc)) from None
-    return out
-
-
 def read_evaluation(path: str | Path) -> dict[str, Any]:
     """``{"source", "judged": bool, "items": [...], "report": EvalReport (report.json) or None}``.
 
@@ -230,21 +208,22 @@ def read_evaluation(path: str | Path) -> dict[str, Any]:
     """
     p = Path(path)
     report = None
-    if p.is_dir() and (p / "judged.jsonl").is_file():
-        items = _read_jsonl(p / "judged.jsonl")
-        judged = True
-        if (p / "report.json").is_file():
-            report = read_report(p / "report.json")
-    else:
-        files = [p] if p.is_file() else sorted(f for f in p.glob("*.jsonl") if _is_prediction_file(f))
-        if not files:
-            raise ViewerInputError(f"{p}: no judged.jsonl and no prediction *.jsonl files")
-        items = [r for f in files for r in _read_jsonl(f)]
-        judged = any("judge" in r or "relaxed" in r for r in items)
-    for n, r in enumerate(items):
-        missing = [k for k in _PRED_FIELDS if k not in r]
-        if missing:
-            raise ViewerInputError(f"{p}: item {n + 1} lacks {missing}")
+    try:
+        if p.is_dir() and (p / JUDGED_FILE).is_file():
+            items = read_judged(p)
+            judged = True
+            if (p / REPORT_FILE).is_file():
+                report = read_report(p / REPORT_FILE)
+        else:
+            files = [p] if p.is_file() else [f for f in iter_prediction_files(p) if is_prediction_file(f)]
+            if not files:
+                raise ViewerInputError(f"{p}: no {JUDGED_FILE} and no prediction *.jsonl files")
+            items = [r for f in files for r in read_predictions(f)]
+            judged = any("judge" in r or "relaxed" in r for r in items)
+    except ViewerInputError:
+        raise
+    except ValueError as exc:  # a record that does not fit, named by file and line
+        raise ViewerInputError(str(exc)) from None
     return {"source": str(p), "judged": judged, "items": items, "report": report}
 
 

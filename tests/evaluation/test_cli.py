@@ -7,7 +7,7 @@ import json
 import re
 import time
 
-from evaluation.predictions import read_predictions
+from reachqa_builder.eval_records import read_predictions
 from reachqa_builder.cli import main
 from tests.evaluation import benchmark_fixtures as fx
 from tests.evaluation.judge_fixtures import grading_judge

@@ -8,7 +8,8 @@ import pytest
 
 from evaluation.benchmarks import Sample
 from reachqa_builder.llm.types import ChatResponse
-from evaluation.predictions import PredictionWriter, read_predictions
+from evaluation.predictions import PredictionWriter
+from reachqa_builder.eval_records import read_predictions
 from evaluation.runner import GenerationSettings, build_request, run_benchmark
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from evaluation.predictions import read_predictions
+from reachqa_builder.eval_records import read_predictions
 from reachqa_builder.cli import main
 from tests.evaluation import benchmark_fixtures as fx
 from tests.openai_server import Fault
