@@ -66,6 +66,7 @@ class QA:
     qa_model: str = ""
     concise_answer: str | None = None   # synthesis output only; the released data has none
     check_verdicts: str | None = None   # synthesis: the raters' verdicts and reasons, as JSON
+    extra: dict = field(default_factory=dict)  # the record's other fields (e.g. the released "steps")
 
 
 @dataclass
@@ -179,6 +180,10 @@ def read_code(chart: Chart) -> str:
     return chart.code
 
 
+# the keys of a Q&A record that QA's own fields hold
+QA_RECORD_KEYS = ("data_id", "plot_id", "question", "answer", "QA_type", "QA_model", "concise_answer", "checks")
+
+
 def read_qa(split: SourceSplit, chart_ids: set[str]) -> list[QA]:
     """Read and check the split's Q&A file: every record names a chart of ``plot_info``."""
     assert split.qa_file is not None
@@ -209,6 +214,7 @@ def _read_qa_file(path: Path, chart_ids: set[str], charts_from: Path) -> list[QA
                 concise_answer=record.get("concise_answer") if isinstance(record.get("concise_answer"), str) else None,
                 check_verdicts=json.dumps(record["checks"], ensure_ascii=False, sort_keys=True)
                 if record.get("checks") else None,
+                extra={k: v for k, v in record.items() if k not in QA_RECORD_KEYS},
             )
         )
     return qas

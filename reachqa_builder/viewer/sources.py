@@ -33,9 +33,6 @@ _SHARD_RE = re.compile(r"^(?P<split>.+)-\d{5}-of-\d{5}\.parquet$")
 _CHART_KNOWN = {"chart_id", "image", "level", "plot_model", "major_chart_type", "minor_chart_type", "code", "extra"}
 _QA_KNOWN = {"qa_id", "chart_id", "image", "question", "answer", "qa_type", "qa_model", "level", "plot_model",
              "major_chart_type", "minor_chart_type", "code"}
-_LAYOUT_QA_KNOWN = {"data_id", "plot_id", "image", "code", "plot_level", "plot_model", "major_chart_type",
-                    "minor_chart_type", "QA_type", "QA_model", "question", "answer", "final_answer"}
-
 AddImage = Callable[[bytes | None], str]
 
 
@@ -175,7 +172,7 @@ def read_dataset(folder: str | Path, add_image: AddImage) -> tuple[list[ChartVie
 
 def read_layout(folder: str | Path, add_image: AddImage) -> tuple[list[ChartView], list[QAView]]:
     """Charts (with their image files where present) and Q&A of a ReachQA-layout folder."""
-    from ..layout import find_splits, iter_json_records, read_charts, read_code
+    from ..layout import find_splits, read_charts, read_code, read_qa
 
     charts: list[ChartView] = []
     qas: list[QAView] = []
@@ -188,14 +185,12 @@ def read_layout(folder: str | Path, add_image: AddImage) -> tuple[list[ChartView
                 id=c.id, split=split.name, image=add_image(img.read_bytes() if img and img.is_file() else None),
                 major_chart_type=c.major_chart_type, minor_chart_type=c.minor_chart_type, level=c.level,
                 plot_model=c.plot_model, code=read_code(c), provenance=prov, fields=fields))
-        if split.qa_file is not None:
-            for n, (_, rec) in enumerate(iter_json_records(split.qa_file)):
-                answer = str(rec.get("answer", ""))
+        if split.qa_file is not None:  # through the builder's reader: the same ids and checks
+            for qa in read_qa(split, {c.id for c in charts if c.split == split.name}):
                 qas.append(QAView(
-                    id=str(rec.get("data_id") or f"{rec.get('plot_id')}-{n}"), chart_id=str(rec.get("plot_id", "")),
-                    question=str(rec.get("question", "")), answer=answer,
-                    concise=concise_answer(answer, rec.get("concise_answer") or rec.get("final_answer")), qa_type=str(rec.get("QA_type", "")),
-                    qa_model=str(rec.get("QA_model", "")), fields=_scalar_fields(rec, _LAYOUT_QA_KNOWN | {"steps"}),
+                    id=qa.id, chart_id=qa.chart_id, question=qa.question, answer=qa.answer,
+                    concise=concise_answer(qa.answer, qa.concise_answer or qa.extra.get("final_answer")),
+                    qa_type=qa.qa_type, qa_model=qa.qa_model, fields=_scalar_fields(qa.extra, {"steps"}),
                     split=split.name))
     return charts, qas
 
@@ -251,18 +246,19 @@ def image_index(path: str | Path, add_image: AddImage) -> dict[str, str]:
                         out[str(row["qa_id"])] = sha
         return out
     if (p / "plot_info.jsonl").is_file() or any(p.glob("reachqa_*/plot_info.jsonl")):
-        from ..layout import find_splits, iter_json_records
+        from ..layout import find_splits, read_charts, read_qa
 
         for split in find_splits(p):
             by_chart = {}
-            for _, rec in iter_json_records(split.plot_info):
-                img = split.root / str(rec.get("image", ""))
-                if rec.get("image") and img.is_file():
-                    by_chart[rec["id"]] = out[rec["id"]] = add_image(img.read_bytes())
+            charts = read_charts(split)
+            for c in charts:
+                img = split.root / c.image if c.image else None
+                if img is not None and img.is_file():
+                    by_chart[c.id] = out[c.id] = add_image(img.read_bytes())
             if split.qa_file is not None:
-                for _, rec in iter_json_records(split.qa_file):
-                    if rec.get("plot_id") in by_chart and rec.get("data_id"):
-                        out[str(rec["data_id"])] = by_chart[rec["plot_id"]]
+                for qa in read_qa(split, {c.id for c in charts}):
+                    if qa.chart_id in by_chart:
+                        out[qa.id] = by_chart[qa.chart_id]
         return out
     for f in sorted(p.iterdir()):
         if f.is_file() and f.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp", ".gif"):

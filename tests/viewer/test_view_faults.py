@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
 from reachqa_builder.lock import FolderLock
 from tests.reachqa_builder.builder_fixtures import SCRIPTS, chart_id, write_split
-from tests.viewer.viewer_fixtures import view
+from tests.viewer.viewer_fixtures import run_cli, view
 
 
 def _layout(tmp_path):
@@ -50,3 +51,28 @@ def test_a_site_folder_another_run_writes_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"reachqa view: error: {tmp_path / 'site'} is being written by "
                                                f"reachqa view (pid ")
+
+
+def test_layout_qa_get_the_builders_ids_and_keep_their_other_fields(tmp_path, render_cache):
+    """Q&A without ``data_id`` (allowed by the layout): the viewer reads them through the builder's
+    reader, so a question has the same id on the viewer's pages as in the built dataset; a record's
+    other short fields stay filterable fields."""
+    import pyarrow.parquet as pq
+
+    from reachqa_builder.viewer.sources import read_layout
+    from tests.viewer.viewer_fixtures import write_rich_source
+
+    root = write_rich_source(tmp_path / "data")
+    qa_file = root / "reachqa_test" / "instruction_data.json"
+    records = json.loads(qa_file.read_text())
+    for r in records:
+        r.pop("data_id")
+        r["source"] = "exam-2024"
+    qa_file.write_text(json.dumps(records))
+    _, qas = read_layout(root, lambda data: "")
+    out = tmp_path / "built"
+    assert run_cli(["build", "--config", "qa", "--data-dir", str(root), "--out", str(out), "--render-env", "current",
+                    "--render-cache-dir", render_cache, "--no-progress"]) == 0
+    built = [r for shard in sorted((out / "qa").glob("*.parquet")) for r in pq.read_table(shard, columns=["qa_id"]).to_pylist()]
+    assert sorted(q.id for q in qas) == sorted(r["qa_id"] for r in built) and len(qas) == len(records)
+    assert all(q.fields.get("source") == "exam-2024" for q in qas)
