@@ -173,7 +173,7 @@ HEAP_SCAN = PRELUDE + (
     "raise RuntimeError(('ATTACK-WORKED ' + str(sorted(set(found))[:4])) if found else 'ATTACK-BLOCKED nothing of other jobs')\n")
 
 
-def attacks_v3() -> dict[str, str]:
+def attacks_between_jobs() -> dict[str, str]:
     draw = "import matplotlib.pyplot as plt\nplt.plot([1, 3, 2]); plt.title('{t}')\nplt.show()\n"
     return {
         "token_holder": f"# {TOKEN}\n" + draw.format(t="holder"),
@@ -318,12 +318,12 @@ def main() -> None:
                                    work / "forged", use_cache=False, sandbox=SandboxSettings(weaken=WEAKENINGS))
         obs["pwned_exists"] = (work / "pwned.jpg").exists()
         # One worker: attacks on later jobs before the jobs they hit.
-        v3 = attacks_v3()
-        obs["v3_alone"] = run({"cmap_count": v3["cmap_count"], "good_after": v3["good_after"]}, work / "v3alone",
-                              use_cache=False)
-        obs["v3_real"] = run(v3, work / "v3real", use_cache=False)
-        obs["v3_weak"] = run(v3, work / "v3weak", use_cache=False,
-                             sandbox=SandboxSettings(weaken={"zygote", "fresh_tmp", "seccomp"}))
+        jobs = attacks_between_jobs()
+        obs["jobs_alone"] = run({"cmap_count": jobs["cmap_count"], "good_after": jobs["good_after"]},
+                                work / "jobs-alone", use_cache=False)
+        obs["jobs_real"] = run(jobs, work / "jobs-real", use_cache=False)
+        obs["jobs_weak"] = run(jobs, work / "jobs-weak", use_cache=False,
+                               sandbox=SandboxSettings(weaken={"zygote", "fresh_tmp", "seccomp"}))
         replies = hostile_replies()
         obs["replies_real"] = run(replies, work / "replies", cache_dir=work / "replies-cache", timeout=30)
         obs["replies_report"] = (work / "replies" / "render_report.jsonl").read_text()

@@ -326,60 +326,60 @@ def probe(run: dict, sid: str) -> str:
 @pytest.mark.parametrize("user", USERS)
 def test_a_job_never_sees_an_earlier_jobs_code_or_image(observations, user):
     obs = observations[user]
-    assert obs["v3_weak"]["records"]["token_holder"]["status"] == "ok"
+    assert obs["jobs_weak"]["records"]["token_holder"]["status"] == "ok"
     # Forked from the worker that read earlier jobs: their source and reply are in its frames and heap.
-    assert worked(obs["v3_weak"], "heap_scan"), probe(obs["v3_weak"], "heap_scan")
+    assert worked(obs["jobs_weak"], "heap_scan"), probe(obs["jobs_weak"], "heap_scan")
     # Forked from a template that never held a job: nothing.
-    assert blocked(obs["v3_real"], "heap_scan"), probe(obs["v3_real"], "heap_scan")
+    assert blocked(obs["jobs_real"], "heap_scan"), probe(obs["jobs_real"], "heap_scan")
 
 
 @pytest.mark.parametrize("user", USERS)
 def test_nothing_a_job_leaves_in_tmp_or_chmods_reaches_later_jobs(observations, user):
     obs = observations[user]
-    assert worked(obs["v3_weak"], "tmp_victim")
-    assert blocked(obs["v3_real"], "tmp_victim")
-    for run in ("v3_real", "v3_weak"):  # the worker restores its own folder either way
+    assert worked(obs["jobs_weak"], "tmp_victim")
+    assert blocked(obs["jobs_real"], "tmp_victim")
+    for run in ("jobs_real", "jobs_weak"):  # the worker restores its own folder either way
         assert obs[run]["records"]["good_after"]["status"] == "ok", obs[run]["records"]["good_after"]
-    assert obs["v3_real"]["records"]["good_after"]["sha256"] == obs["v3_alone"]["records"]["good_after"]["sha256"]
+    assert obs["jobs_real"]["records"]["good_after"]["sha256"] == obs["jobs_alone"]["records"]["good_after"]["sha256"]
 
 
 @pytest.mark.parametrize("user", USERS)
 def test_what_a_job_imports_never_depends_on_earlier_jobs_text(observations, user):
     obs = observations[user]
-    alone = probe(obs["v3_alone"], "cmap_count")
+    alone = probe(obs["jobs_alone"], "cmap_count")
     assert alone.startswith("RuntimeError: PROBE cmaps=")
-    assert probe(obs["v3_weak"], "cmap_count") != alone  # seaborn's maps, imported for an earlier comment
-    assert probe(obs["v3_real"], "cmap_count") == alone
+    assert probe(obs["jobs_weak"], "cmap_count") != alone  # seaborn's maps, imported for an earlier comment
+    assert probe(obs["jobs_real"], "cmap_count") == alone
 
 
 @pytest.mark.parametrize("user", USERS)
 def test_inodes_in_a_jobs_folder_are_capped(observations, user):
     obs = observations[user]
-    assert worked(obs["v3_weak"], "inode_fill")
-    assert blocked(obs["v3_real"], "inode_fill") and "errno=28" in probe(obs["v3_real"], "inode_fill")
+    assert worked(obs["jobs_weak"], "inode_fill")
+    assert blocked(obs["jobs_real"], "inode_fill") and "errno=28" in probe(obs["jobs_real"], "inode_fill")
 
 
 @pytest.mark.parametrize("user", USERS)
 def test_memory_outside_the_address_space_is_refused(observations, user):
     obs = observations[user]
-    assert worked(obs["v3_weak"], "memfd_hold")
-    assert blocked(obs["v3_real"], "memfd_hold") and "memfd=-1" in probe(obs["v3_real"], "memfd_hold")
+    assert worked(obs["jobs_weak"], "memfd_hold")
+    assert blocked(obs["jobs_real"], "memfd_hold") and "memfd=-1" in probe(obs["jobs_real"], "memfd_hold")
 
 
 @pytest.mark.parametrize("user", USERS)
 def test_a_script_is_one_process_also_for_root(observations, user):
     obs = observations[user]
     if user == "root":  # RLIMIT_NPROC never binds for root
-        assert worked(obs["v3_weak"], "fork_count"), probe(obs["v3_weak"], "fork_count")
-    assert blocked(obs["v3_real"], "fork_count") and "processes=0" in probe(obs["v3_real"], "fork_count")
+        assert worked(obs["jobs_weak"], "fork_count"), probe(obs["jobs_weak"], "fork_count")
+    assert blocked(obs["jobs_real"], "fork_count") and "processes=0" in probe(obs["jobs_real"], "fork_count")
 
 
 @pytest.mark.parametrize("user", USERS)
 def test_only_unix_sockets_and_no_host_load(observations, user):
     obs = observations[user]
-    assert worked(obs["v3_weak"], "vsock") and worked(obs["v3_weak"], "sysinfo")
-    assert blocked(obs["v3_real"], "vsock") and "errno=97" in probe(obs["v3_real"], "vsock")
-    assert blocked(obs["v3_real"], "sysinfo")
+    assert worked(obs["jobs_weak"], "vsock") and worked(obs["jobs_weak"], "sysinfo")
+    assert blocked(obs["jobs_real"], "vsock") and "errno=97" in probe(obs["jobs_real"], "vsock")
+    assert blocked(obs["jobs_real"], "sysinfo")
 
 
 @pytest.mark.parametrize("user", USERS)
