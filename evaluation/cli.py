@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
-import os
 import sys
 from pathlib import Path
 
 from reachqa_builder.cli_flags import add_dataclass_flags, dataclass_from_args
 from reachqa_builder.eval_records import JUDGED_FILE
+from reachqa_builder.llm.api_config import APIConfig
 from reachqa_builder.render.settings import RenderSettings
 
 from .runner import GenerationSettings
@@ -62,11 +62,8 @@ def _add_infer_args(p: argparse.ArgumentParser, with_out: bool = True) -> None:
                    help="run the vllm or openai engine as one Ray Data job (ray.data.llm) on the cluster at ADDRESS")
     g.add_argument("--replicas", type=int, default=1, help="vLLM replicas or concurrent HTTP senders on the cluster")
     g = p.add_argument_group("openai engine")
-    g.add_argument("--base-url", default=os.environ.get("OPENAI_BASE_URL", "http://localhost:8000/v1"),
-                   help="the model server's API root with /v1")
-    g.add_argument("--api-key", default=None, help="default: $OPENAI_API_KEY")
-    g.add_argument("--concurrency", type=int, default=16, help="requests in flight")
-    g.add_argument("--cache", default=None, help="SQLite reply cache for the openai engine")
+    add_dataclass_flags(g, APIConfig, only=("base_url", "api_key", "concurrency", "cache_path"),
+                        aliases={"cache_path": ["--cache"]})
     p.add_argument("--no-progress", action="store_true")
 
 
@@ -131,7 +128,7 @@ def _infer(args: argparse.Namespace) -> int:
     extra = {"trust_remote_code": True} if args.trust_remote_code and args.engine != "openai" else {}
     engine = make_engine(args.engine, model=args.model, adapter=args.adapter, batch_size=args.batch_size,
                          device=args.device, dtype=args.dtype, base_url=args.base_url, api_key=args.api_key,
-                         concurrency=args.concurrency, cache_path=args.cache,
+                         concurrency=args.concurrency, cache_path=args.cache_path,
                          tensor_parallel_size=args.tensor_parallel_size, progress=not args.no_progress,
                          ray=args.ray, replicas=args.replicas, **extra)
     runs = []

@@ -67,3 +67,27 @@ def test_the_scan_finds_a_second_client_or_cache(tmp_path):
         "synthesis/stages.py:2 uses OpenAI",
         "training/rewards.py:1 imports openai",
     ]
+
+
+def test_commands_that_reach_a_model_server_take_their_client_flags_from_apiconfig(monkeypatch):
+    """`reachqa infer` (openai engine) and `reachqa verify --model` name the server with flags made from
+    APIConfig's fields: the same help, the same defaults ($OPENAI_BASE_URL resolved when the client
+    is made, not frozen into the parser)."""
+    import dataclasses
+
+    from reachqa_builder.cli import build_parser
+    from reachqa_builder.llm.api_config import APIConfig
+
+    commands = next(a for a in build_parser()._actions if a.dest == "command").choices
+    fields = {f.name: f for f in dataclasses.fields(APIConfig)}
+    for command, dests in (("infer", {"base_url": "base_url", "concurrency": "concurrency", "api_key": "api_key"}),
+                           ("verify", {"base_url": "api_base_url", "concurrency": "api_concurrency",
+                                       "api_key": "api_key"})):
+        actions = {a.dest: a for a in commands[command]._actions}
+        for name, dest in dests.items():
+            action = actions[dest]
+            assert action.help.startswith(fields[name].metadata["help"]), (command, name)
+            assert action.default == fields[name].default, (command, name)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    args = commands["infer"].parse_args(["--model", "m", "--benchmarks", "chartqa", "--out", "o", "--engine", "openai"])
+    assert APIConfig(base_url=args.base_url).base_url == "http://127.0.0.1:9/v1"

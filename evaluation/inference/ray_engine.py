@@ -91,8 +91,11 @@ class RayDataEngine:
         if cfg.backend == "openai":
             from ray.data.llm import HttpRequestProcessorConfig
 
-            base = (cfg.base_url or "http://localhost:8000/v1").rstrip("/")
-            headers = {"Authorization": f"Bearer {cfg.api_key}"} if cfg.api_key else None
+            from reachqa_builder.llm.api_config import APIConfig
+
+            server = APIConfig(base_url=cfg.base_url, api_key=cfg.api_key)  # the client's defaults: $OPENAI_BASE_URL, ...
+            base, key = server.base_url.rstrip("/"), server.resolved_key()
+            headers = {"Authorization": f"Bearer {key}"} if key else None
             config = HttpRequestProcessorConfig(url=f"{base}/chat/completions", headers=headers,
                                                 concurrency=cfg.replicas, batch_size=cfg.batch_size,
                                                 max_retries=cfg.max_retries, qps=cfg.qps)
