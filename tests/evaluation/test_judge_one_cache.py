@@ -104,3 +104,18 @@ def test_a_judge_failing_for_good_raises(openai_server):
         _metric(openai_server, no_cache=True, max_retries=1)
     assert type(err.value).__name__ == "JudgeFailed"
     assert len(openai_server.requests) == 2  # the first item and its retry, then the run stops
+
+
+def test_the_metric_declares_no_judge_setting_of_its_own():
+    """The metric's compute() leaves every judge setting it does not receive to JudgeConfig (the
+    defaults of `reachqa judge`): its keyword defaults are None (or the off switch no_cache)."""
+    import ast
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[2] / "evaluation/metrics/llm_judge/llm_judge.py"
+    compute = next(n for n in ast.walk(ast.parse(source.read_text())) if isinstance(n, ast.FunctionDef)
+                   and n.name == "_compute")
+    names = [a.arg for a in compute.args.args[-len(compute.args.defaults):]]
+    defaults = {name: ast.literal_eval(d) for name, d in zip(names, compute.args.defaults)}
+    assert defaults and all(v is None for k, v in defaults.items() if k != "no_cache"), defaults
+    assert defaults["no_cache"] is False

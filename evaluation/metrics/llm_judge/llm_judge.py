@@ -103,18 +103,19 @@ class LlmJudge(evaluate.Metric):
             reference_urls=["https://github.com/hewei2001/ReachQA", "https://arxiv.org/abs/2410.18798"],
         )
 
-    def _compute(self, predictions, references, questions, judge_model=None, protocol="paper", base_url=None,
-                 api_key=None, concurrency=16, cache_path=None, no_cache=False, reasks=2, max_retries=6, timeout=120.0,
-                 max_tokens=None):
+    def _compute(self, predictions, references, questions, judge_model=None, protocol=None, base_url=None,
+                 api_key=None, concurrency=None, cache_path=None, no_cache=False, reasks=None, max_retries=None,
+                 timeout=None, max_tokens=None):
         if not judge_model:
             raise ValueError("judge_model is required (the judge's model name on the server)")
-        if protocol not in PROTOCOLS:
+        if protocol is not None and protocol not in PROTOCOLS:
             raise ValueError(f"unknown protocol {protocol!r}; choose from {', '.join(PROTOCOLS)}")
-        config = JudgeConfig(judge_model=judge_model, protocol=protocol, base_url=base_url, api_key=api_key,
-                             concurrency=concurrency, max_tokens=max_tokens, timeout=timeout, max_retries=max_retries,
-                             preflight_retries=max_retries,  # every item gets the retries asked for, the first too
-                             reasks=reasks, cache_path=None if no_cache else (cache_path or default_cache()),
-                             progress=False)
+        # settings left out keep JudgeConfig's defaults (`reachqa judge`'s): one declaration of each
+        given = {k: v for k, v in {"protocol": protocol, "concurrency": concurrency, "reasks": reasks,
+                                   "max_retries": max_retries, "timeout": timeout}.items() if v is not None}
+        config = JudgeConfig(judge_model=judge_model, base_url=base_url, api_key=api_key, max_tokens=max_tokens,
+                             cache_path=None if no_cache else (cache_path or default_cache()), progress=False, **given)
+        config.preflight_retries = config.max_retries  # every item gets the retries asked for, the first too
         where = f"{judge_model} at {config.api_config().display_url}"  # no credentials in messages
         try:
             result = judge_items(questions, references, predictions, config)
