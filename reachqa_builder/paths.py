@@ -9,6 +9,8 @@ Every default location below it is named here, so one place answers "what does r
 * ``checks/program-replies.sqlite``  ``reachqa verify``'s reply cache
 * ``benchmark-images/``          rendered benchmark images
 * ``viewer-thumbs/``             the viewer's thumbnails
+* ``training-renders/``          charts ``reachqa train`` renders from released chart scripts
+* ``training-prepare/``          ``reachqa train``'s cached image checks and token counts
 """
 
 from __future__ import annotations

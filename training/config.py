@@ -87,9 +87,10 @@ class DataArguments:
     # HfArgumentParser needs a flat field: default, help and choices are RenderSettings.env's
     render_env: str = render_field("env", note="Used for released ReachQA Q&A files whose chart images do not exist "
                                                "yet (their code/*.py is rendered).")
-    render_dir: str = field(
-        default="~/.cache/reachqa/training-renders",
-        metadata={"help": "Folder for charts rendered from released ReachQA chart scripts."},
+    render_dir: str | None = field(
+        default=None,
+        metadata={"help": "Folder for charts rendered from released ReachQA chart scripts. Default: "
+                          "$REACHQA_HOME/training-renders (~/.cache/reachqa/training-renders)."},
     )
     dataset_config: str | None = field(default=None, metadata={"help": "Dataset configuration name, e.g. 'qa'."})
     train_split: str = field(default="train", metadata={"help": "Split to train on."})
@@ -152,11 +153,13 @@ class DataArguments:
     dataset_num_proc: int | None = field(
         default=None, metadata={"help": "Processes for the one-off pass that checks images and measures lengths."}
     )
-    prepare_cache_dir: str = field(
-        default="~/.cache/reachqa/training-prepare",
+    prepare_cache_dir: str | None = field(
+        default=None,
         metadata={"help": "Folder for the per-row check results and token counts, keyed by the data files (path, "
                           "size, modification time) and the processor with its image budget: a second start with "
-                          "the same data and model reads them instead of measuring again. Empty string: no cache."},
+                          "the same data and model reads them instead of measuring again. Default: "
+                          "$REACHQA_HOME/training-prepare (~/.cache/reachqa/training-prepare). Empty string: no "
+                          "cache."},
     )
 
 

@@ -145,7 +145,9 @@ def render_missing(scripts: dict[str, Path], data_args) -> dict[str, str]:
     """Render released ReachQA chart scripts through the builder; return script path -> image path."""
     from reachqa_builder.render import render_scripts
 
-    out_dir = Path(data_args.render_dir).expanduser()
+    from reachqa_builder.paths import reachqa_home
+
+    out_dir = Path(data_args.render_dir).expanduser() if data_args.render_dir else reachqa_home() / "training-renders"
     ids = {str(path): f"{path.parent.parent.name}-{path.stem}" for path in scripts.values()}
     records = render_scripts({ids[str(p)]: p.read_text(encoding="utf-8") for p in scripts.values()}, out_dir,
                              env=data_args.render_env, progress=False, desc="rendering ReachQA charts")

@@ -205,7 +205,12 @@ def measure_split(ds: datasets.Dataset, meter: LengthMeter, data_args, split: st
                    answer_column=data_args.answer_column, base_dir=base_dir)
     key = Hasher.hash((ds._fingerprint, meter.fingerprint, sorted(columns.items()),
                        image_file_stamps(ds, data_args.image_column, base_dir), "measure-v5"))
-    cache = Path(data_args.prepare_cache_dir).expanduser() / f"{key}.json" if data_args.prepare_cache_dir else None
+    folder = data_args.prepare_cache_dir
+    if folder is None:  # the default: under reachqa's cache root ("" turns the cache off)
+        from reachqa_builder.paths import reachqa_home
+
+        folder = str(reachqa_home() / "training-prepare")
+    cache = Path(folder).expanduser() / f"{key}.json" if folder else None
     measured = read_cached(cache, len(ds))
     if measured is None:
         table = ds.map(meter, batched=True, batch_size=32, fn_kwargs=columns, remove_columns=ds.column_names,

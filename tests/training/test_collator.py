@@ -199,3 +199,12 @@ def test_checks_and_counts_cached_by_data_file_and_processor(tiny_models, tmp_pa
     narrowed = LengthMeter(processor, ChatFormatter(processor, args.prompt_suffix))
     third, _ = measure_split(train, narrowed, args, "train")
     assert narrowed.checked > 0 and len(list((tmp_path / "cache").iterdir())) == 3
+
+
+def test_the_default_check_cache_is_under_reachqa_home(tiny_models, qa_dataset, tmp_path, monkeypatch):
+    """Without --prepare_cache_dir the cache lives under $REACHQA_HOME, as every other reachqa cache."""
+    monkeypatch.setenv("REACHQA_HOME", str(tmp_path / "home"))
+    processor, formatter, _, train, args = setup(tiny_models["internvl"], qa_dataset)
+    assert args.prepare_cache_dir is None
+    measure_split(train, LengthMeter(processor, formatter), args, "train")
+    assert len(list((tmp_path / "home" / "training-prepare").glob("*.json"))) == 1
