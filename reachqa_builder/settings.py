@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .render.envs import ENV_NAMES
-from .render.settings import RenderSettings, render_field
+from .render.settings import DEFAULT_ENV, RenderSettings, render_field
 
 __all__ = ["CONFIG_NAMES", "PROMPT_SUFFIX", "BuildSettings"]
 
@@ -51,8 +51,8 @@ class BuildSettings:
             needs ``reachqa[ray]``); rows are written while the cluster renders.
     """
 
-    render_env: Optional[str] = render_field("env", default=None, note=(
-        "(default: the one a synthesized folder records, else %s)" % RenderSettings.__dataclass_fields__["env"].default))
+    render_env: Optional[str] = render_field("env", default=None,
+                                             note=f"(default: the one a synthesized folder records, else {DEFAULT_ENV})")
     render_cache_dir: Optional[str] = render_field("cache_dir")
     render_workers: Optional[int] = render_field("workers", flags=("--workers",))
     render_timeout: float = render_field("timeout", flags=("--timeout",))

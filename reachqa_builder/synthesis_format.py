@@ -43,7 +43,7 @@ from .fileio import atomic_write_text, iter_jsonl
 from .render.settings import RenderSettings
 
 __all__ = ["STAGES", "JOURNAL_NAMES", "SUMMARY_FILE", "WORK_DIR", "JournalFormatError", "journal_path",
-           "encode_record", "scan_index", "read_at", "iter_records", "read_records", "JournalReader",
+           "encode_record", "scan_index", "read_at", "iter_records", "read_records", "JournalReader", "record_code",
            "is_synthesis_output", "read_summary", "write_summary", "run_record_path", "write_run_record",
            "read_run_records", "read_protocol", "USAGE_FILE", "usage_by_stage", "PROTOCOL_KEYS", "MODEL_KEYS",
            "NOT_PROTOCOL", "Provenance", "pairs_dropped"]

@@ -215,9 +215,7 @@ def read_evaluation(path: str | Path) -> dict[str, Any]:
                 raise ViewerInputError(f"{p}: no {JUDGED_FILE} and no prediction *.jsonl files")
             items = [r for f in files for r in read_predictions(f)]
             judged = any("judge" in r or "relaxed" in r for r in items)
-    except ViewerInputError:
-        raise
-    except ValueError as exc:  # a record that does not fit, named by file and line
+    except ValueError as exc:  # a record that does not fit, named by file and line (ViewerInputError too)
         raise ViewerInputError(str(exc)) from None
     return {"source": str(p), "judged": judged, "items": items, "report": report}
 
