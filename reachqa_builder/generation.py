@@ -22,6 +22,7 @@ from .checks.answers import verify_recognition
 from .features import chart_row, qa_row
 from .layout import QA, Chart, LayoutError, find_splits, read_charts, read_code, read_qa
 from .render.settings import DEFAULT_ENV, RenderSettings
+from .synthesis_format import Provenance
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ def resolve_render_env(requested: str | None, splits: list[LoadedSplit]) -> str:
     recorded: dict[str, str] = {}
     for s in splits:
         for c in s.charts:
-            env = (c.extra.get("provenance") or {}).get("render_env")
+            env = (c.extra.get("provenance") or {}).get(Provenance.RENDER_ENV)
             if env:
                 recorded.setdefault(env, c.where)
     if len(recorded) > 1:

@@ -28,7 +28,7 @@ from .codeutil import CodeFormatError, extract_code
 from .config import SynthesisConfig
 from .items import ChartItem
 from reachqa_builder.fileio import atomic_write_text
-from reachqa_builder.synthesis_format import STAGES as JOURNALED_STAGES, journal_path, record_code
+from reachqa_builder.synthesis_format import STAGES as JOURNALED_STAGES, Provenance, journal_path, record_code
 
 from .journal import Journal
 from .usage_log import USAGE_FILE, UsageLog
@@ -132,7 +132,7 @@ class Stages:
     def _base_provenance(self) -> dict[str, Any]:
         c = self.config
         return {"prompt_version": prompts.PROMPT_VERSION, "rules": c.protocol_rules(), "run_seed": c.seed,
-                "render_env": c.render.env}
+                Provenance.RENDER_ENV: c.render.env}
 
     def _gen_request(self, messages: list[dict], seed: int, schema: dict | None = None,
                      model: str | None = None) -> ChatRequest:
