@@ -180,8 +180,8 @@ def read_code(chart: Chart) -> str:
     return chart.code
 
 
-# the keys of a Q&A record that QA's own fields hold
-QA_RECORD_KEYS = ("data_id", "plot_id", "question", "answer", "QA_type", "QA_model", "concise_answer", "checks")
+# the keys of a Q&A record that QA's own fields hold as they are (QA.extra keeps every other one)
+QA_RECORD_KEYS = ("data_id", "plot_id", "question", "answer", "QA_type", "QA_model")
 
 
 def read_qa(split: SourceSplit, chart_ids: set[str]) -> list[QA]:

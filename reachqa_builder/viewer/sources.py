@@ -33,6 +33,9 @@ _SHARD_RE = re.compile(r"^(?P<split>.+)-\d{5}-of-\d{5}\.parquet$")
 _CHART_KNOWN = {"chart_id", "image", "level", "plot_model", "major_chart_type", "minor_chart_type", "code", "extra"}
 _QA_KNOWN = {"qa_id", "chart_id", "image", "question", "answer", "qa_type", "qa_model", "level", "plot_model",
              "major_chart_type", "minor_chart_type", "code"}
+# keys of a layout Q&A record shown elsewhere (the chart's own, the final answer) or too long to filter on
+_LAYOUT_QA_SHOWN = {"image", "code", "plot_level", "plot_model", "major_chart_type", "minor_chart_type",
+                    "final_answer", "steps"}
 AddImage = Callable[[bytes | None], str]
 
 
@@ -190,7 +193,7 @@ def read_layout(folder: str | Path, add_image: AddImage) -> tuple[list[ChartView
                 qas.append(QAView(
                     id=qa.id, chart_id=qa.chart_id, question=qa.question, answer=qa.answer,
                     concise=concise_answer(qa.answer, qa.concise_answer or qa.extra.get("final_answer")),
-                    qa_type=qa.qa_type, qa_model=qa.qa_model, fields=_scalar_fields(qa.extra, {"steps"}),
+                    qa_type=qa.qa_type, qa_model=qa.qa_model, fields=_scalar_fields(qa.extra, _LAYOUT_QA_SHOWN),
                     split=split.name))
     return charts, qas
 

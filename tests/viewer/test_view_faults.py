@@ -6,6 +6,7 @@ import json
 import socket
 
 from reachqa_builder.lock import FolderLock
+from tests.prerequisites import SHARED_DATA, needs_shared
 from tests.reachqa_builder.builder_fixtures import SCRIPTS, chart_id, write_split
 from tests.viewer.viewer_fixtures import run_cli, view
 
@@ -76,3 +77,16 @@ def test_layout_qa_get_the_builders_ids_and_keep_their_other_fields(tmp_path, re
     built = [r for shard in sorted((out / "qa").glob("*.parquet")) for r in pq.read_table(shard, columns=["qa_id"]).to_pylist()]
     assert sorted(q.id for q in qas) == sorted(r["qa_id"] for r in built) and len(qas) == len(records)
     assert all(q.fields.get("source") == "exam-2024" for q in qas)
+
+
+@needs_shared(SHARED_DATA, "released ReachQA data")
+def test_released_qa_fields_hold_no_chart_columns():
+    """On the released test split, each question keeps its released id and its filterable fields are
+    its own: the chart's columns (image, code, level, types) and the long steps are not repeated on it."""
+    from reachqa_builder.viewer.sources import read_layout
+
+    _, qas = read_layout(SHARED_DATA / "reachqa_test", lambda data: "")
+    released = json.loads(next((SHARED_DATA / "reachqa_test").glob("instruction_data*.json")).read_text())
+    assert [q.id for q in qas] == [r["data_id"] for r in released]
+    chart_columns = {"image", "code", "plot_level", "plot_model", "major_chart_type", "minor_chart_type", "steps"}
+    assert not any(chart_columns & set(q.fields) for q in qas)
